@@ -1,0 +1,382 @@
+package flow
+
+import "slices"
+
+// Role is what a message does in the flow graph.
+type Role int
+
+// Message roles.
+const (
+	// RoleRequest is a solid, synchronous message (->>, ->, a solid
+	// bidirectional or half arrow) that at least one reply closes.
+	RoleRequest Role = iota + 1
+	// RoleReply is a dotted message (-->>, -->, --x, a dotted
+	// bidirectional or half arrow) that closes an open request.
+	RoleReply
+	// RoleOneWay is a message that nothing answers: a solid request with
+	// no reply, a lost or rejected -x, or a dotted message with no open
+	// request to close.
+	RoleOneWay
+	// RoleAsync is a fire-and-forget message (-) or --)); it starts a fork.
+	RoleAsync
+)
+
+// String returns "request", "reply", "one-way" or "async".
+func (r Role) String() string {
+	switch r {
+	case RoleRequest:
+		return "request"
+	case RoleReply:
+		return "reply"
+	case RoleOneWay:
+		return "one-way"
+	case RoleAsync:
+		return "async"
+	}
+	return "unknown"
+}
+
+// Exchange is a request and the replies that close it. Every message
+// that is not a reply heads exactly one exchange: a synchronous request,
+// a one-way message (Reply nil) or an async message (Reply nil, and the
+// start of fork Request.N).
+type Exchange struct {
+	// Request is the message that opens the exchange.
+	Request *Message
+	// Reply is the first reply in document order, nil when nothing
+	// answers the request.
+	Reply *Message
+	// Replies holds every message that closes Request, in document
+	// order. It has more than one entry when the request is answered in
+	// several branches of a block (alt/else, critical/option, …): at run
+	// time only the reply of the branch taken closes it.
+	Replies []*Message
+	// Parent is the exchange the request's sender was serving when it sent
+	// the request: the innermost open exchange whose callee (Request.To)
+	// is this request's sender (Request.From), nil for a root. An async
+	// exchange counts as open, and so can be a Parent, while its fork
+	// runs.
+	Parent *Exchange
+	// Children are the exchanges whose Parent is this one, in document
+	// order.
+	Children []*Exchange
+	// Fork is the timeline the request runs on: 0 for the main timeline,
+	// else the N of the async message that started the fork.
+	Fork int
+	// Index is the position of the exchange in Graph.Exchanges.
+	Index int
+}
+
+// Async reports whether the exchange is a fire-and-forget message.
+func (e *Exchange) Async() bool { return e.Request.Arrow.Async() }
+
+// Unanswered reports whether the exchange's request is a synchronous
+// request (a solid arrow other than -x) that no reply closes: the
+// diagram never draws its answer.
+func (e *Exchange) Unanswered() bool {
+	a := e.Request.Arrow
+	return len(e.Replies) == 0 && !a.Async() && !a.Dotted() && !a.Cross()
+}
+
+// Chain returns e, the exchange it serves, that one's parent, and so on
+// up to a root: the path a failure of e cascades along.
+func (e *Exchange) Chain() []*Exchange {
+	var c []*Exchange
+	for x := e; x != nil; x = x.Parent {
+		c = append(c, x)
+	}
+	return c
+}
+
+// BranchRef names one branch of one block.
+type BranchRef struct {
+	Block  *Block
+	Branch int // index into Block.Branches
+}
+
+// Key is the profile key of the branch (see [Block.Key]).
+func (r BranchRef) Key() string { return r.Block.Key(r.Branch) }
+
+// MessageInfo is what the flow graph knows about one message.
+type MessageInfo struct {
+	Message *Message
+	Role    Role
+	// Exchange is the exchange the message opens or, for a reply, the
+	// exchange it closes.
+	Exchange *Exchange
+	// Path lists the blocks and branches that enclose the message,
+	// outermost first; empty at the top level. rect blocks are listed
+	// too, although they do not affect timing.
+	Path []BranchRef
+	// Fork is the timeline the message runs on: 0 for the main timeline,
+	// else the N of the async message that started its fork.
+	Fork int
+}
+
+// Graph is the flow graph of a diagram: every message with its role,
+// fork and enclosing blocks, and the exchanges with their caller chain.
+type Graph struct {
+	Diagram *Diagram
+	// Messages holds one entry per message in document order, so
+	// Messages[i] describes message #i+1.
+	Messages []*MessageInfo
+	// Exchanges holds one entry per message that is not a reply, in the
+	// document order of their requests.
+	Exchanges []*Exchange
+
+	byMsg map[*Message]*MessageInfo
+}
+
+// Info returns what the graph knows about m, or nil if m is not one of
+// the diagram's messages.
+func (g *Graph) Info(m *Message) *MessageInfo { return g.byMsg[m] }
+
+// Message returns the message #n, or nil if there is none.
+func (g *Graph) Message(n int) *MessageInfo {
+	if n < 1 || n > len(g.Messages) {
+		return nil
+	}
+	return g.Messages[n-1]
+}
+
+// Fork returns the messages that run on fork n (0 for the main timeline),
+// in document order. For n > 0 the async message that starts the fork is
+// not included: it runs on the timeline it was sent from.
+func (g *Graph) Fork(n int) []*MessageInfo {
+	var ms []*MessageInfo
+	for _, mi := range g.Messages {
+		if mi.Fork == n {
+			ms = append(ms, mi)
+		}
+	}
+	return ms
+}
+
+// Renumber sets every message's N to its 1-based index in document order,
+// as the parser does. It is meant for diagrams built by hand.
+func (d *Diagram) Renumber() {
+	for i, m := range d.Messages() {
+		m.N = i + 1
+	}
+}
+
+// Pair fills ReplyTo on every message of d: the N of the request a reply
+// closes, 0 for every other message. It follows the rules of [Build] and
+// assumes each message's N is its index in document order.
+func Pair(d *Diagram) { Build(d) }
+
+// Build computes the flow graph of d. It also fills Message.ReplyTo, as
+// [Pair] does. The package documentation describes the rules.
+func Build(d *Diagram) *Graph {
+	b := &builder{g: &Graph{Diagram: d, byMsg: map[*Message]*MessageInfo{}}, pos: map[*Message]int{}}
+	for _, m := range d.Messages() {
+		m.ReplyTo = 0
+	}
+	st := &state{}
+	b.sequence(d.Statements, st, nil)
+	for len(st.forks) > 0 {
+		b.popFork(st)
+	}
+	for _, e := range b.g.Exchanges {
+		if e.Parent != nil {
+			e.Parent.Children = append(e.Parent.Children, e)
+		}
+		if len(e.Replies) > 0 {
+			e.Reply = e.Replies[0]
+			b.g.byMsg[e.Request].Role = RoleRequest
+		}
+	}
+	return b.g
+}
+
+type builder struct {
+	g   *Graph
+	pos map[*Message]int // document-order index of each message seen
+}
+
+// state is the pairing and fork state at one point of one branch.
+type state struct {
+	// open holds the open exchanges, innermost last: synchronous requests
+	// not answered yet, and async exchanges whose fork runs.
+	open []*Exchange
+	// forks holds the running forks, innermost last.
+	forks []*fork
+}
+
+type fork struct {
+	ex      *Exchange // the async exchange that started it
+	start   int       // the document-order index of its async message
+	reached map[string]bool
+}
+
+func (s *state) clone() *state {
+	c := &state{open: slices.Clone(s.open)}
+	for _, f := range s.forks {
+		r := make(map[string]bool, len(f.reached))
+		for p := range f.reached {
+			r[p] = true
+		}
+		c.forks = append(c.forks, &fork{ex: f.ex, start: f.start, reached: r})
+	}
+	return c
+}
+
+func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
+	for _, s := range stmts {
+		switch s := s.(type) {
+		case *Message:
+			b.message(s, st, path)
+		case *Block:
+			if s.Kind == Rect {
+				// rect only colours the diagram: its body continues the
+				// enclosing sequence.
+				for i, br := range s.Branches {
+					b.sequence(br.Statements, st, extend(path, s, i))
+				}
+				continue
+			}
+			b.block(s, st, path)
+		}
+	}
+}
+
+func extend(path []BranchRef, blk *Block, i int) []BranchRef {
+	p := make([]BranchRef, len(path), len(path)+1)
+	copy(p, path)
+	return append(p, BranchRef{Block: blk, Branch: i})
+}
+
+func (b *builder) message(m *Message, st *state, path []BranchRef) {
+	idx := len(b.g.Messages)
+	mi := &MessageInfo{Message: m, Path: path}
+	b.g.Messages = append(b.g.Messages, mi)
+	b.g.byMsg[m] = mi
+	b.pos[m] = idx
+
+	// A dotted message closes the innermost open request it answers.
+	var closes *Exchange
+	if m.Arrow.Dotted() && !m.Arrow.Async() {
+		for i := len(st.open) - 1; i >= 0; i-- {
+			e := st.open[i]
+			if !e.Async() && e.Request.From == m.To && e.Request.To == m.From {
+				closes = e
+				st.open = slices.Delete(st.open, i, i+1)
+				break
+			}
+		}
+	}
+
+	// The message continues the innermost running fork whose participants
+	// include its sender; every fork it does not continue ends. A reply to
+	// a request sent before a fork began goes back to that request's
+	// timeline, so it ends the fork too.
+	for len(st.forks) > 0 {
+		f := st.forks[len(st.forks)-1]
+		if f.reached[m.From] && (closes == nil || b.pos[closes.Request] > f.start) {
+			break
+		}
+		b.popFork(st)
+	}
+	if n := len(st.forks); n > 0 {
+		mi.Fork = st.forks[n-1].ex.Request.N
+		for _, f := range st.forks {
+			f.reached[m.To] = true
+		}
+	}
+
+	if closes != nil {
+		mi.Role = RoleReply
+		mi.Exchange = closes
+		closes.Replies = append(closes.Replies, m)
+		m.ReplyTo = closes.Request.N
+		return
+	}
+
+	e := &Exchange{Request: m, Fork: mi.Fork, Index: len(b.g.Exchanges)}
+	for i := len(st.open) - 1; i >= 0; i-- {
+		if st.open[i].Request.To == m.From {
+			e.Parent = st.open[i]
+			break
+		}
+	}
+	b.g.Exchanges = append(b.g.Exchanges, e)
+	mi.Exchange = e
+	switch a := m.Arrow; {
+	case a.Async():
+		mi.Role = RoleAsync
+		st.open = append(st.open, e)
+		st.forks = append(st.forks, &fork{ex: e, start: idx, reached: map[string]bool{m.To: true}})
+	case a.Dotted(), a.Cross():
+		mi.Role = RoleOneWay
+	default:
+		// RoleRequest once a reply closes it (see Build).
+		mi.Role = RoleOneWay
+		st.open = append(st.open, e)
+	}
+}
+
+// popFork ends the innermost running fork: its async exchange is no
+// longer open.
+func (b *builder) popFork(st *state) {
+	f := st.forks[len(st.forks)-1]
+	st.forks = st.forks[:len(st.forks)-1]
+	st.open = slices.DeleteFunc(st.open, func(e *Exchange) bool { return e == f.ex })
+}
+
+// block pairs each branch of blk from a copy of the state at the block's
+// start, then merges: an exchange open before the block stays open only
+// if it is open at the end of every branch, and a fork running before
+// the block keeps running only if it runs at the end of every branch.
+func (b *builder) block(blk *Block, st *state, path []BranchRef) {
+	if len(blk.Branches) == 0 {
+		return
+	}
+	start := st.clone()
+	newest := -1 // forks that start after the newest running one began in the block
+	if n := len(start.forks); n > 0 {
+		newest = start.forks[n-1].start
+	}
+	survivors := len(start.forks)
+	var ends []*state
+	for i, br := range blk.Branches {
+		bs := start.clone()
+		b.sequence(br.Statements, bs, extend(path, blk, i))
+		// Forks that began in the branch end with it.
+		for len(bs.forks) > 0 && bs.forks[len(bs.forks)-1].start > newest {
+			b.popFork(bs)
+		}
+		// Requests sent in the branch and not answered there stay
+		// unanswered: nothing after the block may close them.
+		bs.open = slices.DeleteFunc(bs.open, func(e *Exchange) bool {
+			return !slices.Contains(start.open, e)
+		})
+		survivors = min(survivors, prefix(start.forks, bs.forks))
+		ends = append(ends, bs)
+	}
+	st.open = slices.DeleteFunc(slices.Clone(start.open), func(e *Exchange) bool {
+		for _, bs := range ends {
+			if !slices.Contains(bs.open, e) {
+				return true
+			}
+		}
+		return false
+	})
+	st.forks = start.forks[:survivors]
+	for i, f := range st.forks {
+		for _, bs := range ends {
+			for p := range bs.forks[i].reached {
+				f.reached[p] = true
+			}
+		}
+	}
+}
+
+// prefix counts how many forks of before are still running in after.
+// Forks end innermost first, so the survivors are a prefix.
+func prefix(before, after []*fork) int {
+	n := 0
+	for n < len(before) && n < len(after) && before[n].ex == after[n].ex {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,547 @@
+package parser
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// builder applies the parsed statements to the model the way Mermaid's
+// SequenceDB applies them, including the checks that make Mermaid reject a
+// diagram after a successful parse.
+type builder struct {
+	p            *parse
+	d            *flow.Diagram
+	actors       map[string]*actorRec // keyed by the raw id (entities encoded)
+	order        []*actorRec
+	boxes        []*boxRec
+	currentBox   *boxRec
+	lastCreated  string
+	lastDestroy  string
+	createdTok   lexer.Token
+	destroyedTok lexer.Token
+	active       map[string]int
+	n            int
+}
+
+type actorRec struct {
+	p   *flow.Participant
+	raw string
+	box *boxRec
+}
+
+type boxRec struct {
+	b *flow.Box
+}
+
+func (p *parse) build(g *gDiagram) (*flow.Diagram, error) {
+	b := &builder{p: p, d: &flow.Diagram{}, actors: map[string]*actorRec{}, active: map[string]int{}}
+	b.d.Title = p.pre.title
+	b.d.Wrap = p.pre.wrap
+	b.d.FrontMatter = p.pre.front
+	stmts, err := b.lines(g.Lines)
+	if err != nil {
+		return nil, err
+	}
+	b.d.Statements = stmts
+	for _, a := range b.order {
+		if a.box != nil {
+			a.p.Box = a.box.b.Title
+		}
+		b.d.Participants = append(b.d.Participants, a.p)
+	}
+	for _, bx := range b.boxes {
+		b.d.Boxes = append(b.d.Boxes, bx.b)
+	}
+	flow.Pair(b.d)
+	return b.d, nil
+}
+
+func (b *builder) lines(ls []*gLine) ([]flow.Statement, error) {
+	var out []flow.Statement
+	for _, l := range ls {
+		s, err := b.line(l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}
+
+func (b *builder) line(l *gLine) ([]flow.Statement, error) {
+	p := b.p
+	switch {
+	case l.NL:
+		return nil, nil
+	case l.Invalid:
+		return nil, nil
+	case l.Participant != nil:
+		return b.participant(l.Participant, false)
+	case l.Create != nil:
+		return b.participant(l.Create.Participant, true)
+	case l.Box != nil:
+		return nil, b.box(l.Box)
+	case l.Signal != nil:
+		return b.signal(l.Signal)
+	case l.Autonumber != nil:
+		a := l.Autonumber
+		st := &flow.Autonumber{Off: a.Off, Pos: p.pos(a.Kw)}
+		if a.Start != nil {
+			st.Start = a.Start.Value
+			st.Step = "1"
+		}
+		if a.Step != nil {
+			st.Step = a.Step.Value
+		}
+		return []flow.Statement{st}, nil
+	case l.Activation != nil:
+		a := l.Activation
+		id := jsTrim(a.Actor.Value)
+		act := strings.EqualFold(a.Kw.Value, "activate")
+		if act {
+			b.active[id]++
+			if b.actors[id] == nil {
+				p.warn(a.Actor, fmt.Sprintf("activate %s: no participant of that name yet (Mermaid ignores it)", decode(id)))
+			}
+		} else {
+			if b.active[id] < 1 {
+				return nil, p.errTok(a.Actor, fmt.Sprintf("deactivate %s: the participant is not active", decode(id)))
+			}
+			b.active[id]--
+		}
+		return []flow.Statement{&flow.Activation{Participant: decode(id), Active: act, Pos: p.pos(a.Kw)}}, nil
+	case l.Note != nil:
+		return b.note(l.Note)
+	case l.Link != nil:
+		return nil, b.linkLike(l.Link)
+	case l.Title != nil:
+		v := l.Title.Value
+		skip := 5
+		if l.Title.Type == tLegacyTitle {
+			skip = 6
+		}
+		// the keyword, then exactly one whitespace character
+		rest := []byte(v[skip:])
+		n := jsSpace(rest, 0)
+		if rest[0] == '\n' {
+			p.warn(*l.Title, "'title' alone on its line takes the next line as the title; that line's statement is lost")
+		}
+		b.d.Title = decode(string(rest[n:]))
+		return nil, nil
+	case l.AccTitle != nil:
+		b.d.AccTitle = decode(jsTrim(l.AccTitle.Value))
+		return nil, nil
+	case l.AccDescr != nil:
+		v := jsTrim(l.AccDescr.Value)
+		if l.AccDescr.Type == tAccDescrMulti {
+			v = dropIndent(v)
+		}
+		b.d.AccDescr = decode(v)
+		return nil, nil
+	case l.Block != nil:
+		return b.block(l.Block)
+	}
+	return nil, nil
+}
+
+// dropIndent is /\n\s+/g → "\n" (the accessibility description clean-up).
+func dropIndent(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	var sb strings.Builder
+	bs := []byte(s)
+	for i := 0; i < len(bs); i++ {
+		sb.WriteByte(bs[i])
+		if bs[i] == '\n' {
+			j := skipSpace(bs, i+1)
+			if j > i+1 {
+				i = j - 1
+			}
+		}
+	}
+	return sb.String()
+}
+
+func (b *builder) participant(g *gParticipant, create bool) ([]flow.Statement, error) {
+	p := b.p
+	raw := jsTrim(g.ID.Value)
+	kw := strings.ToLower(g.Kw.Value)
+	if kw == "destroy" {
+		if g.Config != nil {
+			return nil, p.errTok(*g.Config, "found metadata, expected the end of the line after 'destroy "+decode(raw)+"'")
+		}
+		if g.Alias != nil {
+			return nil, p.errTok(*g.Alias, "found an alias, expected the end of the line after 'destroy "+decode(raw)+"'")
+		}
+		if !create {
+			b.lastDestroy = raw
+			b.destroyedTok = g.ID
+			if a := b.actors[raw]; a != nil {
+				a.p.Destroyed = true
+			}
+			return []flow.Statement{&flow.Destroy{Participant: decode(raw), Pos: p.pos(g.Kw)}}, nil
+		}
+		kw = "" // create destroy X: Mermaid creates a plain participant
+	}
+	if strings.ContainsAny(raw, " \t") && g.Alias == nil && g.Config == nil {
+		p.warn(g.ID, fmt.Sprintf("the participant id is %q: a declared id runs to the end of the line, spaces included (use 'as' for a label)", decode(raw)))
+	}
+	draw := kw
+	if draw == "actor" {
+		draw = flow.KindActor
+	}
+	var desc *string
+	if g.Alias != nil {
+		s := parseMessage(g.Alias.Value)
+		desc = &s
+	}
+	var meta *string
+	if g.Config != nil {
+		s := jsTrim(g.Config.Value)
+		meta = &s
+	}
+	if create {
+		if b.actors[raw] != nil {
+			return nil, p.errTok(g.ID, fmt.Sprintf("create %s: a participant of that name already exists (Mermaid cannot create an existing participant; use an alias)", decode(raw)))
+		}
+		b.lastCreated = raw
+		b.createdTok = g.ID
+	}
+	if err := b.addActor(raw, desc, draw, meta, g.ID, true); err != nil {
+		return nil, err
+	}
+	if create {
+		b.actors[raw].p.Created = true
+		return []flow.Statement{&flow.Create{Participant: decode(raw), Pos: p.pos(g.Kw)}}, nil
+	}
+	return nil, nil
+}
+
+// addActor is SequenceDB.addActor. desc and meta are nil when absent;
+// draw is "" when the statement gives no kind.
+func (b *builder) addActor(raw string, desc *string, draw string, meta *string, at lexer.Token, declared bool) error {
+	p := b.p
+	typ := draw
+	var doc map[string]any
+	if meta != nil {
+		y := *meta
+		if !strings.Contains(y, "\n") {
+			y = "{\n" + y + "\n}"
+		} else {
+			y += "\n"
+		}
+		var v any
+		if err := yaml.Unmarshal([]byte(decode(y)), &v); err != nil {
+			return p.errTok(at, "participant metadata: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		doc, _ = v.(map[string]any)
+		if t, ok := doc["type"]; ok && t != nil {
+			typ = fmt.Sprint(t)
+			switch typ {
+			case flow.KindParticipant, flow.KindActor, flow.KindBoundary, flow.KindControl,
+				flow.KindEntity, flow.KindDatabase, flow.KindCollections, flow.KindQueue:
+			default:
+				p.warn(at, fmt.Sprintf("participant type %q is not one Mermaid draws; it is kept as written", typ))
+			}
+		}
+	}
+	if al := doc["alias"]; truthy(al) && (desc == nil || *desc == raw) {
+		s := fmt.Sprint(al)
+		desc = &s
+	}
+	old := b.actors[raw]
+	assigned := b.currentBox
+	if old != nil {
+		if b.currentBox != nil && old.box != nil && b.currentBox != old.box {
+			return p.errTok(at, fmt.Sprintf("%s is already in box %q: a participant belongs to one box only", decode(raw), old.box.b.Title))
+		}
+		if old.box != nil {
+			assigned = old.box
+		}
+		old.box = assigned
+		if declared {
+			old.p.Declared = true
+		}
+		if desc == nil {
+			if declared && (meta != nil || draw != "" && draw != old.p.Kind) {
+				p.warn(at, fmt.Sprintf("%s is already declared; Mermaid ignores a redeclaration without an alias", decode(raw)))
+			}
+			if b.currentBox != nil {
+				b.currentBox.b.Participants = append(b.currentBox.b.Participants, decode(raw))
+			}
+			return nil
+		}
+	}
+	label := raw
+	alias := false
+	if desc != nil {
+		label = *desc
+		alias = true
+	}
+	if typ == "" {
+		typ = flow.KindParticipant
+	}
+	rec := old
+	if rec == nil {
+		rec = &actorRec{raw: raw, p: &flow.Participant{ID: decode(raw), Pos: p.pos(at)}}
+		b.actors[raw] = rec
+		b.order = append(b.order, rec)
+	}
+	rec.box = assigned
+	rec.p.Label = decode(label)
+	rec.p.Alias = alias
+	rec.p.Kind = typ
+	rec.p.Links = nil
+	rec.p.Properties = nil
+	if meta != nil {
+		rec.p.Metadata = decode(*meta)
+	}
+	if declared {
+		rec.p.Declared = true
+	}
+	if b.currentBox != nil {
+		b.currentBox.b.Participants = append(b.currentBox.b.Participants, decode(raw))
+	}
+	return nil
+}
+
+// touch declares a participant implicitly (a message, note or link).
+func (b *builder) touch(t lexer.Token) (string, error) {
+	raw := jsTrim(t.Value)
+	return raw, b.addActor(raw, nil, "", nil, t, false)
+}
+
+func (b *builder) box(g *gBox) error {
+	color, title := boxData(g.Label.Value)
+	bx := &boxRec{b: &flow.Box{Title: decode(title), Fill: color, Pos: b.p.pos(g.Kw)}}
+	b.boxes = append(b.boxes, bx)
+	b.currentBox = bx
+	for _, l := range g.Lines {
+		if l.Participant == nil {
+			continue
+		}
+		if _, err := b.participant(l.Participant, false); err != nil {
+			return err
+		}
+	}
+	b.currentBox = nil
+	return nil
+}
+
+func (b *builder) signal(g *gSignal) ([]flow.Statement, error) {
+	p := b.p
+	if g.FromCentral != nil && g.Mod != nil && g.Mod.Type != tCentral {
+		return nil, p.errTok(*g.Mod, fmt.Sprintf("found '%s', expected '()' or a participant name after '%s' (A()->>B takes no +/-)", g.Mod.Value, g.Arrow.Value))
+	}
+	from, err := b.touch(g.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := b.touch(g.To)
+	if err != nil {
+		return nil, err
+	}
+	if b.lastCreated != "" {
+		if to != b.lastCreated {
+			return nil, p.errTok(g.From, fmt.Sprintf("participant %s is created but the next message is not sent to it (Mermaid needs the message that creates it right after 'create')", decode(b.lastCreated)))
+		}
+		b.lastCreated = ""
+	} else if b.lastDestroy != "" {
+		if to != b.lastDestroy && from != b.lastDestroy {
+			return nil, p.errTok(g.From, fmt.Sprintf("participant %s is destroyed but the next message neither comes from it nor goes to it", decode(b.lastDestroy)))
+		}
+		b.lastDestroy = ""
+	}
+	b.n++
+	m := &flow.Message{
+		N: b.n, From: decode(from), To: decode(to), Text: decode(text2(g.Text.Value)),
+		Arrow: flow.Arrow(strings.ToLower(g.Arrow.Value)), Pos: p.pos(g.From),
+	}
+	if g.FromCentral != nil {
+		m.Central = flow.CentralFrom
+	}
+	if g.Mod != nil {
+		switch g.Mod.Type {
+		case tPlus:
+			m.Activate = true
+			b.active[to]++
+		case tMinus:
+			m.Deactivate = true
+			if b.active[from] < 1 {
+				return nil, p.errTok(*g.Mod, fmt.Sprintf("'-' deactivates %s, which is not active", decode(from)))
+			}
+			b.active[from]--
+		case tCentral:
+			if m.Central == flow.CentralFrom {
+				m.Central = flow.CentralBoth
+			} else {
+				m.Central = flow.CentralTo
+			}
+		}
+	}
+	b.textWarnings(g.Text)
+	return []flow.Statement{m}, nil
+}
+
+// textWarnings flags text cut short by '#' or ';'.
+func (b *builder) textWarnings(t lexer.Token) {
+	src := b.p.pre.t.b
+	end := t.Pos.Offset + len(t.Value)
+	if end < len(src) {
+		switch src[end] {
+		case '#':
+			b.p.warn(t, "'#' starts a comment: the rest of the line is not part of the text (write #35; for a literal #)")
+		case ';':
+			if k := skipSpace(src[:toEOL(src, end)], end+1); k < toEOL(src, end) {
+				b.p.warn(t, "';' ends the statement: the rest of the line is read as another statement (write #59; for a literal ;)")
+			}
+		}
+	}
+}
+
+func (b *builder) note(g *gNote) ([]flow.Statement, error) {
+	p := b.p
+	n := &flow.Note{Text: decode(text2(g.Text.Value)), Pos: p.pos(g.Kw)}
+	if g.Placement != nil {
+		id, err := b.touch(g.Actor)
+		if err != nil {
+			return nil, err
+		}
+		n.Placement = flow.LeftOf
+		if g.Placement.Type == tRightOf {
+			n.Placement = flow.RightOf
+		}
+		n.Participants = []string{decode(id)}
+	} else {
+		n.Placement = flow.Over
+		id, err := b.touch(g.First)
+		if err != nil {
+			return nil, err
+		}
+		n.Participants = []string{decode(id)}
+		if g.Second != nil {
+			id2, err := b.touch(*g.Second)
+			if err != nil {
+				return nil, err
+			}
+			n.Participants = append(n.Participants, decode(id2))
+		}
+	}
+	b.textWarnings(g.Text)
+	return []flow.Statement{n}, nil
+}
+
+func (b *builder) linkLike(g *gLinkLike) error {
+	p := b.p
+	raw, err := b.touch(g.Actor)
+	if err != nil {
+		return err
+	}
+	a := b.actors[raw].p
+	txt := decode(text2(g.Text.Value))
+	switch strings.ToLower(g.Kw.Value) {
+	case "links":
+		var links map[string]any
+		if err := json.Unmarshal([]byte(txt), &links); err != nil {
+			p.warn(g.Text, "links: the value is not a JSON object; Mermaid ignores it")
+			return nil
+		}
+		for k, v := range links {
+			if a.Links == nil {
+				a.Links = map[string]string{}
+			}
+			a.Links[k] = fmt.Sprint(v)
+		}
+	case "link":
+		sep := strings.IndexByte(txt, '@')
+		label := jsSlice(txt, 0, sep-1)
+		url := jsTrim(txt[sep+1:])
+		if sep < 0 {
+			p.warn(g.Text, "link: expected 'label @ url'")
+		}
+		if a.Links == nil {
+			a.Links = map[string]string{}
+		}
+		a.Links[jsTrim(label)] = url
+	case "properties":
+		var props any
+		if err := json.Unmarshal([]byte(txt), &props); err != nil {
+			p.warn(g.Text, "properties: the value is not JSON; Mermaid ignores it")
+			return nil
+		}
+		if m, ok := props.(map[string]any); ok {
+			for k, v := range m {
+				if a.Properties == nil {
+					a.Properties = map[string]any{}
+				}
+				a.Properties[k] = v
+			}
+		}
+	case "details":
+		p.warn(g.Kw, "details reads a page element when rendered; it adds nothing here")
+	}
+	return nil
+}
+
+// jsSlice is String.prototype.slice on bytes (negative ends count from the end).
+func jsSlice(s string, from, to int) string {
+	if to < 0 {
+		to += len(s)
+	}
+	if to < from {
+		return ""
+	}
+	if to > len(s) {
+		to = len(s)
+	}
+	return s[from:to]
+}
+
+func (b *builder) block(g *gBlock) ([]flow.Statement, error) {
+	p := b.p
+	kind := flow.BlockKind(strings.ToLower(g.Kw.Value))
+	blk := &flow.Block{Kind: kind, Pos: p.pos(g.Kw), End: p.pos(g.End)}
+	label := parseMessage(g.Label.Value)
+	if looksLikeMessage(label) {
+		p.warn(g.Kw, fmt.Sprintf("'%s' opens a block here and %q is its label: a name that starts with a block keyword and a space is read as that keyword", g.Kw.Value, decode(label)))
+	}
+	body, err := b.lines(g.Lines)
+	if err != nil {
+		return nil, err
+	}
+	blk.Branches = append(blk.Branches, &flow.Branch{Keyword: string(kind), Label: decode(label), Statements: body, Pos: p.pos(g.Kw)})
+	want := kind.BranchKeyword()
+	for _, sec := range g.Sections {
+		kw := strings.ToLower(sec.Kw.Value)
+		if kw != want {
+			in := "'" + string(kind) + "'"
+			return nil, p.errTok(sec.Kw, fmt.Sprintf("found '%s' inside %s (opened at line %d): '%s' belongs in %s", kw, in, blk.Pos.Line, kw,
+				map[string]string{"else": "'alt'", "and": "'par' or 'par_over'", "option": "'critical'"}[kw]))
+		}
+		body, err := b.lines(sec.Lines)
+		if err != nil {
+			return nil, err
+		}
+		blk.Branches = append(blk.Branches, &flow.Branch{Keyword: kw, Label: decode(parseMessage(sec.Label.Value)), Statements: body, Pos: p.pos(sec.Kw)})
+	}
+	return []flow.Statement{blk}, nil
+}
+
+func looksLikeMessage(s string) bool {
+	if !strings.Contains(s, ":") {
+		return false
+	}
+	for _, a := range []string{"->", "--", "-)", "-x"} {
+		if strings.Contains(s, a) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,654 @@
+package parser
+
+import (
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Token types of the Mermaid sequenceDiagram lexer (the jison token names
+// of sequenceDiagram.jison, in CamelCase).
+const (
+	tEOF lexer.TokenType = lexer.EOF
+	tNL  lexer.TokenType = iota + 1
+	tSD
+	tParticipant
+	tActorKw
+	tCreate
+	tDestroy
+	tBox
+	tLoop
+	tRect
+	tOpt
+	tAlt
+	tElse
+	tPar
+	tParOver
+	tAnd
+	tCritical
+	tOption
+	tBreak
+	tEnd
+	tLeftOf
+	tRightOf
+	tLinks
+	tLink
+	tProperties
+	tDetails
+	tOver
+	tNote
+	tActivate
+	tDeactivate
+	tTitle
+	tLegacyTitle
+	tAccTitle
+	tAccTitleValue
+	tAccDescr
+	tAccDescrValue
+	tAccDescrMulti
+	tAutonumber
+	tOff
+	tNum
+	tComma
+	tActor
+	tArrow
+	tTxt
+	tPlus
+	tMinus
+	tCentral
+	tAs
+	tRestOfLine
+	tConfigStart
+	tConfigContent
+	tConfigEnd
+	tInvalid
+	tLexError
+	numTokenTypes
+)
+
+var symbols = map[string]lexer.TokenType{
+	"EOF": tEOF, "NL": tNL, "SD": tSD, "Participant": tParticipant, "ActorKw": tActorKw,
+	"Create": tCreate, "Destroy": tDestroy, "Box": tBox, "Loop": tLoop, "Rect": tRect,
+	"Opt": tOpt, "Alt": tAlt, "Else": tElse, "Par": tPar, "ParOver": tParOver, "And": tAnd,
+	"Critical": tCritical, "Option": tOption, "Break": tBreak, "End": tEnd,
+	"LeftOf": tLeftOf, "RightOf": tRightOf, "Links": tLinks, "Link": tLink,
+	"Properties": tProperties, "Details": tDetails, "Over": tOver, "Note": tNote,
+	"Activate": tActivate, "Deactivate": tDeactivate, "Title": tTitle,
+	"LegacyTitle": tLegacyTitle, "AccTitle": tAccTitle, "AccTitleValue": tAccTitleValue,
+	"AccDescr": tAccDescr, "AccDescrValue": tAccDescrValue, "AccDescrMulti": tAccDescrMulti,
+	"Autonumber": tAutonumber, "Off": tOff, "Num": tNum, "Comma": tComma, "Actor": tActor,
+	"Arrow": tArrow, "Txt": tTxt, "Plus": tPlus, "Minus": tMinus, "Central": tCentral,
+	"As": tAs, "RestOfLine": tRestOfLine, "ConfigStart": tConfigStart,
+	"ConfigContent": tConfigContent, "ConfigEnd": tConfigEnd, "Invalid": tInvalid,
+	"LexError": tLexError,
+}
+
+// tokenNames names token types for error messages, as a user reads them.
+var tokenNames = map[lexer.TokenType]string{
+	tEOF: "end of input", tNL: "end of line", tSD: "'sequenceDiagram'", tParticipant: "'participant'",
+	tActorKw: "'actor'", tCreate: "'create'", tDestroy: "'destroy'", tBox: "'box'", tLoop: "'loop'",
+	tRect: "'rect'", tOpt: "'opt'", tAlt: "'alt'", tElse: "'else'", tPar: "'par'",
+	tParOver: "'par_over'", tAnd: "'and'", tCritical: "'critical'", tOption: "'option'",
+	tBreak: "'break'", tEnd: "'end'", tLeftOf: "'left of'", tRightOf: "'right of'",
+	tLinks: "'links'", tLink: "'link'", tProperties: "'properties'", tDetails: "'details'",
+	tOver: "'over'", tNote: "'note'", tActivate: "'activate'", tDeactivate: "'deactivate'",
+	tTitle: "a title", tLegacyTitle: "a title", tAccTitle: "'accTitle:'", tAccTitleValue: "a title",
+	tAccDescr: "'accDescr:'", tAccDescrValue: "a description", tAccDescrMulti: "a description",
+	tAutonumber: "'autonumber'", tOff: "'off'", tNum: "a number", tComma: "','",
+	tActor: "a participant name", tArrow: "an arrow", tTxt: "':' and a text", tPlus: "'+'",
+	tMinus: "'-'", tCentral: "'()'", tAs: "'as'", tRestOfLine: "a label",
+	tConfigStart: "'@{'", tConfigContent: "metadata", tConfigEnd: "'}'", tInvalid: "a stray character",
+}
+
+type lexState uint8
+
+const (
+	sInitial lexState = iota
+	sID
+	sAlias
+	sLine
+	sConfig
+	sAccTitle
+	sAccDescr
+	sAccDescrMulti
+)
+
+// token is a lexed token: its type, its value as the grammar action sees
+// it (trimmed for names), and its span in the preprocessed text.
+type token struct {
+	typ        lexer.TokenType
+	val        string
+	start, end int
+}
+
+// lexAll tokenizes the preprocessed text exactly as Mermaid 11.15's jison
+// lexer does: rules tried in file order, first match wins, every rule
+// case-insensitive. A lexical error becomes a tLexError token carrying the
+// message, and lexing stops there.
+func lexAll(b []byte) []token {
+	l := &lx{b: b, stack: []lexState{sInitial}}
+	toks := make([]token, 0, len(b)/4+8)
+	for {
+		t, ok := l.next()
+		if !ok {
+			continue
+		}
+		toks = append(toks, t)
+		if t.typ == tEOF || t.typ == tLexError {
+			return toks
+		}
+	}
+}
+
+type lx struct {
+	b     []byte
+	p     int
+	stack []lexState
+	done  bool
+}
+
+func (l *lx) state() lexState { return l.stack[len(l.stack)-1] }
+func (l *lx) push(s lexState) { l.stack = append(l.stack, s) }
+func (l *lx) pop() {
+	if len(l.stack) > 1 {
+		l.stack = l.stack[:len(l.stack)-1]
+	}
+}
+
+// next returns the next token; ok is false for a skipped match.
+func (l *lx) next() (token, bool) {
+	if l.done {
+		return token{typ: tEOF, start: len(l.b), end: len(l.b)}, true
+	}
+	if l.p >= len(l.b) {
+		l.done = true
+	}
+	start := l.p
+	typ, n, skip := l.match()
+	if n < 0 {
+		if l.p >= len(l.b) {
+			return token{typ: tEOF, start: start, end: start}, true
+		}
+		l.done = true
+		return token{typ: tLexError, val: "unrecognized text", start: start, end: start}, true
+	}
+	l.p += n
+	if l.done && l.p < len(l.b) {
+		l.done = false
+	}
+	if skip {
+		return token{}, false
+	}
+	return token{typ: typ, val: string(l.b[start:l.p]), start: start, end: l.p}, true
+}
+
+// match tries the rules of the current state in order. It returns the
+// token type, the match length (-1 for no match) and whether the match is
+// skipped. State changes happen here.
+func (l *lx) match() (lexer.TokenType, int, bool) {
+	b, p := l.b, l.p
+	switch l.state() {
+	case sID:
+		if n := sameLineSpace(b, p); n > 0 {
+			return 0, n, true
+		}
+		if p < len(b) && b[p] == '#' {
+			return 0, toEOL(b, p) - p, true
+		}
+		if hasPrefix(b, p, "@{") {
+			l.push(sConfig)
+			return tConfigStart, 2, false
+		}
+		// [^<=>\-:\n,;@\s]+(?=@\{)
+		if e := runOf(b, p, notIDMeta); e > p && hasPrefix(b, e, "@{") {
+			return tActor, e - p, false
+		}
+		// [^<>:\n,;@\s]+(?=\s+as\s)
+		if e := runOf(b, p, notIDAlias); e > p && followedByAs(b, e) {
+			l.push(sAlias)
+			return tActor, e - p, false
+		}
+		// [^<>:\n,;@]+(?=\s*[\n;#]|$)
+		if e := runOf(b, p, notIDPlain); e > p {
+			q := -1
+			if e == len(b) || b[e] == '\n' || b[e] == ';' {
+				q = e
+			} else {
+				for h := e - 1; h > p; h-- {
+					if b[h] == '#' {
+						q = h
+						break
+					}
+				}
+			}
+			if q > p {
+				l.pop()
+				return tActor, q - p, false
+			}
+		}
+		// [^<>:\n,;@]*<[^\n]*
+		if e := runOf(b, p, notIDPlain); e < len(b) && b[e] == '<' {
+			l.pop()
+			return tInvalid, toEOL(b, e) - p, false
+		}
+		if e := toEOL(b, p); e > p {
+			l.pop()
+			return tInvalid, e - p, false
+		}
+		return 0, -1, false
+	case sAlias:
+		if n := sameLineSpace(b, p); n > 0 {
+			return 0, n, true
+		}
+		if p < len(b) && b[p] == '#' {
+			return 0, toEOL(b, p) - p, true
+		}
+		if keyword(b, p, "as") {
+			l.pop()
+			l.pop()
+			l.push(sLine)
+			return tAs, 2, false
+		}
+		l.pop()
+		l.pop()
+		return tNL, 0, false
+	case sLine:
+		if n := sameLineSpace(b, p); n > 0 {
+			return 0, n, true
+		}
+		if p < len(b) && b[p] == '#' {
+			return 0, toEOL(b, p) - p, true
+		}
+		l.pop()
+		return tRestOfLine, textEnd(b, p) - p, false
+	case sConfig:
+		if p < len(b) && b[p] != '}' {
+			e := p
+			for e < len(b) && b[e] != '}' {
+				e++
+			}
+			return tConfigContent, e - p, false
+		}
+		if p < len(b) && b[p] == '}' {
+			if followedByAs(b, p+1) {
+				l.pop()
+				l.push(sAlias)
+			} else {
+				l.pop()
+				l.pop()
+			}
+			return tConfigEnd, 1, false
+		}
+		return 0, -1, false
+	case sAccTitle, sAccDescr:
+		typ := tAccTitleValue
+		if l.state() == sAccDescr {
+			typ = tAccDescrValue
+		}
+		l.pop()
+		return typ, toEOL(b, p) - p, false
+	case sAccDescrMulti:
+		if p < len(b) && b[p] == '}' {
+			l.pop()
+			return 0, 1, true
+		}
+		e := p
+		for e < len(b) && b[e] != '}' {
+			e++
+		}
+		return tAccDescrMulti, e - p, false
+	}
+	return l.matchInitial()
+}
+
+func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
+	b, p := l.b, l.p
+	if p >= len(b) {
+		return tNL, 0, false // <<EOF>>
+	}
+	c := b[p]
+	if c == '\n' {
+		e := p
+		for e < len(b) && b[e] == '\n' {
+			e++
+		}
+		return tNL, e - p, false
+	}
+	if n := jsSpace(b, p); n > 0 {
+		e := skipSpace(b, p)
+		return 0, e - p, true
+	}
+	if c == '#' {
+		return 0, toEOL(b, p) - p, true
+	}
+	if c == '%' && (p+1 >= len(b) || b[p+1] != '{') {
+		return 0, toEOL(b, p) - p, true
+	}
+	// [^\}]%%[^\n]* : one UTF-16 unit, so astral characters never match
+	if c != '}' {
+		r, n := utf8.DecodeRune(b[p:])
+		if r <= 0xffff && hasPrefix(b, p+n, "%%") {
+			return 0, toEOL(b, p) - p, true
+		}
+	}
+	if n := matchNum(b, p); n > 0 {
+		return tNum, n, false
+	}
+	for _, kw := range keywords {
+		if !keyword(b, p, kw.word) {
+			continue
+		}
+		if kw.push != sInitial {
+			l.push(kw.push)
+		}
+		return kw.typ, len(kw.word), false
+	}
+	if hasPrefixFold(b, p, "title") {
+		// title\s[^#\n;]+ and title:\s[^#\n;]+
+		q := p + 5
+		typ := tTitle
+		if q < len(b) && b[q] == ':' {
+			q++
+			typ = tLegacyTitle
+		}
+		if q < len(b) {
+			if n := jsSpace(b, q); n > 0 {
+				if e := textEnd(b, q+n); e > q+n {
+					return typ, e - p, false
+				}
+			}
+		}
+	}
+	if hasPrefixFold(b, p, "accTitle") || hasPrefixFold(b, p, "accDescr") {
+		q := skipSpace(b, p+8)
+		if q < len(b) && b[q] == ':' {
+			e := skipSpace(b, q+1)
+			if hasPrefixFold(b, p, "accTitle") {
+				l.push(sAccTitle)
+				return tAccTitle, e - p, false
+			}
+			l.push(sAccDescr)
+			return tAccDescr, e - p, false
+		}
+		if hasPrefixFold(b, p, "accDescr") && q < len(b) && b[q] == '{' {
+			l.push(sAccDescrMulti)
+			return 0, skipSpace(b, q+1) - p, true
+		}
+	}
+	for _, kw := range keywords2 {
+		if keyword(b, p, kw.word) {
+			return kw.typ, len(kw.word), false
+		}
+	}
+	switch c {
+	case ',':
+		return tComma, 1, false
+	case ';':
+		return tNL, 1, false
+	}
+	if n := matchActor(b, p); n > 0 {
+		return tActor, n, false
+	}
+	for _, a := range arrowTokens {
+		if hasPrefixFold(b, p, a) {
+			return tArrow, len(a), false
+		}
+	}
+	switch c {
+	case ':':
+		return tTxt, textEnd(b, p+1) - p, false
+	case '+':
+		return tPlus, 1, false
+	case '-':
+		return tMinus, 1, false
+	case '(':
+		if hasPrefix(b, p+1, ")") {
+			return tCentral, 2, false
+		}
+	}
+	// '.': one UTF-16 unit; line terminators were matched as whitespace.
+	r, n := utf8.DecodeRune(b[p:])
+	if r > 0xffff {
+		n = 4 // two units, two INVALID tokens in Mermaid; one here is the same to the grammar
+	}
+	return tInvalid, n, false
+}
+
+type kwRule struct {
+	word string
+	typ  lexer.TokenType
+	push lexState
+}
+
+// keywords are the keyword rules before the title rules, in file order.
+var keywords = []kwRule{
+	{"box", tBox, sLine}, {"participant", tParticipant, sID}, {"actor", tActorKw, sID},
+	{"create", tCreate, sInitial}, {"destroy", tDestroy, sID},
+	{"loop", tLoop, sLine}, {"rect", tRect, sLine}, {"opt", tOpt, sLine}, {"alt", tAlt, sLine},
+	{"else", tElse, sLine}, {"par", tPar, sLine}, {"par_over", tParOver, sLine},
+	{"and", tAnd, sLine}, {"critical", tCritical, sLine}, {"option", tOption, sLine},
+	{"break", tBreak, sLine}, {"end", tEnd, sInitial}, {"left of", tLeftOf, sInitial},
+	{"right of", tRightOf, sInitial}, {"links", tLinks, sInitial}, {"link", tLink, sInitial},
+	{"properties", tProperties, sInitial}, {"details", tDetails, sInitial},
+	{"over", tOver, sInitial}, {"note", tNote, sInitial}, {"activate", tActivate, sID},
+	{"deactivate", tDeactivate, sID},
+}
+
+// keywords2 come after the accessibility rules.
+var keywords2 = []kwRule{
+	{"sequenceDiagram", tSD, sInitial}, {"autonumber", tAutonumber, sInitial}, {"off", tOff, sInitial},
+}
+
+// arrowTokens in the lexer's order (first match wins).
+var arrowTokens = []string{
+	"->>", "<<->>", "-->>", "<<-->>", "->", "-->", "-x", "--x", "-)", "--)",
+	`--|\`, `--|/`, `--\\`, `--//`, `/|--`, `\|--`, `//--`, `\\--`,
+	`-|\`, `-|/`, `-\\`, `-//`, `/|-`, `\|-`, `//-`, `\\-`,
+}
+
+func hasPrefix(b []byte, p int, s string) bool {
+	return p+len(s) <= len(b) && string(b[p:p+len(s)]) == s
+}
+
+func hasPrefixFold(b []byte, p int, s string) bool {
+	if p+len(s) > len(b) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c, d := b[p+i], s[i]
+		if c == d {
+			continue
+		}
+		if c|0x20 != d|0x20 || c|0x20 < 'a' || c|0x20 > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// keyword matches a case-insensitive word followed by a \b boundary.
+func keyword(b []byte, p int, w string) bool {
+	if !hasPrefixFold(b, p, w) {
+		return false
+	}
+	e := p + len(w)
+	return e == len(b) || !isWord(b[e])
+}
+
+func toEOL(b []byte, p int) int {
+	for p < len(b) && b[p] != '\n' {
+		p++
+	}
+	return p
+}
+
+// textEnd is the end of [^#\n;]*.
+func textEnd(b []byte, p int) int {
+	for p < len(b) {
+		switch b[p] {
+		case '#', '\n', ';':
+			return p
+		}
+		p++
+	}
+	return p
+}
+
+// sameLineSpace matches ((?!\n)\s)+.
+func sameLineSpace(b []byte, p int) int {
+	e := p
+	for e < len(b) && b[e] != '\n' {
+		n := jsSpace(b, e)
+		if n == 0 {
+			break
+		}
+		e += n
+	}
+	return e - p
+}
+
+// followedByAs checks the lookahead (?=\s+as\s) at e.
+func followedByAs(b []byte, e int) bool {
+	q := skipSpace(b, e)
+	if q == e || !hasPrefixFold(b, q, "as") || q+2 >= len(b) {
+		return false
+	}
+	return jsSpace(b, q+2) > 0
+}
+
+func runOf(b []byte, p int, ok func(byte) bool) int {
+	for p < len(b) {
+		c := b[p]
+		if c < 0x80 {
+			if !ok(c) {
+				return p
+			}
+			p++
+			continue
+		}
+		if jsSpace(b, p) > 0 && !ok(' ') {
+			return p
+		}
+		_, n := utf8.DecodeRune(b[p:])
+		p += n
+	}
+	return p
+}
+
+func isASCIISpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func notIDMeta(c byte) bool {
+	switch c {
+	case '<', '=', '>', '-', ':', '\n', ',', ';', '@':
+		return false
+	}
+	return !isASCIISpace(c)
+}
+
+func notIDAlias(c byte) bool {
+	switch c {
+	case '<', '>', ':', '\n', ',', ';', '@':
+		return false
+	}
+	return !isASCIISpace(c)
+}
+
+func notIDPlain(c byte) bool {
+	switch c {
+	case '<', '>', ':', '\n', ',', ';', '@':
+		return false
+	}
+	return true
+}
+
+// matchNum matches ([0-9]+(\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+).
+func matchNum(b []byte, p int) int {
+	look := func(e int) bool { return e < len(b) && (b[e] == ' ' || b[e] == '\n') }
+	digits := func(i int) int {
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	if p < len(b) && b[p] >= '0' && b[p] <= '9' {
+		e := digits(p)
+		if e+1 < len(b) && b[e] == '.' && b[e+1] >= '0' && b[e+1] <= '9' {
+			if e+2 < len(b) && b[e+2] >= '0' && b[e+2] <= '9' && look(e+3) {
+				return e + 3 - p
+			}
+			if look(e + 2) {
+				return e + 2 - p
+			}
+		}
+		if look(e) {
+			return e - p
+		}
+		return 0
+	}
+	if p+1 < len(b) && b[p] == '.' && b[p+1] >= '0' && b[p+1] <= '9' {
+		if p+2 < len(b) && b[p+2] >= '0' && b[p+2] <= '9' && look(p+3) {
+			return 3
+		}
+		if look(p + 2) {
+			return 2
+		}
+	}
+	return 0
+}
+
+// actorFirst is the class of the first run of a name in a message or note:
+// [^\/\\\+\()\+<\->\->:\n,;].
+func actorFirst(c byte) bool {
+	switch c {
+	case '/', '\\', '+', '(', ')', '<', '-', '>', ':', '\n', ',', ';':
+		return false
+	}
+	return true
+}
+
+// actorRest is the class of the later groups: [^\+<\->\->:\n,;].
+func actorRest(c byte) bool {
+	switch c {
+	case '+', '<', '-', '>', ':', '\n', ',', ';':
+		return false
+	}
+	return true
+}
+
+// groupBlocked is the negative lookahead that stops a name before an arrow:
+// (?!(-x|--x|-\)|--\)|-\|\\|-\\|-\/|-\/\/|-\|\/|\/\|-|\\\|-|\/\/-|\\\\-|\/\|-|--\|\\|--|\(\)))
+var groupBlocked = []string{
+	"-x", "--x", "-)", "--)", `-|\`, `-\`, "-/", "-//", "-|/", "/|-", `\|-`, "//-", `\\-`, "--", "()",
+}
+
+// matchActor matches the message/note name rule
+// [^…]+((?!arrow-start)[\-]*[^…]+)* the way a backtracking engine does.
+func matchActor(b []byte, p int) int {
+	e := runOf(b, p, actorFirst)
+	if e == p {
+		return 0
+	}
+	for {
+		blocked := false
+		for _, s := range groupBlocked {
+			if hasPrefixFold(b, e, s) {
+				blocked = true
+				break
+			}
+		}
+		if blocked {
+			return e - p
+		}
+		q := e
+		for q < len(b) && b[q] == '-' {
+			q++
+		}
+		r := runOf(b, q, actorRest)
+		if r == q {
+			return e - p
+		}
+		e = r
+	}
+}

@@ -1,0 +1,281 @@
+package parser
+
+import (
+	"errors"
+	"html"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// Warning is something Mermaid accepts that probably surprises the
+// author. It does not change the diagram.
+type Warning struct {
+	Pos flow.Pos
+	Msg string
+}
+
+func (w Warning) String() string { return w.Pos.String() + ": warning: " + w.Msg }
+
+// Parse reads a Mermaid sequenceDiagram as Mermaid 11.15 does and returns
+// its model. name is used in positions. Errors are *Error.
+func Parse(name string, src []byte) (*flow.Diagram, error) {
+	d, _, err := ParseWarnings(name, src)
+	return d, err
+}
+
+// ParseWarnings is Parse that also returns the warnings.
+func ParseWarnings(name string, src []byte) (*flow.Diagram, []Warning, error) {
+	p := &parse{name: name, src: src}
+	p.lines = lineStarts(src)
+	pre, err := preprocess(src)
+	if err != nil {
+		var pe *preprocessError
+		if errors.As(err, &pe) {
+			return nil, nil, p.errAt(pe.off, pe.msg)
+		}
+		return nil, nil, err
+	}
+	p.pre = pre
+	p.toks = lexAll(pre.t.b)
+	ptoks := make([]lexer.Token, len(p.toks))
+	for i, t := range p.toks {
+		ptoks[i] = lexer.Token{Type: t.typ, Value: t.val, Pos: p.lexPos(t.start)}
+	}
+	pl, err := lexer.Upgrade(&tokenStream{toks: ptoks})
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := grammar.ParseFromLexer(pl)
+	if err != nil {
+		return nil, nil, p.syntaxError(err)
+	}
+	d, err := p.build(g)
+	if err != nil {
+		return nil, p.warnings, err
+	}
+	return d, p.warnings, nil
+}
+
+type parse struct {
+	name     string
+	src      []byte
+	lines    []int
+	pre      *preprocessed
+	toks     []token
+	warnings []Warning
+}
+
+// lineStarts indexes the original text's lines (\n, \r\n and \r end a line).
+func lineStarts(b []byte) []int {
+	ls := []int{0}
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\n':
+			ls = append(ls, i+1)
+		case '\r':
+			if i+1 < len(b) && b[i+1] == '\n' {
+				i++
+			}
+			ls = append(ls, i+1)
+		}
+	}
+	return ls
+}
+
+// posOf turns an offset of the original text into a position.
+func (p *parse) posOf(off int) flow.Pos {
+	if off > len(p.src) {
+		off = len(p.src)
+	}
+	lo, hi := 0, len(p.lines)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if p.lines[mid] <= off {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return flow.Pos{File: p.name, Line: lo + 1, Col: utf8.RuneCount(p.src[p.lines[lo]:off]) + 1}
+}
+
+// lexPos is the participle position of an offset of the preprocessed text;
+// Offset keeps the preprocessed offset.
+func (p *parse) lexPos(off int) lexer.Position {
+	pos := p.posOf(p.pre.t.origAt(off))
+	return lexer.Position{Filename: p.name, Offset: off, Line: pos.Line, Column: pos.Col}
+}
+
+func (p *parse) pos(t lexer.Token) flow.Pos {
+	return flow.Pos{File: p.name, Line: t.Pos.Line, Col: t.Pos.Column}
+}
+
+// srcLine returns the original line of a position, without its newline.
+func (p *parse) srcLine(line int) string {
+	if line < 1 || line > len(p.lines) {
+		return ""
+	}
+	s := p.lines[line-1]
+	e := len(p.src)
+	if line < len(p.lines) {
+		e = p.lines[line]
+	}
+	return strings.TrimRight(string(p.src[s:e]), "\r\n")
+}
+
+func (p *parse) errAt(off int, msg string) *Error {
+	pos := p.posOf(off)
+	return &Error{Pos: pos, Msg: msg, Src: p.srcLine(pos.Line)}
+}
+
+func (p *parse) errTok(t lexer.Token, msg string) *Error {
+	pos := p.pos(t)
+	return &Error{Pos: pos, Msg: msg, Src: p.srcLine(pos.Line)}
+}
+
+func (p *parse) warn(t lexer.Token, msg string) {
+	p.warnings = append(p.warnings, Warning{Pos: p.pos(t), Msg: msg})
+}
+
+// decode turns the entity placeholders of a value back into characters:
+// #59; is ';', #lt; is '<'; unknown names stay as &name;.
+func decode(s string) string {
+	if strings.IndexByte(s, entOpen) < 0 {
+		return s
+	}
+	var sb strings.Builder
+	for {
+		i := strings.IndexByte(s, entOpen)
+		if i < 0 {
+			sb.WriteString(s)
+			return sb.String()
+		}
+		j := strings.IndexByte(s[i:], entClose)
+		if j < 0 {
+			sb.WriteString(s)
+			return sb.String()
+		}
+		j += i
+		sb.WriteString(s[:i])
+		inner := s[i+1 : j]
+		if isDigits(inner) {
+			sb.WriteString(html.UnescapeString("&#" + inner + ";"))
+		} else {
+			sb.WriteString(html.UnescapeString("&" + inner + ";"))
+		}
+		s = s[j+1:]
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// jsTrim is String.prototype.trim.
+func jsTrim(s string) string {
+	b := []byte(s)
+	i := skipSpace(b, 0)
+	j := len(b)
+	for j > i {
+		r, n := utf8.DecodeLastRune(b[:j])
+		if !isJSSpaceRune(r) {
+			break
+		}
+		j -= n
+	}
+	return s[i:j]
+}
+
+func isJSSpaceRune(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\v', '\f', '\r', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200a
+}
+
+// parseMessage is SequenceDB.parseMessage: trim, then strip a wrap: or
+// nowrap: prefix.
+func parseMessage(s string) string {
+	s = jsTrim(s)
+	for _, pre := range []string{":wrap:", "wrap:", ":nowrap:", "nowrap:"} {
+		if strings.HasPrefix(s, pre) {
+			return jsTrim(s[len(pre):])
+		}
+	}
+	return s
+}
+
+// text2 is the grammar's text2 action on a TXT token.
+func text2(v string) string {
+	v = jsTrim(v)
+	if v != "" {
+		v = v[1:]
+	}
+	return parseMessage(v)
+}
+
+// Error is a positioned parse error.
+type Error struct {
+	Pos flow.Pos // file, line, column (1-based)
+	Msg string   // what is wrong, in words a user understands
+	Src string   // the offending source line
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Position returns where the error is.
+func (e *Error) Position() flow.Pos { return e.Pos }
+
+// Snippet returns the offending line and a caret under the column.
+func (e *Error) Snippet() string {
+	if e.Src == "" && e.Pos.Col <= 1 {
+		return ""
+	}
+	var sb strings.Builder
+	line := strings.ReplaceAll(e.Src, "\t", " ")
+	sb.WriteString("  ")
+	sb.WriteString(line)
+	sb.WriteString("\n  ")
+	col := e.Pos.Col - 1
+	if n := utf8.RuneCountInString(line); col > n {
+		col = n
+	}
+	sb.WriteString(strings.Repeat(" ", max(col, 0)))
+	sb.WriteString("^")
+	return sb.String()
+}
+
+// syntaxError explains a participle error in the diagram's terms.
+func (p *parse) syntaxError(err error) error {
+	var pe participle.Error
+	off := -1
+	if errors.As(err, &pe) {
+		pos := pe.Position()
+		off = pos.Offset
+	}
+	idx := len(p.toks) - 1
+	for i, t := range p.toks {
+		if t.start >= off && off >= 0 {
+			idx = i
+			break
+		}
+	}
+	msg := p.explain(idx)
+	t := p.toks[idx]
+	pos := p.lexPos(t.start)
+	return p.errTok(lexer.Token{Pos: pos}, msg)
+}
