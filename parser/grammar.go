@@ -13,107 +13,107 @@ import (
 // The structs are private: the exported result is flow.Diagram.
 
 type gDiagram struct {
-	Lead  []string    `@NL*`
-	SD    lexer.Token `@SD`
-	Lines []*gLine    `@@*`
+	Lead  []string    `parser:"@NL*"`
+	SD    lexer.Token `parser:"@SD"`
+	Lines []*gLine    `parser:"@@*"`
 }
 
 type gLine struct {
-	NL          bool          `  @NL`
-	Invalid     bool          `| @Invalid`
-	Participant *gParticipant `| @@`
-	Create      *gCreate      `| @@`
-	Box         *gBox         `| @@`
-	Signal      *gSignal      `| @@`
-	Autonumber  *gAutonumber  `| @@`
-	Activation  *gActivation  `| @@`
-	Note        *gNote        `| @@`
-	Link        *gLinkLike    `| @@`
-	Title       *lexer.Token  `| @(Title | LegacyTitle)`
-	AccTitle    *lexer.Token  `| AccTitle @AccTitleValue`
-	AccDescr    *lexer.Token  `| AccDescr @AccDescrValue | @AccDescrMulti`
-	Block       *gBlock       `| @@`
+	NL          bool          `parser:"  @NL"`
+	Invalid     bool          `parser:"| @Invalid"`
+	Participant *gParticipant `parser:"| @@"`
+	Create      *gCreate      `parser:"| @@"`
+	Box         *gBox         `parser:"| @@"`
+	Signal      *gSignal      `parser:"| @@"`
+	Autonumber  *gAutonumber  `parser:"| @@"`
+	Activation  *gActivation  `parser:"| @@"`
+	Note        *gNote        `parser:"| @@"`
+	Link        *gLinkLike    `parser:"| @@"`
+	Title       *lexer.Token  `parser:"| @(Title | LegacyTitle)"`
+	AccTitle    *lexer.Token  `parser:"| AccTitle @AccTitleValue"`
+	AccDescr    *lexer.Token  `parser:"| AccDescr @AccDescrValue | @AccDescrMulti"`
+	Block       *gBlock       `parser:"| @@"`
 }
 
 type gParticipant struct {
-	Kw     lexer.Token  `@(Participant | ActorKw | Destroy)`
-	ID     lexer.Token  `@Actor`
-	Config *lexer.Token `( ConfigStart @ConfigContent ConfigEnd )?`
-	Alias  *lexer.Token `( As @RestOfLine )?`
-	End    lexer.Token  `@NL`
+	Kw     lexer.Token  `parser:"@(Participant | ActorKw | Destroy)"`
+	ID     lexer.Token  `parser:"@Actor"`
+	Config *lexer.Token `parser:"( ConfigStart @ConfigContent ConfigEnd )?"`
+	Alias  *lexer.Token `parser:"( As @RestOfLine )?"`
+	End    lexer.Token  `parser:"@NL"`
 }
 
 type gCreate struct {
-	Kw          lexer.Token   `@Create`
-	Participant *gParticipant `@@`
+	Kw          lexer.Token   `parser:"@Create"`
+	Participant *gParticipant `parser:"@@"`
 }
 
 type gBox struct {
-	Kw    lexer.Token `@Box`
-	Label lexer.Token `@RestOfLine`
-	Lines []*gBoxLine `@@*`
-	End   lexer.Token `@End`
+	Kw    lexer.Token `parser:"@Box"`
+	Label lexer.Token `parser:"@RestOfLine"`
+	Lines []*gBoxLine `parser:"@@*"`
+	End   lexer.Token `parser:"@End"`
 }
 
 type gBoxLine struct {
-	NL          bool          `  @NL`
-	Participant *gParticipant `| @@`
+	NL          bool          `parser:"  @NL"`
+	Participant *gParticipant `parser:"| @@"`
 }
 
 type gSignal struct {
-	From        lexer.Token  `@Actor`
-	FromCentral *lexer.Token `@Central?`
-	Arrow       lexer.Token  `@Arrow`
-	Mod         *lexer.Token `@(Plus | Minus | Central)?`
-	To          lexer.Token  `@Actor`
-	Text        lexer.Token  `@Txt`
-	End         lexer.Token  `@NL`
+	From        lexer.Token  `parser:"@Actor"`
+	FromCentral *lexer.Token `parser:"@Central?"`
+	Arrow       lexer.Token  `parser:"@Arrow"`
+	Mod         *lexer.Token `parser:"@(Plus | Minus | Central)?"`
+	To          lexer.Token  `parser:"@Actor"`
+	Text        lexer.Token  `parser:"@Txt"`
+	End         lexer.Token  `parser:"@NL"`
 }
 
 type gAutonumber struct {
-	Kw    lexer.Token  `@Autonumber`
-	Start *lexer.Token `( @Num`
-	Step  *lexer.Token `  @Num?`
-	Off   bool         `| @Off )?`
-	End   lexer.Token  `@NL`
+	Kw    lexer.Token  `parser:"@Autonumber"`
+	Start *lexer.Token `parser:"( @Num"`
+	Step  *lexer.Token `parser:"  @Num?"`
+	Off   bool         `parser:"| @Off )?"`
+	End   lexer.Token  `parser:"@NL"`
 }
 
 type gActivation struct {
-	Kw    lexer.Token `@(Activate | Deactivate)`
-	Actor lexer.Token `@Actor`
-	End   lexer.Token `@NL`
+	Kw    lexer.Token `parser:"@(Activate | Deactivate)"`
+	Actor lexer.Token `parser:"@Actor"`
+	End   lexer.Token `parser:"@NL"`
 }
 
 type gNote struct {
-	Kw        lexer.Token  `@Note`
-	Placement *lexer.Token `( @(LeftOf | RightOf)`
-	Actor     lexer.Token  `  @Actor`
-	Over      *lexer.Token `| @Over`
-	First     lexer.Token  `  @Actor`
-	Second    *lexer.Token `  ( Comma @Actor )? )`
-	Text      lexer.Token  `@Txt`
-	End       lexer.Token  `@NL`
+	Kw        lexer.Token  `parser:"@Note"`
+	Placement *lexer.Token `parser:"( @(LeftOf | RightOf)"`
+	Actor     lexer.Token  `parser:"  @Actor"`
+	Over      *lexer.Token `parser:"| @Over"`
+	First     lexer.Token  `parser:"  @Actor"`
+	Second    *lexer.Token `parser:"  ( Comma @Actor )? )"`
+	Text      lexer.Token  `parser:"@Txt"`
+	End       lexer.Token  `parser:"@NL"`
 }
 
 type gLinkLike struct {
-	Kw    lexer.Token `@(Links | Link | Properties | Details)`
-	Actor lexer.Token `@Actor`
-	Text  lexer.Token `@Txt`
-	End   lexer.Token `@NL`
+	Kw    lexer.Token `parser:"@(Links | Link | Properties | Details)"`
+	Actor lexer.Token `parser:"@Actor"`
+	Text  lexer.Token `parser:"@Txt"`
+	End   lexer.Token `parser:"@NL"`
 }
 
 type gBlock struct {
-	Kw       lexer.Token `@(Loop | Rect | Opt | Alt | Par | ParOver | Critical | Break)`
-	Label    lexer.Token `@RestOfLine`
-	Lines    []*gLine    `@@*`
-	Sections []*gSection `@@*`
-	End      lexer.Token `@End`
+	Kw       lexer.Token `parser:"@(Loop | Rect | Opt | Alt | Par | ParOver | Critical | Break)"`
+	Label    lexer.Token `parser:"@RestOfLine"`
+	Lines    []*gLine    `parser:"@@*"`
+	Sections []*gSection `parser:"@@*"`
+	End      lexer.Token `parser:"@End"`
 }
 
 type gSection struct {
-	Kw    lexer.Token `@(Else | And | Option)`
-	Label lexer.Token `@RestOfLine`
-	Lines []*gLine    `@@*`
+	Kw    lexer.Token `parser:"@(Else | And | Option)"`
+	Label lexer.Token `parser:"@RestOfLine"`
+	Lines []*gLine    `parser:"@@*"`
 }
 
 var grammar = participle.MustBuild[gDiagram](

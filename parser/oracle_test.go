@@ -34,7 +34,7 @@ type oracleFile struct {
 		Name *string `json:"name"`
 		Fill string  `json:"fill"`
 	} `json:"boxes"`
-	Messages []struct{ From, To, Text, TypeName string } `json:"messages"`
+	Messages []struct{ From, To, Text, TypeName string }  `json:"messages"`
 	Notes    []struct{ Placement, From, To, Text string } `json:"notes"`
 	Blocks   []struct{ Kind, Phase, Text string }         `json:"blocks"`
 }
