@@ -18,21 +18,72 @@ type gDiagram struct {
 	Lines []*gLine    `parser:"@@*"`
 }
 
+// gLine is one line of a document. Every statement is decided by its first
+// token (the grammar is LL(1)), so gLine dispatches on that token to the
+// parser of the one statement that can start with it instead of trying
+// each alternative in turn, which keeps parsing linear and cheap.
 type gLine struct {
-	NL          bool          `parser:"  @NL"`
-	Invalid     bool          `parser:"| @Invalid"`
-	Participant *gParticipant `parser:"| @@"`
-	Create      *gCreate      `parser:"| @@"`
-	Box         *gBox         `parser:"| @@"`
-	Signal      *gSignal      `parser:"| @@"`
-	Autonumber  *gAutonumber  `parser:"| @@"`
-	Activation  *gActivation  `parser:"| @@"`
-	Note        *gNote        `parser:"| @@"`
-	Link        *gLinkLike    `parser:"| @@"`
-	Title       *lexer.Token  `parser:"| @(Title | LegacyTitle)"`
-	AccTitle    *lexer.Token  `parser:"| AccTitle @AccTitleValue"`
-	AccDescr    *lexer.Token  `parser:"| AccDescr @AccDescrValue | @AccDescrMulti"`
-	Block       *gBlock       `parser:"| @@"`
+	NL          bool
+	Invalid     bool
+	Signal      *gSignal
+	Note        *gNote
+	Block       *gBlock
+	Participant *gParticipant
+	Activation  *gActivation
+	Create      *gCreate
+	Box         *gBox
+	Autonumber  *gAutonumber
+	Link        *gLinkLike
+	Title       *lexer.Token
+	AccTitle    *lexer.Token
+	AccDescr    *lexer.Token
+}
+
+// gMeta holds the one-line statements that are a token or two.
+type gMeta struct {
+	Title    *lexer.Token `parser:"  @(Title | LegacyTitle)"`
+	AccTitle *lexer.Token `parser:"| AccTitle @AccTitleValue"`
+	AccDescr *lexer.Token `parser:"| AccDescr @AccDescrValue | @AccDescrMulti"`
+}
+
+var trailing = participle.AllowTrailing(true)
+
+// Parse implements participle.Parseable.
+func (l *gLine) Parse(lex *lexer.PeekingLexer) (err error) {
+	switch lex.Peek().Type {
+	case tNL:
+		lex.Next()
+		l.NL = true
+	case tInvalid:
+		lex.Next()
+		l.Invalid = true
+	case tActor:
+		l.Signal, err = signalParser.ParseFromLexer(lex, trailing)
+	case tNote:
+		l.Note, err = noteParser.ParseFromLexer(lex, trailing)
+	case tLoop, tRect, tOpt, tAlt, tPar, tParOver, tCritical, tBreak:
+		l.Block, err = blockParser.ParseFromLexer(lex, trailing)
+	case tParticipant, tActorKw, tDestroy:
+		l.Participant, err = participantParser.ParseFromLexer(lex, trailing)
+	case tActivate, tDeactivate:
+		l.Activation, err = activationParser.ParseFromLexer(lex, trailing)
+	case tCreate:
+		l.Create, err = createParser.ParseFromLexer(lex, trailing)
+	case tBox:
+		l.Box, err = boxParser.ParseFromLexer(lex, trailing)
+	case tAutonumber:
+		l.Autonumber, err = autonumberParser.ParseFromLexer(lex, trailing)
+	case tLinks, tLink, tProperties, tDetails:
+		l.Link, err = linkParser.ParseFromLexer(lex, trailing)
+	case tTitle, tLegacyTitle, tAccTitle, tAccDescr, tAccDescrMulti:
+		var m *gMeta
+		if m, err = metaParser.ParseFromLexer(lex, trailing); err == nil {
+			l.Title, l.AccTitle, l.AccDescr = m.Title, m.AccTitle, m.AccDescr
+		}
+	default:
+		return participle.NextMatch
+	}
+	return err
 }
 
 type gParticipant struct {
@@ -116,9 +167,19 @@ type gSection struct {
 	Lines []*gLine    `parser:"@@*"`
 }
 
-var grammar = participle.MustBuild[gDiagram](
-	participle.Lexer(tokenDef{symbols}),
-	participle.UseLookahead(1),
+var (
+	lexDef            = participle.Lexer(tokenDef{symbols})
+	grammar           = participle.MustBuild[gDiagram](lexDef)
+	signalParser      = participle.MustBuild[gSignal](lexDef)
+	noteParser        = participle.MustBuild[gNote](lexDef)
+	blockParser       = participle.MustBuild[gBlock](lexDef)
+	participantParser = participle.MustBuild[gParticipant](lexDef)
+	activationParser  = participle.MustBuild[gActivation](lexDef)
+	createParser      = participle.MustBuild[gCreate](lexDef)
+	boxParser         = participle.MustBuild[gBox](lexDef)
+	autonumberParser  = participle.MustBuild[gAutonumber](lexDef)
+	linkParser        = participle.MustBuild[gLinkLike](lexDef)
+	metaParser        = participle.MustBuild[gMeta](lexDef)
 )
 
 // tokenDef tells participle the token names; lexing itself happens in
@@ -132,16 +193,16 @@ func (tokenDef) Lex(string, io.Reader) (lexer.Lexer, error) {
 
 // tokenStream feeds lexAll's tokens to participle.
 type tokenStream struct {
-	toks []lexer.Token
-	i    int
+	p *parse
+	i int
 }
 
 func (s *tokenStream) Next() (lexer.Token, error) {
-	if s.i >= len(s.toks) {
-		last := s.toks[len(s.toks)-1]
-		return lexer.Token{Type: lexer.EOF, Pos: last.Pos}, nil
+	toks := s.p.toks
+	if s.i >= len(toks) {
+		return lexer.Token{Type: lexer.EOF, Pos: s.p.lexPos(toks[len(toks)-1].start)}, nil
 	}
-	t := s.toks[s.i]
+	t := toks[s.i]
 	s.i++
-	return t, nil
+	return lexer.Token{Type: t.typ, Value: t.val, Pos: s.p.lexPos(t.start)}, nil
 }

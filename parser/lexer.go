@@ -126,7 +126,7 @@ type token struct {
 // case-insensitive. A lexical error becomes a tLexError token carrying the
 // message, and lexing stops there.
 func lexAll(b []byte) []token {
-	l := &lx{b: b, stack: []lexState{sInitial}}
+	l := &lx{b: b, s: string(b), stack: []lexState{sInitial}}
 	toks := make([]token, 0, len(b)/4+8)
 	for {
 		t, ok := l.next()
@@ -142,6 +142,7 @@ func lexAll(b []byte) []token {
 
 type lx struct {
 	b     []byte
+	s     string // b as a string: token values are slices of it
 	p     int
 	stack []lexState
 	done  bool
@@ -179,7 +180,7 @@ func (l *lx) next() (token, bool) {
 	if skip {
 		return token{}, false
 	}
-	return token{typ: typ, val: string(l.b[start:l.p]), start: start, end: l.p}, true
+	return token{typ: typ, val: l.s[start:l.p], start: start, end: l.p}, true
 }
 
 // match tries the rules of the current state in order. It returns the

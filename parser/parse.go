@@ -42,11 +42,7 @@ func ParseWarnings(name string, src []byte) (*flow.Diagram, []Warning, error) {
 	}
 	p.pre = pre
 	p.toks = lexAll(pre.t.b)
-	ptoks := make([]lexer.Token, len(p.toks))
-	for i, t := range p.toks {
-		ptoks[i] = lexer.Token{Type: t.typ, Value: t.val, Pos: p.lexPos(t.start)}
-	}
-	pl, err := lexer.Upgrade(&tokenStream{toks: ptoks})
+	pl, err := lexer.Upgrade(&tokenStream{p: p})
 	if err != nil {
 		return nil, nil, err
 	}
