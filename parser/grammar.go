@@ -2,6 +2,7 @@ package parser
 
 import (
 	"io"
+	"strings"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -205,4 +206,15 @@ func (s *tokenStream) Next() (lexer.Token, error) {
 	t := toks[s.i]
 	s.i++
 	return lexer.Token{Type: t.typ, Value: t.val, Pos: s.p.lexPos(t.start)}, nil
+}
+
+// Grammar returns the grammar in participle's EBNF: the document, then
+// each statement that a line dispatches to.
+func Grammar() string {
+	parts := []string{
+		grammar.String(), signalParser.String(), noteParser.String(), blockParser.String(),
+		participantParser.String(), activationParser.String(), createParser.String(),
+		boxParser.String(), autonumberParser.String(), linkParser.String(), metaParser.String(),
+	}
+	return strings.Join(parts, "\n\n") + "\n"
 }

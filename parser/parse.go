@@ -259,14 +259,22 @@ func (e *Error) Snippet() string {
 func (p *parse) syntaxError(err error) error {
 	var pe participle.Error
 	off := -1
+	typ := lexer.TokenType(0)
 	if errors.As(err, &pe) {
-		pos := pe.Position()
-		off = pos.Offset
+		off = pe.Position().Offset
+	}
+	var ue *participle.UnexpectedTokenError
+	if errors.As(err, &ue) {
+		typ = ue.Unexpected.Type
 	}
 	idx := len(p.toks) - 1
 	for i, t := range p.toks {
 		if t.start >= off && off >= 0 {
 			idx = i
+			// a zero-width token shares its offset with the next one
+			for typ != 0 && p.toks[idx].typ != typ && idx+1 < len(p.toks) && p.toks[idx+1].start == t.start {
+				idx++
+			}
 			break
 		}
 	}

@@ -361,7 +361,7 @@ func yamlError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var line int
 	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil && line > 0 {
-		return &yamlLineError{line: line, msg: msg}
+		return &yamlLineError{line: line, msg: strings.TrimSpace(msg[strings.IndexByte(msg, ':')+1:])}
 	}
 	return &yamlLineError{line: 1, msg: msg}
 }
