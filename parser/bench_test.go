@@ -61,6 +61,13 @@ func TestGenDiagramParses(t *testing.T) {
 	if n := len(d.Messages()); n < 10000 {
 		t.Fatalf("%d messages, want at least 10000", n)
 	}
+	// BENCHMARKS.md times Mermaid on the same text: CHOREO_GEN_OUT=DIR
+	// writes it there.
+	if dir := os.Getenv("CHOREO_GEN_OUT"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "gen10k.mmd"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func corpus(b *testing.B) (files [][]byte, size int) {
@@ -115,5 +122,22 @@ func BenchmarkLexLarge(b *testing.B) {
 			b.Fatal(err)
 		}
 		lexAll(pre.t.b)
+	}
+}
+
+// BenchmarkParseSizes shows that time and memory grow linearly with the
+// diagram: compare B/op and ns/op across sizes.
+func BenchmarkParseSizes(b *testing.B) {
+	for _, n := range []int{1250, 2500, 5000, 10000, 20000} {
+		src := []byte(genDiagram(n))
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Parse("gen.mmd", src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

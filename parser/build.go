@@ -23,8 +23,6 @@ type builder struct {
 	currentBox   *boxRec
 	lastCreated  string
 	lastDestroy  string
-	createdTok   lexer.Token
-	destroyedTok lexer.Token
 	active       map[string]int
 	n            int
 }
@@ -90,64 +88,68 @@ func (b *builder) line(l *gLine) ([]flow.Statement, error) {
 	case l.Signal != nil:
 		return b.signal(l.Signal)
 	case l.Autonumber != nil:
-		a := l.Autonumber
-		st := &flow.Autonumber{Off: a.Off, Pos: p.pos(a.Kw)}
-		if a.Start != nil {
-			st.Start = a.Start.Value
-			st.Step = "1"
-		}
-		if a.Step != nil {
-			st.Step = a.Step.Value
+		t := l.Autonumber.Tokens
+		st := &flow.Autonumber{Off: t[1].Type == tOff, Pos: p.pos(t[0])}
+		if t[1].Type == tNum {
+			st.Start, st.Step = t[1].Value, "1"
+			if t[2].Type == tNum {
+				st.Step = t[2].Value
+			}
 		}
 		return []flow.Statement{st}, nil
 	case l.Activation != nil:
-		a := l.Activation
-		id := jsTrim(a.Actor.Value)
-		act := strings.EqualFold(a.Kw.Value, "activate")
+		kw, actor := l.Activation.Tokens[0], l.Activation.Tokens[1]
+		id := jsTrim(actor.Value)
+		act := kw.Type == tActivate
 		if act {
 			b.active[id]++
 			if b.actors[id] == nil {
-				p.warn(a.Actor, fmt.Sprintf("activate %s: no participant of that name yet (Mermaid ignores it)", decode(id)))
+				p.warn(actor, fmt.Sprintf("activate %s: no participant of that name yet (Mermaid ignores it)", decode(id)))
 			}
 		} else {
 			if b.active[id] < 1 {
-				return nil, p.errTok(a.Actor, fmt.Sprintf("deactivate %s: the participant is not active", decode(id)))
+				return nil, p.errTok(actor, fmt.Sprintf("deactivate %s: the participant is not active", decode(id)))
 			}
 			b.active[id]--
 		}
-		return []flow.Statement{&flow.Activation{Participant: decode(id), Active: act, Pos: p.pos(a.Kw)}}, nil
+		return []flow.Statement{&flow.Activation{Participant: decode(id), Active: act, Pos: p.pos(kw)}}, nil
 	case l.Note != nil:
 		return b.note(l.Note)
 	case l.Link != nil:
 		return nil, b.linkLike(l.Link)
-	case l.Title != nil:
-		v := l.Title.Value
+	case l.Meta != nil:
+		return nil, b.meta(l.Meta.Tokens)
+	case l.Block != nil:
+		return b.block(l.Block)
+	}
+	return nil, nil
+}
+
+// meta sets the title, accessibility title or description.
+func (b *builder) meta(t []lexer.Token) error {
+	p := b.p
+	switch t[0].Type {
+	case tTitle, tLegacyTitle:
+		v := t[0].Value
 		skip := 5
-		if l.Title.Type == tLegacyTitle {
+		if t[0].Type == tLegacyTitle {
 			skip = 6
 		}
 		// the keyword, then exactly one whitespace character
 		rest := []byte(v[skip:])
 		n := jsSpace(rest, 0)
 		if rest[0] == '\n' {
-			p.warn(*l.Title, "'title' alone on its line takes the next line as the title; that line's statement is lost")
+			p.warn(t[0], "'title' alone on its line takes the next line as the title; that line's statement is lost")
 		}
 		b.d.Title = decode(string(rest[n:]))
-		return nil, nil
-	case l.AccTitle != nil:
-		b.d.AccTitle = decode(jsTrim(l.AccTitle.Value))
-		return nil, nil
-	case l.AccDescr != nil:
-		v := jsTrim(l.AccDescr.Value)
-		if l.AccDescr.Type == tAccDescrMulti {
-			v = dropIndent(v)
-		}
-		b.d.AccDescr = decode(v)
-		return nil, nil
-	case l.Block != nil:
-		return b.block(l.Block)
+	case tAccTitle:
+		b.d.AccTitle = decode(jsTrim(t[1].Value))
+	case tAccDescr:
+		b.d.AccDescr = decode(jsTrim(t[1].Value))
+	case tAccDescrMulti:
+		b.d.AccDescr = decode(dropIndent(jsTrim(t[0].Value)))
 	}
-	return nil, nil
+	return nil
 }
 
 // dropIndent is /\n\s+/g → "\n" (the accessibility description clean-up).
@@ -171,55 +173,54 @@ func dropIndent(s string) string {
 
 func (b *builder) participant(g *gParticipant, create bool) ([]flow.Statement, error) {
 	p := b.p
-	raw := jsTrim(g.ID.Value)
-	kw := strings.ToLower(g.Kw.Value)
+	kwTok, idTok, config, aliasTok := g.parts()
+	raw := jsTrim(idTok.Value)
+	kw := strings.ToLower(kwTok.Value)
 	if kw == "destroy" {
-		if g.Config != nil {
-			return nil, p.errTok(*g.Config, "found metadata, expected the end of the line after 'destroy "+decode(raw)+"'")
+		if config != nil {
+			return nil, p.errTok(*config, "found metadata, expected the end of the line after 'destroy "+decode(raw)+"'")
 		}
-		if g.Alias != nil {
-			return nil, p.errTok(*g.Alias, "found an alias, expected the end of the line after 'destroy "+decode(raw)+"'")
+		if aliasTok != nil {
+			return nil, p.errTok(*aliasTok, "found an alias, expected the end of the line after 'destroy "+decode(raw)+"'")
 		}
 		if !create {
 			b.lastDestroy = raw
-			b.destroyedTok = g.ID
 			if a := b.actors[raw]; a != nil {
 				a.p.Destroyed = true
 			}
-			return []flow.Statement{&flow.Destroy{Participant: decode(raw), Pos: p.pos(g.Kw)}}, nil
+			return []flow.Statement{&flow.Destroy{Participant: decode(raw), Pos: p.pos(kwTok)}}, nil
 		}
 		kw = "" // create destroy X: Mermaid creates a plain participant
 	}
-	if strings.ContainsAny(raw, " \t") && g.Alias == nil && g.Config == nil {
-		p.warn(g.ID, fmt.Sprintf("the participant id is %q: a declared id runs to the end of the line, spaces included (use 'as' for a label)", decode(raw)))
+	if strings.ContainsAny(raw, " \t") && aliasTok == nil && config == nil {
+		p.warn(idTok, fmt.Sprintf("the participant id is %q: a declared id runs to the end of the line, spaces included (use 'as' for a label)", decode(raw)))
 	}
 	draw := kw
 	if draw == "actor" {
 		draw = flow.KindActor
 	}
 	var desc *string
-	if g.Alias != nil {
-		s := parseMessage(g.Alias.Value)
+	if aliasTok != nil {
+		s := parseMessage(aliasTok.Value)
 		desc = &s
 	}
 	var meta *string
-	if g.Config != nil {
-		s := jsTrim(g.Config.Value)
+	if config != nil {
+		s := jsTrim(config.Value)
 		meta = &s
 	}
 	if create {
 		if b.actors[raw] != nil {
-			return nil, p.errTok(g.ID, fmt.Sprintf("create %s: a participant of that name already exists (Mermaid cannot create an existing participant; use an alias)", decode(raw)))
+			return nil, p.errTok(idTok, fmt.Sprintf("create %s: a participant of that name already exists (Mermaid cannot create an existing participant; use an alias)", decode(raw)))
 		}
 		b.lastCreated = raw
-		b.createdTok = g.ID
 	}
-	if err := b.addActor(raw, desc, draw, meta, g.ID, true); err != nil {
+	if err := b.addActor(raw, desc, draw, meta, idTok, true); err != nil {
 		return nil, err
 	}
 	if create {
 		b.actors[raw].p.Created = true
-		return []flow.Statement{&flow.Create{Participant: decode(raw), Pos: p.pos(g.Kw)}}, nil
+		return []flow.Statement{&flow.Create{Participant: decode(raw), Pos: p.pos(kwTok)}}, nil
 	}
 	return nil, nil
 }
@@ -319,8 +320,8 @@ func (b *builder) touch(t lexer.Token) (string, error) {
 }
 
 func (b *builder) box(g *gBox) error {
-	color, title := boxData(g.Label.Value)
-	bx := &boxRec{b: &flow.Box{Title: decode(title), Fill: color, Pos: b.p.pos(g.Kw)}}
+	color, title := boxData(g.Tokens[1].Value)
+	bx := &boxRec{b: &flow.Box{Title: decode(title), Fill: color, Pos: b.p.pos(g.Tokens[0])}}
 	b.boxes = append(b.boxes, bx)
 	b.currentBox = bx
 	for _, l := range g.Lines {
@@ -337,45 +338,46 @@ func (b *builder) box(g *gBox) error {
 
 func (b *builder) signal(g *gSignal) ([]flow.Statement, error) {
 	p := b.p
-	if g.FromCentral != nil && g.Mod != nil && g.Mod.Type != tCentral {
-		return nil, p.errTok(*g.Mod, fmt.Sprintf("found '%s', expected '()' or a participant name after '%s' (A()->>B takes no +/-)", g.Mod.Value, g.Arrow.Value))
+	fromTok, fromCentral, arrow, mod, toTok, text := g.parts()
+	if fromCentral && mod != nil && mod.Type != tCentral {
+		return nil, p.errTok(*mod, fmt.Sprintf("found '%s', expected '()' or a participant name after '%s' (A()->>B takes no +/-)", mod.Value, arrow.Value))
 	}
-	from, err := b.touch(g.From)
+	from, err := b.touch(fromTok)
 	if err != nil {
 		return nil, err
 	}
-	to, err := b.touch(g.To)
+	to, err := b.touch(toTok)
 	if err != nil {
 		return nil, err
 	}
 	if b.lastCreated != "" {
 		if to != b.lastCreated {
-			return nil, p.errTok(g.From, fmt.Sprintf("participant %s is created but the next message is not sent to it (Mermaid needs the message that creates it right after 'create')", decode(b.lastCreated)))
+			return nil, p.errTok(fromTok, fmt.Sprintf("participant %s is created but the next message is not sent to it (Mermaid needs the message that creates it right after 'create')", decode(b.lastCreated)))
 		}
 		b.lastCreated = ""
 	} else if b.lastDestroy != "" {
 		if to != b.lastDestroy && from != b.lastDestroy {
-			return nil, p.errTok(g.From, fmt.Sprintf("participant %s is destroyed but the next message neither comes from it nor goes to it", decode(b.lastDestroy)))
+			return nil, p.errTok(fromTok, fmt.Sprintf("participant %s is destroyed but the next message neither comes from it nor goes to it", decode(b.lastDestroy)))
 		}
 		b.lastDestroy = ""
 	}
 	b.n++
 	m := &flow.Message{
-		N: b.n, From: decode(from), To: decode(to), Text: decode(text2(g.Text.Value)),
-		Arrow: flow.Arrow(strings.ToLower(g.Arrow.Value)), Pos: p.pos(g.From),
+		N: b.n, From: decode(from), To: decode(to), Text: decode(text2(text.Value)),
+		Arrow: flow.Arrow(strings.ToLower(arrow.Value)), Pos: p.pos(fromTok),
 	}
-	if g.FromCentral != nil {
+	if fromCentral {
 		m.Central = flow.CentralFrom
 	}
-	if g.Mod != nil {
-		switch g.Mod.Type {
+	if mod != nil {
+		switch mod.Type {
 		case tPlus:
 			m.Activate = true
 			b.active[to]++
 		case tMinus:
 			m.Deactivate = true
 			if b.active[from] < 1 {
-				return nil, p.errTok(*g.Mod, fmt.Sprintf("'-' deactivates %s, which is not active", decode(from)))
+				return nil, p.errTok(*mod, fmt.Sprintf("'-' deactivates %s, which is not active", decode(from)))
 			}
 			b.active[from]--
 		case tCentral:
@@ -386,7 +388,7 @@ func (b *builder) signal(g *gSignal) ([]flow.Statement, error) {
 			}
 		}
 	}
-	b.textWarnings(g.Text)
+	b.textWarnings(text)
 	return []flow.Statement{m}, nil
 }
 
@@ -395,12 +397,13 @@ func (b *builder) textWarnings(t lexer.Token) {
 	src := b.p.pre.t.b
 	end := t.Pos.Offset + len(t.Value)
 	if end < len(src) {
+		at := lexer.Token{Pos: b.p.lexPos(end)}
 		switch src[end] {
 		case '#':
-			b.p.warn(t, "'#' starts a comment: the rest of the line is not part of the text (write #35; for a literal #)")
+			b.p.warn(at, "'#' starts a comment: the rest of the line is not part of the text (write #35; for a literal #)")
 		case ';':
 			if k := skipSpace(src[:toEOL(src, end)], end+1); k < toEOL(src, end) {
-				b.p.warn(t, "';' ends the statement: the rest of the line is read as another statement (write #59; for a literal ;)")
+				b.p.warn(at, "';' ends the statement: the rest of the line is read as another statement (write #59; for a literal ;)")
 			}
 		}
 	}
@@ -408,49 +411,45 @@ func (b *builder) textWarnings(t lexer.Token) {
 
 func (b *builder) note(g *gNote) ([]flow.Statement, error) {
 	p := b.p
-	n := &flow.Note{Text: decode(text2(g.Text.Value)), Pos: p.pos(g.Kw)}
-	if g.Placement != nil {
-		id, err := b.touch(g.Actor)
-		if err != nil {
-			return nil, err
-		}
+	t := g.Tokens
+	text := t[len(t)-2]
+	n := &flow.Note{Text: decode(text2(text.Value)), Pos: p.pos(t[0])}
+	switch t[1].Type {
+	case tLeftOf:
 		n.Placement = flow.LeftOf
-		if g.Placement.Type == tRightOf {
-			n.Placement = flow.RightOf
-		}
-		n.Participants = []string{decode(id)}
-	} else {
+	case tRightOf:
+		n.Placement = flow.RightOf
+	default:
 		n.Placement = flow.Over
-		id, err := b.touch(g.First)
+	}
+	for _, a := range t[2 : len(t)-2] {
+		if a.Type != tActor {
+			continue
+		}
+		id, err := b.touch(a)
 		if err != nil {
 			return nil, err
 		}
-		n.Participants = []string{decode(id)}
-		if g.Second != nil {
-			id2, err := b.touch(*g.Second)
-			if err != nil {
-				return nil, err
-			}
-			n.Participants = append(n.Participants, decode(id2))
-		}
+		n.Participants = append(n.Participants, decode(id))
 	}
-	b.textWarnings(g.Text)
+	b.textWarnings(text)
 	return []flow.Statement{n}, nil
 }
 
 func (b *builder) linkLike(g *gLinkLike) error {
 	p := b.p
-	raw, err := b.touch(g.Actor)
+	kw, actor, text := g.Tokens[0], g.Tokens[1], g.Tokens[2]
+	raw, err := b.touch(actor)
 	if err != nil {
 		return err
 	}
 	a := b.actors[raw].p
-	txt := decode(text2(g.Text.Value))
-	switch strings.ToLower(g.Kw.Value) {
-	case "links":
+	txt := decode(text2(text.Value))
+	switch kw.Type {
+	case tLinks:
 		var links map[string]any
 		if err := json.Unmarshal([]byte(txt), &links); err != nil {
-			p.warn(g.Text, "links: the value is not a JSON object; Mermaid ignores it")
+			p.warn(text, "links: the value is not a JSON object; Mermaid ignores it")
 			return nil
 		}
 		for k, v := range links {
@@ -459,21 +458,21 @@ func (b *builder) linkLike(g *gLinkLike) error {
 			}
 			a.Links[k] = fmt.Sprint(v)
 		}
-	case "link":
+	case tLink:
 		sep := strings.IndexByte(txt, '@')
 		label := jsSlice(txt, 0, sep-1)
 		url := jsTrim(txt[sep+1:])
 		if sep < 0 {
-			p.warn(g.Text, "link: expected 'label @ url'")
+			p.warn(text, "link: expected 'label @ url'")
 		}
 		if a.Links == nil {
 			a.Links = map[string]string{}
 		}
 		a.Links[jsTrim(label)] = url
-	case "properties":
+	case tProperties:
 		var props any
 		if err := json.Unmarshal([]byte(txt), &props); err != nil {
-			p.warn(g.Text, "properties: the value is not JSON; Mermaid ignores it")
+			p.warn(text, "properties: the value is not JSON; Mermaid ignores it")
 			return nil
 		}
 		if m, ok := props.(map[string]any); ok {
@@ -484,8 +483,8 @@ func (b *builder) linkLike(g *gLinkLike) error {
 				a.Properties[k] = v
 			}
 		}
-	case "details":
-		p.warn(g.Kw, "details reads a page element when rendered; it adds nothing here")
+	case tDetails:
+		p.warn(kw, "details reads a page element when rendered; it adds nothing here")
 	}
 	return nil
 }
@@ -506,30 +505,31 @@ func jsSlice(s string, from, to int) string {
 
 func (b *builder) block(g *gBlock) ([]flow.Statement, error) {
 	p := b.p
-	kind := flow.BlockKind(strings.ToLower(g.Kw.Value))
-	blk := &flow.Block{Kind: kind, Pos: p.pos(g.Kw), End: p.pos(g.End)}
-	label := parseMessage(g.Label.Value)
+	kwTok := g.Tokens[0]
+	kind := flow.BlockKind(strings.ToLower(kwTok.Value))
+	blk := &flow.Block{Kind: kind, Pos: p.pos(kwTok), End: p.pos(g.Tokens[len(g.Tokens)-1])}
+	label := parseMessage(g.Tokens[1].Value)
 	if looksLikeMessage(label) {
-		p.warn(g.Kw, fmt.Sprintf("'%s' opens a block here and %q is its label: a name that starts with a block keyword and a space is read as that keyword", g.Kw.Value, decode(label)))
+		p.warn(kwTok, fmt.Sprintf("'%s' opens a block here and %q is its label: a name that starts with a block keyword and a space is read as that keyword", kwTok.Value, decode(label)))
 	}
 	body, err := b.lines(g.Lines)
 	if err != nil {
 		return nil, err
 	}
-	blk.Branches = append(blk.Branches, &flow.Branch{Keyword: string(kind), Label: decode(label), Statements: body, Pos: p.pos(g.Kw)})
+	blk.Branches = append(blk.Branches, &flow.Branch{Keyword: string(kind), Label: decode(label), Statements: body, Pos: p.pos(kwTok)})
 	want := kind.BranchKeyword()
 	for _, sec := range g.Sections {
-		kw := strings.ToLower(sec.Kw.Value)
+		kw := strings.ToLower(sec.Tokens[0].Value)
 		if kw != want {
 			in := "'" + string(kind) + "'"
-			return nil, p.errTok(sec.Kw, fmt.Sprintf("found '%s' inside %s (opened at line %d): '%s' belongs in %s", kw, in, blk.Pos.Line, kw,
+			return nil, p.errTok(sec.Tokens[0], fmt.Sprintf("found '%s' inside %s (opened at line %d): '%s' belongs in %s", kw, in, blk.Pos.Line, kw,
 				map[string]string{"else": "'alt'", "and": "'par' or 'par_over'", "option": "'critical'"}[kw]))
 		}
 		body, err := b.lines(sec.Lines)
 		if err != nil {
 			return nil, err
 		}
-		blk.Branches = append(blk.Branches, &flow.Branch{Keyword: kw, Label: decode(parseMessage(sec.Label.Value)), Statements: body, Pos: p.pos(sec.Kw)})
+		blk.Branches = append(blk.Branches, &flow.Branch{Keyword: kw, Label: decode(parseMessage(sec.Tokens[1].Value)), Statements: body, Pos: p.pos(sec.Tokens[0])})
 	}
 	return []flow.Statement{blk}, nil
 }

@@ -13,10 +13,14 @@ import (
 // default lookahead of one token reads it as jison's LALR(1) parser does.
 // The structs are private: the exported result is flow.Diagram.
 
+// Statements capture nothing field by field: each keeps the tokens it
+// matched (participle fills Tokens with a slice of the token buffer, no
+// copy), and build reads them by position. Field-by-field captures cost a
+// deferred reflective assignment each and made parsing 2x slower.
+
 type gDiagram struct {
-	Lead  []string    `parser:"@NL*"`
-	SD    lexer.Token `parser:"@SD"`
-	Lines []*gLine    `parser:"@@*"`
+	Head  bool     `parser:"NL* SD"`
+	Lines []*gLine `parser:"@@*"`
 }
 
 // gLine is one line of a document. Every statement is decided by its first
@@ -35,16 +39,13 @@ type gLine struct {
 	Box         *gBox
 	Autonumber  *gAutonumber
 	Link        *gLinkLike
-	Title       *lexer.Token
-	AccTitle    *lexer.Token
-	AccDescr    *lexer.Token
+	Meta        *gMeta
 }
 
-// gMeta holds the one-line statements that are a token or two.
+// gMeta is a title or an accessibility title or description.
 type gMeta struct {
-	Title    *lexer.Token `parser:"  @(Title | LegacyTitle)"`
-	AccTitle *lexer.Token `parser:"| AccTitle @AccTitleValue"`
-	AccDescr *lexer.Token `parser:"| AccDescr @AccDescrValue | @AccDescrMulti"`
+	Tokens []lexer.Token
+	G      bool `parser:"Title | LegacyTitle | AccTitle AccTitleValue | AccDescr AccDescrValue | AccDescrMulti"`
 }
 
 var trailing = participle.AllowTrailing(true)
@@ -77,95 +78,107 @@ func (l *gLine) Parse(lex *lexer.PeekingLexer) (err error) {
 	case tLinks, tLink, tProperties, tDetails:
 		l.Link, err = linkParser.ParseFromLexer(lex, trailing)
 	case tTitle, tLegacyTitle, tAccTitle, tAccDescr, tAccDescrMulti:
-		var m *gMeta
-		if m, err = metaParser.ParseFromLexer(lex, trailing); err == nil {
-			l.Title, l.AccTitle, l.AccDescr = m.Title, m.AccTitle, m.AccDescr
-		}
+		l.Meta, err = metaParser.ParseFromLexer(lex, trailing)
 	default:
 		return participle.NextMatch
 	}
 	return err
 }
 
+// gParticipant: Kw ID [ConfigStart Config ConfigEnd] [As Alias] NL.
 type gParticipant struct {
-	Kw     lexer.Token  `parser:"@(Participant | ActorKw | Destroy)"`
-	ID     lexer.Token  `parser:"@Actor"`
-	Config *lexer.Token `parser:"( ConfigStart @ConfigContent ConfigEnd )?"`
-	Alias  *lexer.Token `parser:"( As @RestOfLine )?"`
-	End    lexer.Token  `parser:"@NL"`
+	Tokens []lexer.Token
+	G      bool `parser:"(Participant | ActorKw | Destroy) Actor (ConfigStart ConfigContent ConfigEnd)? (As RestOfLine)? NL"`
+}
+
+func (g *gParticipant) parts() (kw, id lexer.Token, config, alias *lexer.Token) {
+	t := g.Tokens
+	kw, id = t[0], t[1]
+	i := 2
+	if t[i].Type == tConfigStart {
+		config = &t[i+1]
+		i += 3
+	}
+	if t[i].Type == tAs {
+		alias = &t[i+1]
+	}
+	return kw, id, config, alias
 }
 
 type gCreate struct {
-	Kw          lexer.Token   `parser:"@Create"`
-	Participant *gParticipant `parser:"@@"`
+	Tokens      []lexer.Token
+	Participant *gParticipant `parser:"Create @@"`
 }
 
 type gBox struct {
-	Kw    lexer.Token `parser:"@Box"`
-	Label lexer.Token `parser:"@RestOfLine"`
-	Lines []*gBoxLine `parser:"@@*"`
-	End   lexer.Token `parser:"@End"`
+	Tokens []lexer.Token
+	G      bool        `parser:"Box RestOfLine"`
+	Lines  []*gBoxLine `parser:"@@*"`
+	E      bool        `parser:"End"`
 }
 
 type gBoxLine struct {
-	NL          bool          `parser:"  @NL"`
-	Participant *gParticipant `parser:"| @@"`
+	Participant *gParticipant `parser:"NL | @@"`
 }
 
+// gSignal: From [()] Arrow [+|-|()] To Txt NL.
 type gSignal struct {
-	From        lexer.Token  `parser:"@Actor"`
-	FromCentral *lexer.Token `parser:"@Central?"`
-	Arrow       lexer.Token  `parser:"@Arrow"`
-	Mod         *lexer.Token `parser:"@(Plus | Minus | Central)?"`
-	To          lexer.Token  `parser:"@Actor"`
-	Text        lexer.Token  `parser:"@Txt"`
-	End         lexer.Token  `parser:"@NL"`
+	Tokens []lexer.Token
+	G      bool `parser:"Actor Central? Arrow (Plus | Minus | Central)? Actor Txt NL"`
 }
 
+func (g *gSignal) parts() (from lexer.Token, fromCentral bool, arrow lexer.Token, mod *lexer.Token, to, text lexer.Token) {
+	t := g.Tokens
+	from = t[0]
+	i := 1
+	if t[i].Type == tCentral {
+		fromCentral = true
+		i++
+	}
+	arrow = t[i]
+	i++
+	if t[i].Type != tActor {
+		mod = &t[i]
+		i++
+	}
+	return from, fromCentral, arrow, mod, t[i], t[i+1]
+}
+
+// gAutonumber: Autonumber [Num [Num] | Off] NL.
 type gAutonumber struct {
-	Kw    lexer.Token  `parser:"@Autonumber"`
-	Start *lexer.Token `parser:"( @Num"`
-	Step  *lexer.Token `parser:"  @Num?"`
-	Off   bool         `parser:"| @Off )?"`
-	End   lexer.Token  `parser:"@NL"`
+	Tokens []lexer.Token
+	G      bool `parser:"Autonumber (Num Num? | Off)? NL"`
 }
 
 type gActivation struct {
-	Kw    lexer.Token `parser:"@(Activate | Deactivate)"`
-	Actor lexer.Token `parser:"@Actor"`
-	End   lexer.Token `parser:"@NL"`
+	Tokens []lexer.Token
+	G      bool `parser:"(Activate | Deactivate) Actor NL"`
 }
 
+// gNote: Note (LeftOf|RightOf) A | Over A [, B]; then Txt NL.
 type gNote struct {
-	Kw        lexer.Token  `parser:"@Note"`
-	Placement *lexer.Token `parser:"( @(LeftOf | RightOf)"`
-	Actor     lexer.Token  `parser:"  @Actor"`
-	Over      *lexer.Token `parser:"| @Over"`
-	First     lexer.Token  `parser:"  @Actor"`
-	Second    *lexer.Token `parser:"  ( Comma @Actor )? )"`
-	Text      lexer.Token  `parser:"@Txt"`
-	End       lexer.Token  `parser:"@NL"`
+	Tokens []lexer.Token
+	G      bool `parser:"Note ( (LeftOf | RightOf) Actor | Over Actor (Comma Actor)? ) Txt NL"`
 }
 
 type gLinkLike struct {
-	Kw    lexer.Token `parser:"@(Links | Link | Properties | Details)"`
-	Actor lexer.Token `parser:"@Actor"`
-	Text  lexer.Token `parser:"@Txt"`
-	End   lexer.Token `parser:"@NL"`
+	Tokens []lexer.Token
+	G      bool `parser:"(Links | Link | Properties | Details) Actor Txt NL"`
 }
 
+// gBlock: Kw Label lines sections End; Tokens spans the whole block.
 type gBlock struct {
-	Kw       lexer.Token `parser:"@(Loop | Rect | Opt | Alt | Par | ParOver | Critical | Break)"`
-	Label    lexer.Token `parser:"@RestOfLine"`
+	Tokens   []lexer.Token
+	G        bool        `parser:"(Loop | Rect | Opt | Alt | Par | ParOver | Critical | Break) RestOfLine"`
 	Lines    []*gLine    `parser:"@@*"`
 	Sections []*gSection `parser:"@@*"`
-	End      lexer.Token `parser:"@End"`
+	E        bool        `parser:"End"`
 }
 
 type gSection struct {
-	Kw    lexer.Token `parser:"@(Else | And | Option)"`
-	Label lexer.Token `parser:"@RestOfLine"`
-	Lines []*gLine    `parser:"@@*"`
+	Tokens []lexer.Token
+	G      bool     `parser:"(Else | And | Option) RestOfLine"`
+	Lines  []*gLine `parser:"@@*"`
 }
 
 var (

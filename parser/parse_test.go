@@ -112,8 +112,8 @@ func TestWarnings(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"title eats line", "sequenceDiagram\ntitle\nA->>B: x\n", "d.mmd:2:1: warning: 'title' alone on its line"},
 		{"keyword prefix", "sequenceDiagram\nLoop Svc->>B: x\nend\n", "d.mmd:2:1: warning: 'Loop' opens a block here"},
-		{"hash in text", "sequenceDiagram\nA->>B: pay #1\n", "d.mmd:2:6: warning: '#' starts a comment"},
-		{"semicolon in text", "sequenceDiagram\nA->>B: a; B->>A: b\n", "d.mmd:2:6: warning: ';' ends the statement"},
+		{"hash in text", "sequenceDiagram\nA->>B: pay #1\n", "d.mmd:2:12: warning: '#' starts a comment"},
+		{"semicolon in text", "sequenceDiagram\nA->>B: a; B->>A: b\n", "d.mmd:2:9: warning: ';' ends the statement"},
 		{"greedy id", "sequenceDiagram\nparticipant Big Svc\n", "d.mmd:2:13: warning: the participant id is \"Big Svc\""},
 		{"bad links", "sequenceDiagram\nlinks A: {nope\n", "d.mmd:2:8: warning: links: the value is not a JSON object"},
 		{"odd type", "sequenceDiagram\nparticipant A@{ type: banana }\n", "d.mmd:2:13: warning: participant type \"banana\""},
