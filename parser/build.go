@@ -15,16 +15,16 @@ import (
 // SequenceDB applies them, including the checks that make Mermaid reject a
 // diagram after a successful parse.
 type builder struct {
-	p            *parse
-	d            *flow.Diagram
-	actors       map[string]*actorRec // keyed by the raw id (entities encoded)
-	order        []*actorRec
-	boxes        []*boxRec
-	currentBox   *boxRec
-	lastCreated  string
-	lastDestroy  string
-	active       map[string]int
-	n            int
+	p           *parse
+	d           *flow.Diagram
+	actors      map[string]*actorRec // keyed by the raw id (entities encoded)
+	order       []*actorRec
+	boxes       []*boxRec
+	currentBox  *boxRec
+	lastCreated string
+	lastDestroy string
+	active      map[string]int
+	n           int
 }
 
 type actorRec struct {
