@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/alecthomas/participle/v2/lexer"
 	"go.yaml.in/yaml/v3"
@@ -459,9 +460,9 @@ func (b *builder) linkLike(g *gLinkLike) error {
 			a.Links[k] = fmt.Sprint(v)
 		}
 	case tLink:
-		sep := strings.IndexByte(txt, '@')
+		sep := jsIndexByte(txt, '@')
 		label := jsSlice(txt, 0, sep-1)
-		url := jsTrim(txt[sep+1:])
+		url := jsTrim(jsSlice(txt, sep+1, len(txt)*2))
 		if sep < 0 {
 			p.warn(text, "link: expected 'label @ url'")
 		}
@@ -489,18 +490,30 @@ func (b *builder) linkLike(g *gLinkLike) error {
 	return nil
 }
 
-// jsSlice is String.prototype.slice on bytes (negative ends count from the end).
+// jsSlice is String.prototype.slice: indices count UTF-16 code units, and
+// a negative end counts from the end.
 func jsSlice(s string, from, to int) string {
+	u := utf16.Encode([]rune(s))
 	if to < 0 {
-		to += len(s)
+		to += len(u)
+	}
+	if to > len(u) {
+		to = len(u)
 	}
 	if to < from {
 		return ""
 	}
-	if to > len(s) {
-		to = len(s)
+	return string(utf16.Decode(u[from:to]))
+}
+
+// jsIndexByte is String.prototype.indexOf for an ASCII character: the
+// index in UTF-16 code units, -1 if absent.
+func jsIndexByte(s string, c byte) int {
+	i := strings.IndexByte(s, c)
+	if i < 0 {
+		return -1
 	}
-	return s[from:to]
+	return len(utf16.Encode([]rune(s[:i])))
 }
 
 func (b *builder) block(g *gBlock) ([]flow.Statement, error) {

@@ -135,3 +135,20 @@ func TestWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestLinks: link splits at the first '@' and drops the character before
+// it, counting UTF-16 units as JavaScript does (reference §2, SequenceDB.addALink).
+func TestLinks(t *testing.T) {
+	d, err := parser.Parse("d.mmd", []byte("sequenceDiagram\nlink A: Docsé@ https://x\nlink A: Logs @ https://logs.example/a@b\nlinks A: {\"Runbook\": \"https://r\"}\nproperties A: {\"tier\": \"gold\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := d.Participant("A")
+	want := map[string]string{"Docs": "https://x", "Logs": "https://logs.example/a@b", "Runbook": "https://r"}
+	if diff := cmp.Diff(want, a.Links); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+	if a.Properties["tier"] != "gold" {
+		t.Errorf("properties = %v", a.Properties)
+	}
+}
