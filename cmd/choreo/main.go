@@ -13,6 +13,10 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/sim"
 )
 
 func main() {
@@ -36,6 +40,7 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"sim": {usage: simUsage, help: simHelp, run: runSim},
 	"parse": {
 		usage: parseUsage,
 		help:  parseHelp,
@@ -85,6 +90,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ue *usageError
 	var fe *findingError
 	var re *reportedError
+	var pe positioned
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return 0
@@ -93,6 +99,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	case errors.As(err, &re):
 		return 2
+	case errors.As(err, &pe):
+		// FILE:LINE:COL: what is wrong, then the line and a caret
+		fmt.Fprintln(stderr, pe.Error())
+		if s := snippet(pe); s != "" {
+			fmt.Fprintln(stderr, s)
+		}
+		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "choreo %s: %v\nusage: %s\n", args[0], err, c.usage)
 		return 2
@@ -100,6 +113,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "choreo %s: %v\n", args[0], err)
 		return 2
 	}
+}
+
+// positioned is an error in an input file with its position (a profile,
+// a mapping): printed as FILE:LINE:COL: message.
+type positioned interface {
+	error
+	Position() flow.Pos
+}
+
+// snippet shows the offending line with a caret, for errors that carry
+// their source line.
+func snippet(e positioned) string {
+	var src string
+	switch x := e.(type) {
+	case *sim.ProfileError:
+		src = x.Src
+	default:
+		return ""
+	}
+	pos := e.Position()
+	return (&parser.Error{Pos: pos, Src: src}).Snippet()
 }
 
 func usage(w io.Writer) {

@@ -1,0 +1,137 @@
+package report
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Number formats of the text renderer. Each is one function so that every
+// table writes a value the same way.
+
+// humanMS writes a duration given in milliseconds the way people read
+// one: three significant digits in the largest unit below 1000 of it
+// (420ns, 850µs, 12.3ms, 1.42s), minutes and seconds from a minute
+// (2m03s), hours and minutes from an hour (26h05m).
+func humanMS(msv float64) string {
+	if math.IsNaN(msv) || math.IsInf(msv, 0) {
+		return strconv.FormatFloat(msv, 'f', -1, 64)
+	}
+	if msv < 0 {
+		return "-" + humanMS(-msv)
+	}
+	ns := msv * 1e6
+	if ns < 0.5 {
+		return "0s"
+	}
+	if ns < 999.5 {
+		return strconv.FormatFloat(math.Round(ns), 'f', 0, 64) + "ns"
+	}
+	for _, u := range [...]struct {
+		div  float64
+		name string
+	}{{1e3, "µs"}, {1e6, "ms"}} {
+		if s, ok := sig3(ns/u.div, u.name); ok {
+			return s
+		}
+	}
+	sec := ns / 1e9
+	switch {
+	case sec < 9.995:
+		return strconv.FormatFloat(sec, 'f', 2, 64) + "s"
+	case sec < 59.95:
+		return strconv.FormatFloat(sec, 'f', 1, 64) + "s"
+	}
+	t := int64(math.Round(sec))
+	if t < 3600 {
+		return strconv.FormatInt(t/60, 10) + "m" + two(t%60) + "s"
+	}
+	m := int64(math.Round(sec / 60))
+	return strconv.FormatInt(m/60, 10) + "h" + two(m%60) + "m"
+}
+
+// sig3 writes v with three significant digits if it stays below 1000
+// once rounded.
+func sig3(v float64, unit string) (string, bool) {
+	switch {
+	case v < 9.995:
+		return strconv.FormatFloat(v, 'f', 2, 64) + unit, true
+	case v < 99.95:
+		return strconv.FormatFloat(v, 'f', 1, 64) + unit, true
+	case v < 999.5:
+		return strconv.FormatFloat(v, 'f', 0, 64) + unit, true
+	}
+	return "", false
+}
+
+func two(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// count writes an integer with thousands separators: 1,980.
+func count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// percent writes a share in [0, 1] as a percentage with one decimal (two
+// below 0.1%), never rounding a partial share to 0% or 100%.
+func percent(x float64) string {
+	p := x * 100
+	switch {
+	case math.IsNaN(p):
+		return "-"
+	case p == 0:
+		return "0%"
+	case p < 0.005:
+		return "<0.01%"
+	case p < 0.1:
+		return strconv.FormatFloat(p, 'f', 2, 64) + "%"
+	case p >= 99.95 && p < 100:
+		return ">99.9%"
+	}
+	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+}
+
+// ratio is n/d as a share, 0 when d is 0.
+func ratio(n, d int64) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}
+
+// bars are the eight heights of a spark line.
+var bars = []rune("▁▂▃▄▅▆▇█")
+
+// spark draws p50, p90, p95, p99, p99.9 and max as bars relative to the
+// max: a flat line is a tight distribution, a late jump a long tail.
+func spark(s Stats) string {
+	if s.Count == 0 || s.MaxMS <= 0 {
+		return ""
+	}
+	vs := [...]float64{s.P50MS, s.P90MS, s.P95MS, s.P99MS, s.P999MS, s.MaxMS}
+	out := make([]rune, len(vs))
+	for i, v := range vs {
+		k := int(math.Ceil(v/s.MaxMS*float64(len(bars)))) - 1
+		out[i] = bars[min(max(k, 0), len(bars)-1)]
+	}
+	return string(out)
+}

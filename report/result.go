@@ -1,0 +1,186 @@
+package report
+
+// Version is the version of the result JSON. It changes only when a field
+// changes meaning or goes away; new fields may appear within a version.
+const Version = 1
+
+// Result is the outcome of a simulation or of a trace check: the one
+// vocabulary that sim and trace both fill and every renderer reads. Its JSON
+// form (`--format json`) is stable and versioned; every field is documented
+// where it is declared. elapsed_ms is the only wall-clock field: everything
+// else is the same for the same inputs and seed on any machine and any
+// number of workers.
+type Result struct {
+	// Version is the format version (Version).
+	Version int `json:"version"`
+	// Source is "sim" for a simulation, "trace" for a trace check.
+	Source string `json:"source"`
+	// Diagram is the diagram's file name, DiagramSource its text, so that
+	// `choreo report` can render without the file.
+	Diagram       string `json:"diagram"`
+	DiagramSource string `json:"diagram_source"`
+	// Profile and Scenario name the profile file and the scenario used.
+	Profile  string `json:"profile,omitempty"`
+	Scenario string `json:"scenario,omitempty"`
+	// Runs is the number of runs (simulated runs, or traces).
+	Runs int64 `json:"runs"`
+	// Seed is the simulation seed.
+	Seed uint64 `json:"seed"`
+	// ElapsedMS is the wall-clock time the work took.
+	ElapsedMS int64 `json:"elapsed_ms"`
+	// Partial is true when the work was interrupted: the result covers the
+	// runs done so far.
+	Partial bool `json:"partial"`
+	// Outcomes counts runs by outcome.
+	Outcomes Outcomes `json:"outcomes"`
+	// EndToEnd is when the main timeline ends (what the initiator waits
+	// for); Completion when the last message lands (async forks included);
+	// SystemTime is EndToEnd without the time of messages sent by actors
+	// (human time). All three count every run, failed ones at the time
+	// they failed.
+	EndToEnd   Stats `json:"end_to_end"`
+	Completion Stats `json:"completion"`
+	SystemTime Stats `json:"system_time"`
+	// Messages holds per-message latency and faults, in diagram order.
+	Messages []MessageStats `json:"messages"`
+	// Exchanges holds request/reply durations, in diagram order.
+	Exchanges []ExchangeStats `json:"exchanges"`
+	// Cascades groups failed runs by root cause, most frequent first.
+	Cascades []Cascade `json:"cascades"`
+	// SLO holds the verdict of every SLO target of the profile.
+	SLO []SLOVerdict `json:"slo"`
+	// Input describes the trace input (trace checks only).
+	Input *Input `json:"input,omitempty"`
+	// Conformance is the trace check's verdict (trace checks only).
+	Conformance *Conformance `json:"conformance,omitempty"`
+}
+
+// Outcome names.
+const (
+	OK           = "ok"
+	Handled      = "handled"
+	Failed       = "failed"
+	Inconsistent = "inconsistent"
+)
+
+// Outcomes counts runs by outcome: ok; handled (a bound branch, an error
+// the diagram draws, or a break took the failure); failed (unhandled);
+// inconsistent (a compensation failed: the worst outcome).
+type Outcomes struct {
+	OK           int64 `json:"ok"`
+	Handled      int64 `json:"handled"`
+	Failed       int64 `json:"failed"`
+	Inconsistent int64 `json:"inconsistent"`
+}
+
+// Total is the number of runs counted.
+func (o Outcomes) Total() int64 { return o.OK + o.Handled + o.Failed + o.Inconsistent }
+
+// Stats summarises a latency distribution in milliseconds. Count is the
+// number of values; the rest are 0 when Count is 0.
+type Stats struct {
+	Count  int64   `json:"count"`
+	MeanMS float64 `json:"mean_ms"`
+	MinMS  float64 `json:"min_ms"`
+	P50MS  float64 `json:"p50_ms"`
+	P90MS  float64 `json:"p90_ms"`
+	P95MS  float64 `json:"p95_ms"`
+	P99MS  float64 `json:"p99_ms"`
+	P999MS float64 `json:"p999_ms"`
+	MaxMS  float64 `json:"max_ms"`
+}
+
+// MessageStats is one message of the diagram (or a compensation the
+// profile defines): the latency of each delivery and the faults seen.
+type MessageStats struct {
+	N        int    `json:"n"`
+	Selector string `json:"selector"`
+	// Latency counts every attempt that was sent.
+	Latency Stats `json:"latency"`
+	// Faults counts attempts by fault kind.
+	Faults Faults `json:"faults"`
+}
+
+// Faults counts faults by kind.
+type Faults struct {
+	Error   int64 `json:"error"`
+	Timeout int64 `json:"timeout"`
+	Drop    int64 `json:"drop,omitempty"`
+	Delay   int64 `json:"delay,omitempty"`
+}
+
+// ExchangeStats is a request and its reply (Reply 0: one-way): the
+// duration from the request's send to the reply's arrival, over the runs
+// in which the exchange ran, how often it failed after its retries, and
+// its share of the end-to-end time spent on it along the critical path.
+type ExchangeStats struct {
+	Request           int     `json:"request"`
+	Reply             int     `json:"reply"`
+	Duration          Stats   `json:"duration"`
+	Failed            int64   `json:"failed"`
+	CriticalPathShare float64 `json:"critical_path_share"`
+}
+
+// Cascade is a root cause and what it failed: the message and fault where
+// the failure started, the chain of exchanges it failed (request numbers,
+// innermost first), in how many runs, and what happened to compensations.
+type Cascade struct {
+	Root         Root    `json:"root"`
+	Runs         int64   `json:"runs"`
+	Share        float64 `json:"share"`
+	Chain        []int   `json:"chain"`
+	Outcome      string  `json:"outcome"`
+	Compensated  int64   `json:"compensated"`
+	Inconsistent int64   `json:"inconsistent"`
+	// TimeToFailure is when the initiator saw the failure.
+	TimeToFailure Stats `json:"time_to_failure"`
+}
+
+// Root is where a failure started.
+type Root struct {
+	N     int    `json:"n"`
+	Fault string `json:"fault"`
+}
+
+// SLOVerdict is one SLO target: "end_to_end p95 <= 3s", the observed value
+// (milliseconds, or a share for rates), and whether it held.
+type SLOVerdict struct {
+	Target     string  `json:"target"`
+	ObservedMS float64 `json:"observed_ms"`
+	Observed   float64 `json:"observed,omitempty"`
+	OK         bool    `json:"ok"`
+}
+
+// Input describes the trace files read.
+type Input struct {
+	Files     int       `json:"files"`
+	Traces    int64     `json:"traces"`
+	Spans     int64     `json:"spans"`
+	Malformed int64     `json:"malformed"`
+	Problems  []Problem `json:"problems"`
+}
+
+// Problem is a span or trace that could not be used, and why.
+type Problem struct {
+	File    string `json:"file"`
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+	Reason  string `json:"reason"`
+}
+
+// Conformance is how far traces follow the diagram.
+type Conformance struct {
+	Traces           int64       `json:"traces"`
+	Conforming       int64       `json:"conforming"`
+	Fitness          float64     `json:"fitness"`
+	Deviations       []Deviation `json:"deviations"`
+	UnmappedServices []string    `json:"unmapped_services"`
+}
+
+// Deviation is a kind of difference between traces and the diagram.
+type Deviation struct {
+	Kind     string   `json:"kind"`
+	Message  string   `json:"message"`
+	Traces   int64    `json:"traces"`
+	Examples []string `json:"examples"`
+}

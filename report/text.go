@@ -1,0 +1,444 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+)
+
+// TextOptions tune the text renderer.
+type TextOptions struct {
+	// Color adds ANSI colours: bold headings, a green ✓ and a red ✗,
+	// red counts of failed and inconsistent runs, a yellow partial
+	// warning. cmd/choreo sets it when stdout is a terminal and NO_COLOR
+	// is unset; the text is otherwise the same.
+	Color bool
+}
+
+// SGR colour codes. Every code is two digits so that cells of one column
+// carry the same number of invisible bytes (see table.write).
+const (
+	sgrBold    = "01"
+	sgrRed     = "31"
+	sgrGreen   = "32"
+	sgrYellow  = "33"
+	sgrDefault = "39"
+)
+
+// WriteText writes r as aligned terminal tables: a header (diagram, runs,
+// seed, partial), outcomes with shares, the run times (end_to_end,
+// completion, system_time), per-message and per-exchange tables with
+// failure rates, cascades as sentences, SLO verdicts with ✓ and ✗, and for
+// trace checks the input and conformance. Durations read like 850µs,
+// 12.3ms, 1.42s, 2m03s; the last column of each latency table draws
+// p50 … max as bars scaled to the max.
+func WriteText(w io.Writer, r *Result, opt TextOptions) error {
+	p := &textPrinter{
+		w:     w,
+		color: opt.Color,
+		names: map[int]string{},
+	}
+	for _, m := range r.Messages {
+		p.names[m.N] = m.Selector
+	}
+	p.header(r)
+	p.outcomes(r)
+	p.runTimes(r)
+	p.messages(r)
+	p.exchanges(r)
+	p.cascades(r)
+	p.slo(r)
+	p.input(r)
+	p.conformance(r)
+	return p.err
+}
+
+type textPrinter struct {
+	w     io.Writer
+	color bool
+	names map[int]string // selector by message number
+	err   error
+	n     int // sections written
+}
+
+func (p *textPrinter) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func (p *textPrinter) paint(s, sgr string) string {
+	if !p.color || sgr == "" {
+		return s
+	}
+	return "\x1b[" + sgr + "m" + s + "\x1b[0m"
+}
+
+// section starts a section: a blank line after the previous one, then
+// its heading, if any.
+func (p *textPrinter) section(title string) {
+	if p.n > 0 {
+		p.printf("\n")
+	}
+	p.n++
+	if title != "" {
+		p.printf("%s\n", p.paint(title, sgrBold))
+	}
+}
+
+// name is "#N selector", or "#N" when the result does not name message N.
+func (p *textPrinter) name(n int) string {
+	if s, ok := p.names[n]; ok {
+		return "#" + strconv.Itoa(n) + " " + s
+	}
+	return "#" + strconv.Itoa(n)
+}
+
+// cell is one table cell and its colour ("" for none).
+type cell struct{ s, sgr string }
+
+func cells(ss ...string) []cell {
+	cs := make([]cell, len(ss))
+	for i, s := range ss {
+		cs[i] = cell{s: s}
+	}
+	return cs
+}
+
+// table is rows of aligned cells plus a free trailing text per row.
+// Columns below left are left-aligned (padded here), the others
+// right-aligned by tabwriter. When titled, the first row is the header
+// and its first cell the section's title, flush left; the other rows are
+// indented.
+type table struct {
+	left   int
+	titled bool
+	rows   [][]cell
+	trail  []string
+}
+
+func (t *table) add(trail string, cs ...cell) {
+	t.rows = append(t.rows, cs)
+	t.trail = append(t.trail, trail)
+}
+
+// write prints the table. tabwriter counts the bytes of colour codes as
+// width, so when colour is on every cell of a column that has a coloured
+// cell is wrapped in a code of the same length (39, the default colour,
+// for the plain ones): the column stays aligned.
+func (t *table) write(p *textPrinter) {
+	ncol := 0
+	for _, r := range t.rows {
+		ncol = max(ncol, len(r))
+	}
+	indent := func(k, i int) string {
+		if i == 0 && (k > 0 || !t.titled) {
+			return "  "
+		}
+		return ""
+	}
+	width := make([]int, ncol)
+	colored := make([]bool, ncol)
+	for k, r := range t.rows {
+		for i, c := range r {
+			width[i] = max(width[i], len(indent(k, i))+utf8.RuneCountInString(c.s))
+			colored[i] = colored[i] || c.sgr != ""
+		}
+	}
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var b strings.Builder
+	for k, r := range t.rows {
+		b.Reset()
+		for i, c := range r {
+			pre, s := indent(k, i), c.s
+			if colored[i] {
+				sgr := c.sgr
+				if sgr == "" {
+					sgr = sgrDefault
+				}
+				s = p.paint(s, sgr)
+			}
+			if i < t.left {
+				s += strings.Repeat(" ", width[i]-len(pre)-utf8.RuneCountInString(c.s))
+			}
+			b.WriteString(pre + s)
+			b.WriteByte('\t')
+		}
+		if t.trail[k] != "" {
+			b.WriteString("  " + t.trail[k])
+		}
+		b.WriteByte('\n')
+		tw.Write([]byte(b.String())) // a bytes.Buffer does not fail
+	}
+	tw.Flush()
+	// Right alignment pads every cell on its left, the first one too:
+	// drop that padding so that the title is flush left.
+	for line := range strings.Lines(buf.String()) {
+		p.printf("%s", strings.TrimPrefix(line, "  "))
+	}
+}
+
+func (p *textPrinter) header(r *Result) {
+	p.section("")
+	diagram := r.Diagram
+	if diagram == "" {
+		diagram = "(diagram)"
+	}
+	what := "simulation, " + count(r.Runs) + " runs, seed " + strconv.FormatUint(r.Seed, 10)
+	if r.Source == "trace" {
+		what = "trace check, " + count(r.Runs) + " traces"
+	}
+	p.printf("%s: %s\n", p.paint(diagram, sgrBold), what)
+	var extra []string
+	if r.Profile != "" {
+		extra = append(extra, "profile "+r.Profile)
+	}
+	if r.Scenario != "" {
+		extra = append(extra, "scenario "+r.Scenario)
+	}
+	extra = append(extra, "took "+humanMS(float64(r.ElapsedMS)))
+	p.printf("%s\n", strings.Join(extra, ", "))
+	if r.Partial {
+		done := " runs done so far"
+		if r.Source == "trace" {
+			done = " traces read so far"
+		}
+		p.printf("%s\n", p.paint("partial: interrupted, these results cover the "+count(r.Runs)+done, sgrYellow))
+	}
+}
+
+func (p *textPrinter) outcomes(r *Result) {
+	o := r.Outcomes
+	total := o.Total()
+	if total == 0 {
+		return
+	}
+	p.section("")
+	t := &table{left: 1, titled: true}
+	t.add("", cell{s: "Outcomes", sgr: sgrBold}, cell{s: "runs"}, cell{s: "share"})
+	for _, x := range []struct {
+		name string
+		n    int64
+		bad  bool
+	}{{OK, o.OK, false}, {Handled, o.Handled, false}, {Failed, o.Failed, true}, {Inconsistent, o.Inconsistent, true}} {
+		sgr := ""
+		if x.bad && x.n > 0 {
+			sgr = sgrRed
+		}
+		t.add("", cell{s: x.name, sgr: sgr}, cell{s: count(x.n)}, cell{s: percent(ratio(x.n, total))})
+	}
+	t.write(p)
+}
+
+// statCells are the columns of a latency distribution: count, p50, p90,
+// p95, p99, p99.9, max, or dashes when it is empty.
+func statCells(s Stats) []cell {
+	if s.Count == 0 {
+		return cells("0", "-", "-", "-", "-", "-", "-", "-")
+	}
+	return cells(count(s.Count), humanMS(s.MeanMS), humanMS(s.P50MS), humanMS(s.P90MS),
+		humanMS(s.P95MS), humanMS(s.P99MS), humanMS(s.P999MS), humanMS(s.MaxMS))
+}
+
+var statHeads = []string{"mean", "p50", "p90", "p95", "p99", "p99.9", "max"}
+
+func (p *textPrinter) runTimes(r *Result) {
+	if r.EndToEnd.Count == 0 && r.Completion.Count == 0 && r.SystemTime.Count == 0 {
+		return
+	}
+	p.section("")
+	t := &table{left: 1, titled: true}
+	t.add("p50…max", append([]cell{{s: "Run time", sgr: sgrBold}, {s: "runs"}}, cells(statHeads...)...)...)
+	for _, x := range []struct {
+		name string
+		s    Stats
+	}{{"end_to_end", r.EndToEnd}, {"completion", r.Completion}, {"system_time", r.SystemTime}} {
+		t.add(spark(x.s), append([]cell{{s: x.name}}, statCells(x.s)...)...)
+	}
+	t.write(p)
+}
+
+func (p *textPrinter) messages(r *Result) {
+	if len(r.Messages) == 0 {
+		return
+	}
+	var drop, delay bool
+	for _, m := range r.Messages {
+		drop = drop || m.Faults.Drop > 0
+		delay = delay || m.Faults.Delay > 0
+	}
+	p.section("")
+	heads := []cell{{s: "Messages", sgr: sgrBold}, {s: "sent"}}
+	heads = append(heads, cells(statHeads...)...)
+	heads = append(heads, cells("p50…max", "error", "timeout")...)
+	if drop {
+		heads = append(heads, cell{s: "drop"})
+	}
+	if delay {
+		heads = append(heads, cell{s: "delay"})
+	}
+	heads = append(heads, cell{s: "fail%"})
+	t := &table{left: 1, titled: true}
+	t.add("message", heads...)
+	for _, m := range r.Messages {
+		f := m.Faults
+		row := append([]cell{{s: "#" + strconv.Itoa(m.N)}}, statCells(m.Latency)...)
+		row = append(row, cells(spark(m.Latency), count(f.Error), count(f.Timeout))...)
+		if drop {
+			row = append(row, cell{s: count(f.Drop)})
+		}
+		if delay {
+			row = append(row, cell{s: count(f.Delay)})
+		}
+		row = append(row, cell{s: percent(ratio(f.Error+f.Timeout+f.Drop, m.Latency.Count))})
+		t.add(m.Selector, row...)
+	}
+	t.write(p)
+}
+
+func (p *textPrinter) exchanges(r *Result) {
+	if len(r.Exchanges) == 0 {
+		return
+	}
+	p.section("")
+	heads := []cell{{s: "Exchanges", sgr: sgrBold}, {s: "runs"}}
+	heads = append(heads, cells(statHeads...)...)
+	heads = append(heads, cells("p50…max", "failed", "fail%", "crit.path")...)
+	t := &table{left: 1, titled: true}
+	t.add("request", heads...)
+	for _, e := range r.Exchanges {
+		id := "#" + strconv.Itoa(e.Request)
+		if e.Reply != 0 {
+			id += "→#" + strconv.Itoa(e.Reply)
+		}
+		row := append([]cell{{s: id}}, statCells(e.Duration)...)
+		row = append(row, cells(spark(e.Duration), count(e.Failed),
+			percent(ratio(e.Failed, e.Duration.Count)), percent(e.CriticalPathShare))...)
+		t.add(p.names[e.Request], row...)
+	}
+	t.write(p)
+}
+
+// cascades writes one sentence per root cause:
+//
+//	#2 App->>Billing: Provision subscription error in 2.0% of runs (2,000) → failed #2 → #1; compensated 1,980 runs
+func (p *textPrinter) cascades(r *Result) {
+	if len(r.Cascades) == 0 {
+		return
+	}
+	p.section("Cascades")
+	for _, c := range r.Cascades {
+		var b strings.Builder
+		b.WriteString("  " + p.name(c.Root.N) + " " + c.Root.Fault)
+		b.WriteString(" in " + percent(c.Share) + " of runs (" + count(c.Runs) + ") → ")
+		sgr := sgrYellow
+		if c.Outcome == Failed || c.Outcome == Inconsistent {
+			sgr = sgrRed
+		}
+		b.WriteString(p.paint(c.Outcome, sgr))
+		for i, n := range c.Chain {
+			if i > 0 {
+				b.WriteString(" →")
+			}
+			b.WriteString(" #" + strconv.Itoa(n))
+		}
+		if c.Compensated > 0 {
+			b.WriteString("; compensated " + count(c.Compensated) + " runs")
+		}
+		if c.Inconsistent > 0 {
+			b.WriteString("; " + p.paint(count(c.Inconsistent)+" inconsistent", sgrRed))
+		}
+		if ttf := c.TimeToFailure; ttf.Count > 0 {
+			b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
+		}
+		p.printf("%s\n", b.String())
+	}
+}
+
+func (p *textPrinter) slo(r *Result) {
+	if len(r.SLO) == 0 {
+		return
+	}
+	p.section("SLO")
+	t := &table{left: 2}
+	for _, v := range r.SLO {
+		mark := cell{s: "✓", sgr: sgrGreen}
+		if !v.OK {
+			mark = cell{s: "✗", sgr: sgrRed}
+		}
+		t.add("", mark, cell{s: v.Target}, cell{s: sloObserved(v)})
+	}
+	t.write(p)
+}
+
+// sloObserved is the observed value: a share for rate targets (their
+// target reads as a percentage, "failed <= 1%"), else a duration.
+func sloObserved(v SLOVerdict) string {
+	if v.Observed != 0 || strings.Contains(v.Target, "%") {
+		return percent(v.Observed)
+	}
+	return humanMS(v.ObservedMS)
+}
+
+// maxProblems bounds the problems and examples the text lists; the JSON
+// has them all.
+const maxProblems = 10
+
+func (p *textPrinter) input(r *Result) {
+	in := r.Input
+	if in == nil {
+		return
+	}
+	p.section("")
+	files := "files"
+	if in.Files == 1 {
+		files = "file"
+	}
+	p.printf("%s: %d %s, %s traces, %s spans, %s malformed\n", p.paint("Input", sgrBold),
+		in.Files, files, count(in.Traces), count(in.Spans), count(in.Malformed))
+	for i, pr := range in.Problems {
+		if i == maxProblems {
+			p.printf("  … %s more problems in the JSON output\n", count(int64(len(in.Problems)-maxProblems)))
+			break
+		}
+		var where []string
+		for _, s := range []string{pr.File, pr.TraceID, pr.SpanID} {
+			if s != "" {
+				where = append(where, s)
+			}
+		}
+		p.printf("  %s: %s\n", strings.Join(where, " "), pr.Reason)
+	}
+}
+
+func (p *textPrinter) conformance(r *Result) {
+	c := r.Conformance
+	if c == nil {
+		return
+	}
+	p.section("")
+	p.printf("%s: %s of %s traces conform (%s), fitness %s\n", p.paint("Conformance", sgrBold),
+		count(c.Conforming), count(c.Traces), percent(ratio(c.Conforming, c.Traces)),
+		strconv.FormatFloat(c.Fitness, 'f', 3, 64))
+	if len(c.Deviations) > 0 {
+		t := &table{left: 1}
+		t.add("deviation", cell{s: "kind"}, cell{s: "traces"}, cell{s: "share"})
+		for _, d := range c.Deviations {
+			trail := d.Message
+			if len(d.Examples) > 0 {
+				ex := d.Examples[:min(len(d.Examples), 3)]
+				trail += " (e.g. " + strings.Join(ex, ", ") + ")"
+			}
+			t.add(trail, cell{s: d.Kind}, cell{s: count(d.Traces)}, cell{s: percent(ratio(d.Traces, c.Traces))})
+		}
+		t.write(p)
+	}
+	if len(c.UnmappedServices) > 0 {
+		p.printf("  unmapped services: %s\n", strings.Join(c.UnmappedServices, ", "))
+	}
+}

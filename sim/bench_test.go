@@ -1,0 +1,79 @@
+package sim
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/choreo-dev/choreo/report"
+)
+
+// benchSeedProfile: the seed flow with log-normal latencies, a fault with
+// retries and a compensation, as a realistic profile would have.
+func benchSeedProfile(b *testing.B) (*Profile, int) {
+	d := mustParse(&testing.T{}, seed)
+	p := testProfile(d, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
+	p.Messages[1].Faults = []Fault{{Rate: 0.02, Kind: FaultError}}
+	p.Messages[1].Retry = Retry{Attempts: 3, Backoff: 100 * time.Millisecond, Multiplier: 2, Jitter: JitterFull}
+	p.Messages[3].Timeout = 2 * time.Second
+	return p, len(d.Messages())
+}
+
+// BenchmarkSimulateSeed measures simulated runs of the seed diagram per
+// second on one worker (one core), and messages (events) per second.
+func BenchmarkSimulateSeed(b *testing.B) {
+	d := mustParse(&testing.T{}, seed)
+	p, _ := benchSeedProfile(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	res, err := Simulate(context.Background(), d, p, Options{Runs: int64(b.N), Seed: 1, Workers: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var events int64
+	for _, m := range res.Messages {
+		events += m.Latency.Count
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkSimulateSeedParallel is the same on every core.
+func BenchmarkSimulateSeedParallel(b *testing.B) {
+	d := mustParse(&testing.T{}, seed)
+	p, _ := benchSeedProfile(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := Simulate(context.Background(), d, p, Options{Runs: int64(b.N), Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}
+
+// BenchmarkBaselineSampleAndRecord is the floor a run cannot go below: per
+// run, draw the 11 latencies of the seed and record them, their sum and
+// three run times in histograms, with nothing else.
+func BenchmarkBaselineSampleAndRecord(b *testing.B) {
+	p, n := benchSeedProfile(b)
+	hs := make([]*report.Histogram, n+3)
+	for i := range hs {
+		hs[i] = report.NewHistogram()
+	}
+	pcg := rand.NewPCG(1, 0)
+	r := rand.New(pcg)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pcg.Seed(1, uint64(i))
+		var t time.Duration
+		for k := 0; k < n; k++ {
+			l := p.Messages[k].Latency.Sample(r)
+			hs[k].Record(l)
+			t += l
+		}
+		hs[n].Record(t)
+		hs[n+1].Record(t)
+		hs[n+2].Record(t)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}

@@ -1,0 +1,378 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// The plan is a diagram compiled for execution: the statement tree with
+// each request grouped with the work it waits for (its exchange), async
+// messages grouped with the work of their fork, blocks with their
+// settings, and for every message where a failure goes.
+
+type nodeKind uint8
+
+const (
+	nMsg      nodeKind = iota // a one-way message, or a reply inside a branch
+	nExchange                 // request, nested work, reply
+	nAsync                    // fire-and-forget message and its fork
+	nBlock
+)
+
+type node struct {
+	kind nodeKind
+	msg  int // message index (N-1)
+	// exchange: the work between request and reply; reply is the reply's
+	// index, or -1 when the replies sit inside a block of the body.
+	// async: the fork's work.
+	body  []node
+	reply int
+	ex    int // exchange index, for exchanges
+	block *blockPlan
+}
+
+type blockPlan struct {
+	b        *flow.Block
+	kind     flow.BlockKind
+	branches [][]node
+	set      *BlockSettings
+	// free lists the branches without a When, cum their cumulative weights.
+	free []int
+	cum  []float64
+}
+
+// msgPlan is a message with its settings.
+type msgPlan struct {
+	m        *flow.Message
+	set      *Settings
+	human    bool // sent by an actor
+	drawn    bool // an error the diagram draws (-x, --x)
+	faultCum []float64
+	// handler is where a failure of this message, by fault kind, is
+	// handled: a block and branch that follow it (nil: cascade).
+	handler [numFaults]*handlerRef
+	comp    []int // indices of compensating messages
+}
+
+type handlerRef struct {
+	block  *blockPlan
+	branch int
+}
+
+const (
+	fkNone uint8 = iota
+	fkError
+	fkTimeout
+	fkDrop
+	fkDelay
+	numFaults
+)
+
+var faultNames = [numFaults]string{"", FaultError, FaultTimeout, FaultDrop, FaultDelay}
+
+func faultKind(s string) uint8 {
+	for i, n := range faultNames {
+		if n == s && i > 0 {
+			return uint8(i)
+		}
+	}
+	return fkNone
+}
+
+type exchangePlan struct {
+	req   int // request message index
+	reply int // first reply's message index (-1: one-way)
+}
+
+type plan struct {
+	d         *flow.Diagram
+	root      []node
+	msgs      []msgPlan // diagram messages, then compensations not in the diagram
+	exchanges []exchangePlan
+	nDiagram  int
+	maxDepth  int
+}
+
+func compile(d *flow.Diagram, p *Profile) *plan {
+	g := flow.Build(d)
+	msgs := d.Messages()
+	pl := &plan{d: d, nDiagram: len(msgs)}
+	kinds := map[string]string{}
+	for _, pt := range d.Participants {
+		kinds[pt.ID] = pt.Kind
+	}
+	for i, m := range msgs {
+		set := p.Messages[i]
+		pl.msgs = append(pl.msgs, msgPlan{m: m, set: set, human: kinds[m.From] == flow.KindActor, drawn: m.Arrow.Cross()})
+	}
+	for _, c := range p.Extra {
+		pl.msgs = append(pl.msgs, msgPlan{m: c.Message, set: c.Settings, human: kinds[c.Message.From] == flow.KindActor})
+	}
+	index := map[*flow.Message]int{}
+	for i := range pl.msgs {
+		index[pl.msgs[i].m] = i
+	}
+	for i := range pl.msgs {
+		mp := &pl.msgs[i]
+		sum := 0.0
+		for _, f := range mp.set.Faults {
+			sum += f.Rate
+			mp.faultCum = append(mp.faultCum, sum)
+		}
+		for _, c := range mp.set.Compensate {
+			if j, ok := index[c.Message]; ok {
+				mp.comp = append(mp.comp, j)
+			}
+		}
+	}
+	c := &compiler{pl: pl, g: g, p: p, index: index}
+	pl.root = c.list(d.Statements)
+	c.handlers(d.Statements, nil)
+	return pl
+}
+
+type compiler struct {
+	pl    *plan
+	g     *flow.Graph
+	p     *Profile
+	index map[*flow.Message]int
+}
+
+// contains reports whether statement s is, or holds, one of the messages.
+func contains(s flow.Statement, want map[*flow.Message]bool) bool {
+	found := false
+	switch x := s.(type) {
+	case *flow.Message:
+		return want[x]
+	case *flow.Block:
+		for _, br := range x.Branches {
+			for _, t := range br.Statements {
+				if contains(t, want) {
+					found = true
+				}
+			}
+		}
+	}
+	return found
+}
+
+func (c *compiler) list(stmts []flow.Statement) []node {
+	var out []node
+	for i := 0; i < len(stmts); i++ {
+		switch s := stmts[i].(type) {
+		case *flow.Message:
+			mi := c.index[s]
+			info := c.g.Info(s)
+			switch {
+			case s.Arrow.Async():
+				end := c.forkEnd(stmts, i)
+				out = append(out, node{kind: nAsync, msg: mi, body: c.list(stmts[i+1 : end])})
+				i = end - 1
+			case info != nil && info.Role == flow.RoleRequest && info.Exchange != nil && len(info.Exchange.Replies) > 0:
+				want := map[*flow.Message]bool{}
+				for _, r := range info.Exchange.Replies {
+					want[r] = true
+				}
+				j := -1
+				for k := i + 1; k < len(stmts); k++ {
+					if contains(stmts[k], want) {
+						j = k
+					}
+				}
+				ex := len(c.pl.exchanges)
+				if j < 0 { // replies elsewhere: a one-way message here
+					c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: -1})
+					out = append(out, node{kind: nExchange, msg: mi, reply: -1, ex: ex})
+					continue
+				}
+				c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: c.index[info.Exchange.Replies[0]]})
+				n := node{kind: nExchange, msg: mi, ex: ex, reply: -1}
+				if r, ok := stmts[j].(*flow.Message); ok && want[r] {
+					n.body = c.list(stmts[i+1 : j])
+					n.reply = c.index[r]
+				} else {
+					n.body = c.list(stmts[i+1 : j+1])
+				}
+				out = append(out, n)
+				i = j
+			case info != nil && info.Role == flow.RoleRequest:
+				// a request nobody answers: timed like an exchange
+				// without a reply (it ends on delivery)
+				ex := len(c.pl.exchanges)
+				c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: -1})
+				out = append(out, node{kind: nExchange, msg: mi, reply: -1, ex: ex})
+			default:
+				out = append(out, node{kind: nMsg, msg: mi})
+			}
+		case *flow.Block:
+			bp := &blockPlan{b: s, kind: s.Kind, set: c.p.Blocks[s]}
+			for _, br := range s.Branches {
+				bp.branches = append(bp.branches, c.list(br.Statements))
+			}
+			sum := 0.0
+			for bi := range s.Branches {
+				if bp.set != nil && bi < len(bp.set.When) && bp.set.When[bi] != nil {
+					continue
+				}
+				bp.free = append(bp.free, bi)
+				w := 1.0
+				if bp.set != nil && len(bp.set.Weights) > 0 {
+					w = 0
+					if bi < len(bp.set.Weights) {
+						w = bp.set.Weights[bi]
+					}
+				}
+				sum += w
+				bp.cum = append(bp.cum, sum)
+			}
+			if bp.set == nil || len(bp.set.Weights) == 0 {
+				bp.cum = nil // the first free branch
+			}
+			out = append(out, node{kind: nBlock, block: bp})
+		}
+	}
+	return out
+}
+
+// forkEnd is the index after the last statement that runs on the fork an
+// async message at stmts[i] starts: the following statements whose
+// messages are all sent by participants the fork has reached, up to the
+// first message sent by one it has not, or the end of the list.
+func (c *compiler) forkEnd(stmts []flow.Statement, i int) int {
+	a := stmts[i].(*flow.Message)
+	reached := map[string]bool{a.To: true}
+	for k := i + 1; k < len(stmts); k++ {
+		var ms []*flow.Message
+		collect(stmts[k], &ms)
+		ok := true
+		for _, m := range ms {
+			if !reached[m.From] {
+				ok = false
+				break
+			}
+			reached[m.To] = true
+		}
+		if !ok {
+			return k
+		}
+	}
+	return len(stmts)
+}
+
+func collect(s flow.Statement, out *[]*flow.Message) {
+	switch x := s.(type) {
+	case *flow.Message:
+		*out = append(*out, x)
+	case *flow.Block:
+		for _, br := range x.Branches {
+			for _, t := range br.Statements {
+				collect(t, out)
+			}
+		}
+	}
+}
+
+// handlers binds every `when` to the messages it names, where the bound
+// block follows the message in one of the lists that enclose it, so that
+// the failure can travel forward to it.
+func (c *compiler) handlers(stmts []flow.Statement, enclosing []*flow.Block) {
+	// positions of blocks with whens, by list
+	var walkList func(list []flow.Statement, after []*flow.Block)
+	walkList = func(list []flow.Statement, after []*flow.Block) {
+		for i, s := range list {
+			// blocks that follow s in this list, then those after the lists around
+			var follow []*flow.Block
+			for _, t := range list[i+1:] {
+				if b, ok := t.(*flow.Block); ok {
+					follow = append(follow, b)
+				}
+			}
+			follow = append(follow, after...)
+			switch x := s.(type) {
+			case *flow.Message:
+				c.bind(x, follow)
+			case *flow.Block:
+				// the block itself can handle what fails inside it, in a
+				// later branch? No: one branch runs. Only what follows.
+				for _, br := range x.Branches {
+					walkList(br.Statements, follow)
+				}
+			}
+		}
+	}
+	walkList(stmts, nil)
+}
+
+func (c *compiler) bind(m *flow.Message, follow []*flow.Block) {
+	mp := &c.pl.msgs[c.index[m]]
+	for _, b := range follow {
+		set := c.p.Blocks[b]
+		if set == nil {
+			continue
+		}
+		for bi, w := range set.When {
+			if w == nil || w.N != m.N {
+				continue
+			}
+			bp := c.findBlock(b)
+			if bp == nil {
+				continue
+			}
+			for k := fkError; k < numFaults; k++ {
+				if mp.handler[k] != nil {
+					continue
+				}
+				if w.Fault == "fails" || faultKind(w.Fault) == k {
+					mp.handler[k] = &handlerRef{block: bp, branch: bi}
+				}
+			}
+		}
+	}
+}
+
+func (c *compiler) findBlock(b *flow.Block) *blockPlan {
+	var find func(ns []node) *blockPlan
+	find = func(ns []node) *blockPlan {
+		for i := range ns {
+			n := &ns[i]
+			if n.kind == nBlock {
+				if n.block.b == b {
+					return n.block
+				}
+				for _, br := range n.block.branches {
+					if f := find(br); f != nil {
+						return f
+					}
+				}
+			}
+			if f := find(n.body); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	return find(c.pl.root)
+}
+
+// backoff is the wait before retry n (1-based) of a policy, jitter applied.
+func backoff(r *Retry, n int, u float64) time.Duration {
+	b := float64(r.Backoff)
+	m := r.Multiplier
+	if m <= 0 {
+		m = 2
+	}
+	for i := 1; i < n; i++ {
+		b *= m
+	}
+	if r.Max > 0 && b > float64(r.Max) {
+		b = float64(r.Max)
+	}
+	switch r.Jitter {
+	case JitterFull:
+		b *= u
+	case JitterEqual:
+		b = b/2 + b/2*u
+	}
+	return time.Duration(b)
+}

@@ -1,0 +1,183 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// Latency is a latency model: one draw per call, from the caller's source.
+type Latency interface {
+	Sample(r *rand.Rand) time.Duration
+}
+
+// Count is a distribution of whole numbers (loop iterations).
+type Count interface {
+	Sample(r *rand.Rand) int
+}
+
+// Fault kinds.
+const (
+	FaultError   = "error"   // the exchange fails once the request's latency has elapsed
+	FaultTimeout = "timeout" // no reply: the caller waits its timeout
+	FaultDrop    = "drop"    // an async message is lost
+	FaultDelay   = "delay"   // extra latency
+)
+
+// Fault is a fault injected on a message at a rate.
+type Fault struct {
+	Rate float64
+	Kind string
+	// Delay is the extra latency of a delay fault.
+	Delay Latency
+}
+
+// Jitter kinds for retry backoff.
+const (
+	JitterNone  = "none"
+	JitterFull  = "full"
+	JitterEqual = "equal"
+)
+
+// Retry is a retry policy. Attempts counts the first try (1: no retry);
+// the n-th retry waits Backoff·Multiplier^(n-1), capped at Max (0: no
+// cap), with the jitter applied.
+type Retry struct {
+	Attempts   int
+	Backoff    time.Duration
+	Multiplier float64
+	Jitter     string
+	Max        time.Duration
+}
+
+// Settings are the settings of one message, defaults applied.
+type Settings struct {
+	Latency Latency
+	Faults  []Fault
+	// Timeout bounds each attempt of the exchange the message requests
+	// (0: none); Deadline bounds all attempts together (0: none).
+	Timeout, Deadline time.Duration
+	Retry             Retry
+	// Compensate lists the compensating messages, run in this order when
+	// a later failure rolls the run back.
+	Compensate []*Compensation
+	Idempotent bool
+	// HTTP is the message's http mapping as written (method, path, body,
+	// headers…), for the http adapter; nil when none.
+	HTTP map[string]any
+	// Pos is where the profile's messages: entry for the message is (the
+	// scenario's when it has one), zero when only defaults apply.
+	Pos flow.Pos
+}
+
+// Compensation is a compensating message. Message is the diagram's message
+// when the selector names one, else a message built from the selector
+// (From, To, Arrow, Text) with N numbered after the diagram's messages.
+type Compensation struct {
+	Selector string
+	Message  *flow.Message
+	Settings *Settings
+}
+
+// When binds a branch to a fault: Fault is error, timeout, drop, delay or
+// "fails" (any fault).
+type When struct {
+	N     int
+	Fault string
+}
+
+// BlockSettings are the settings of a block, by its opening line.
+type BlockSettings struct {
+	// Weights choose among the branches without a When (alt, critical).
+	Weights []float64
+	// Probability is the chance that an opt or break runs (nil: default,
+	// 1 for opt, 0 for break).
+	Probability *float64
+	// Iterations is a loop's iteration count (nil: 1).
+	Iterations Count
+	// When binds each branch (by index) to a fault; nil entries are
+	// unbound.
+	When []*When
+}
+
+// SLO metrics.
+const (
+	SLOEndToEnd   = "end_to_end"
+	SLOCompletion = "completion"
+	SLOSystemTime = "system_time"
+	SLOFailed     = "failed" // share of failed + inconsistent runs
+	SLOMessage    = "message"
+	SLOExchange   = "exchange"
+)
+
+// SLOTarget is one target: a percentile bound on a latency, or a bound on
+// the failed share.
+type SLOTarget struct {
+	// Target is the target as reports show it: "end_to_end p95 <= 3s".
+	Target string
+	Metric string
+	// N is the message (SLOMessage) or the exchange's request (SLOExchange).
+	N int
+	// Quantile in (0, 1] for latency targets; Limit the bound.
+	Quantile float64
+	Limit    time.Duration
+	// Share is the bound for SLOFailed, in [0, 1].
+	Share float64
+}
+
+// Profile is a profile resolved against a diagram: every message has its
+// settings, every selector is checked.
+type Profile struct {
+	// Path is the profile file ("" for the defaults).
+	Path     string
+	Scenario string
+	// Messages holds the settings of message N at index N-1.
+	Messages []*Settings
+	// Extra are the compensating messages not in the diagram, numbered
+	// from len(Messages)+1.
+	Extra []*Compensation
+	// Blocks holds the settings of blocks that have any.
+	Blocks map[*flow.Block]*BlockSettings
+	SLO    []SLOTarget
+	// Participants holds the adapter settings of every participant of the
+	// diagram, by id (stub unless the profile says otherwise).
+	Participants map[string]*ParticipantSettings
+	// Scenarios lists the scenarios the profile defines, in its order.
+	Scenarios []string
+}
+
+// Adapters a participant may have.
+const (
+	AdapterStub = "stub" // sleeps its sampled latency in real time; nothing in virtual time
+	AdapterHTTP = "http" // sends each message it receives to URL
+	AdapterExec = "exec" // runs Command for each message it receives
+)
+
+// ParticipantSettings are the adapter settings of one participant.
+type ParticipantSettings struct {
+	Adapter string
+	// URL is the base URL of an http adapter.
+	URL string
+	// Command is the argv of an exec adapter (a string in the profile is
+	// split on white space; no shell).
+	Command []string
+	// Env (exec) and Headers (http) are extra environment variables and
+	// request headers.
+	Env, Headers map[string]string
+	// Pos is where the profile's participants: entry is (zero if none).
+	Pos flow.Pos
+}
+
+// Message returns the settings of message n: a diagram message, or a
+// compensating message not in the diagram (n > len(p.Messages)); nil if
+// there is none.
+func (p *Profile) Message(n int) *Settings {
+	switch {
+	case n >= 1 && n <= len(p.Messages):
+		return p.Messages[n-1]
+	case n > len(p.Messages) && n <= len(p.Messages)+len(p.Extra):
+		return p.Extra[n-len(p.Messages)-1].Settings
+	}
+	return nil
+}
