@@ -141,6 +141,8 @@ type loader struct {
 	// extraKey, and in order of first mention.
 	extras     map[string]*flow.Message
 	extraOrder []*flow.Message
+	// joined are the keys rejoin appended to the value before them.
+	joined map[*yaml.Node]bool
 }
 
 // layer is one level of the profile: the top level, then the scenario.
@@ -938,7 +940,7 @@ func (l *loader) latency(v *yaml.Node) (Latency, bool) {
 	lat, err := ParseLatency(s, l.dir)
 	if err != nil {
 		if strings.Count(s, "(") > strings.Count(s, ")") {
-			err = fmt.Errorf("%w (inside {…} or […], YAML splits at commas: quote the latency)", err)
+			err = fmt.Errorf("%w (inside […], YAML splits at commas: quote the latency)", err)
 		}
 		l.errf(v, "%v", err)
 		return nil, false
@@ -1096,6 +1098,9 @@ func (l *loader) entries(n *yaml.Node, what string, report bool) []entry {
 			}
 			continue
 		}
+		if l.rejoin(out, k, v) {
+			continue
+		}
 		if k.Kind != yaml.ScalarNode {
 			if report {
 				l.errf(k, "a key must be a string, not %s", describe(k))
@@ -1118,6 +1123,30 @@ func (l *loader) entries(n *yaml.Node, what string, report bool) []entry {
 		}
 	}
 	return out
+}
+
+// rejoin repairs a latency that YAML split at its commas inside a flow
+// mapping: {iterations: uniform(1, 5)} reads as iterations: "uniform(1"
+// and a key "5)" without a value. Such a key is appended to the previous
+// value while that value has an unclosed parenthesis. It reports whether
+// k was consumed; repeated passes over the same node agree.
+func (l *loader) rejoin(out []entry, k, v *yaml.Node) bool {
+	if l.joined[k] {
+		return true
+	}
+	if k.Kind != yaml.ScalarNode || k.Style != 0 || !isNull(v) || v.Value != "" || len(out) == 0 {
+		return false
+	}
+	prev := deref(out[len(out)-1].val)
+	if prev == nil || prev.Kind != yaml.ScalarNode || prev.Style != 0 || strings.Count(prev.Value, "(") <= strings.Count(prev.Value, ")") {
+		return false
+	}
+	prev.Value += ", " + k.Value
+	if l.joined == nil {
+		l.joined = map[*yaml.Node]bool{}
+	}
+	l.joined[k] = true
+	return true
 }
 
 // checkKeys reports the keys not in valid.

@@ -342,9 +342,10 @@ Shop-->>User: Done
 			want: `p.yaml:1: YAML: mapping values are not allowed in this context`},
 		{name: "yaml block", src: "messages:\n  \"#2\": {}\n - x\n",
 			want: `p.yaml:3: YAML: did not find expected key`},
-		{name: "unquoted commas", src: "defaults:\n  fault: {rate: 1, kind: delay, delay: uniform(1s, 2s)}\n",
-			want: "p.yaml:2:40: uniform: missing ) at the end of \"uniform(1s\" (inside {…} or […], YAML splits at commas: quote the latency)\n" +
-				`p.yaml:2:52: unknown fault key "2s)"; want rate, kind, delay`},
+		{name: "unclosed form", src: "defaults:\n  fault: {rate: 1, kind: delay, delay: uniform(1s, 2s}\n",
+			want: `p.yaml:2:40: uniform: missing ) at the end of "uniform(1s, 2s" (inside […], YAML splits at commas: quote the latency)`},
+		{name: "rejoined then checked", src: "blocks:\n  \"loop poll status\": {iterations: uniform(1, 5), when: x}\n",
+			want: `p.yaml:2:51: when binds a branch of alt, critical or break; "loop poll status" is a loop block`},
 		{name: "yaml tab", src: "messages:\n\t\"#2\": {}\n",
 			want: `p.yaml:2: YAML: found character that cannot start any token`},
 		{name: "not a mapping", src: "- 1\n",
@@ -493,7 +494,8 @@ messages:
   "#4":
     <<: *common
     timeout: 9s
-  "#7": {fault: {rate: 2%, kind: delay, delay: "uniform(1s, 2s)"}}
+  "#7": {fault: {rate: 2%, kind: delay, delay: uniform(1s, 2s)}}
+  "#8": {latency: quantiles(p50=10ms, p90=20ms, p99=90ms), timeout: 1s}
   "#10": {fault: null}
 `
 	_, err := LoadProfile("p.yaml", []byte(src), d, "")
@@ -515,7 +517,25 @@ messages:
 	if f := p.Messages[6].Faults; len(f) != 1 || f[0].Rate != 0.02 || f[0].Delay != (Uniform{time.Second, 2 * time.Second}) {
 		t.Errorf("#7 faults %+v", f)
 	}
+	if s := p.Messages[7]; s.Timeout != time.Second || fmt.Sprint(s.Latency) != "quantiles(min=0s, p50=10ms, p90=20ms, p99=90ms)" {
+		t.Errorf("#8 %v %v: a latency YAML split at its commas inside {…} is joined back", s.Latency, s.Timeout)
+	}
 	if p.Messages[0].Latency != DefaultActorLatency || p.Messages[0].Timeout != 0 {
 		t.Errorf("#1 sent by actor Admin: %v, %v; want human time and no timeout: defaults.latency and defaults.timeout are for participants, defaults.actor for actors", p.Messages[0].Latency, p.Messages[0].Timeout)
+	}
+}
+
+func TestEmptyProfile(t *testing.T) {
+	d := readDiagram(t, "../testdata/provisioning.mmd")
+	want := dumpProfile(d, DefaultProfile(d))
+	for _, src := range []string{"", "# nothing yet\n", "null\n", "defaults:\nmessages: {}\nscenarios: {quiet: null}\n"} {
+		p, err := LoadProfile("p.yaml", []byte(src), d, "")
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		got := strings.TrimPrefix(dumpProfile(d, p), "scenarios quiet\n")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q: want the defaults (-want +got):\n%s", src, diff)
+		}
 	}
 }
