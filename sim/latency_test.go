@@ -404,3 +404,18 @@ func BenchmarkSample(b *testing.B) {
 		})
 	}
 }
+
+// TestLogNormalSampleIsDistuv: the closed form of LogNormal.Sample draws
+// what gonum's distuv.LogNormal draws from the same source.
+func TestLogNormalSampleIsDistuv(t *testing.T) {
+	l := LogNormalP(120*time.Millisecond, 0.99, 900*time.Millisecond)
+	a := rand.New(rand.NewPCG(3, 4))
+	b := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 10000; i++ {
+		got := l.Sample(a)
+		want := toDuration(distuv.LogNormal{Mu: math.Log(float64(l.Median)), Sigma: l.Sigma, Src: b}.Rand())
+		if d := got - want; d > 1 || d < -1 {
+			t.Fatalf("draw %d: %v, distuv %v", i, got, want)
+		}
+	}
+}
