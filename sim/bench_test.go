@@ -77,3 +77,15 @@ func BenchmarkBaselineSampleAndRecord(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }
+
+// BenchmarkSimulateFourMessages is the flow of bench/simpy_flow.py, for
+// the side-by-side with SimPy in BENCHMARKS.md.
+func BenchmarkSimulateFourMessages(b *testing.B) {
+	d := mustParse(&testing.T{}, "sequenceDiagram\nA->>B: call\nB->>C: query\nC-->>B: rows\nB-->>A: done\n")
+	p := testProfile(d, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
+	b.ResetTimer()
+	if _, err := Simulate(context.Background(), d, p, Options{Runs: int64(b.N), Seed: 1, Workers: 1}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}
