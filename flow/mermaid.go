@@ -720,29 +720,7 @@ func colourFirst(title string) bool {
 	for i < len(l) && mmWord(l[i]) {
 		i++
 	}
-	return mmColours[l[:i]]
-}
-
-var mmColours = map[string]bool{}
-
-func init() {
-	for _, c := range strings.Fields(`transparent currentcolor aliceblue antiquewhite aqua aquamarine azure
-beige bisque black blanchedalmond blue blueviolet brown burlywood cadetblue chartreuse chocolate coral
-cornflowerblue cornsilk crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki
-darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen darkslateblue darkslategray
-darkslategrey darkturquoise darkviolet deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite
-forestgreen fuchsia gainsboro ghostwhite gold goldenrod gray green greenyellow grey honeydew hotpink indianred
-indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan
-lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue
-lightslategray lightslategrey lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine
-mediumblue mediumorchid mediumpurple mediumseagreen mediumslateblue mediumspringgreen mediumturquoise
-mediumvioletred midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive olivedrab orange
-orangered orchid palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum
-powderblue purple rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna
-silver skyblue slateblue slategray slategrey snow springgreen steelblue tan teal thistle tomato turquoise
-violet wheat white whitesmoke yellow yellowgreen`) {
-		mmColours[c] = true
-	}
+	return cssNamedColors[l[:i]]
 }
 
 // --- text escaping ---

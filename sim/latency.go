@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/choreo-dev/choreo/flow"
 )
 
 // The latency forms a profile can write. Each draws with the caller's
@@ -843,7 +845,7 @@ func didYouMean(s string, names []string) string {
 	ls := strings.ToLower(s)
 	limit := max(1, len([]rune(s))/3)
 	for _, n := range names {
-		d := levenshtein(ls, strings.ToLower(n))
+		d := flow.EditDistance(ls, strings.ToLower(n))
 		if d <= limit && (bd < 0 || d < bd) {
 			best, bd = n, d
 		}
@@ -852,26 +854,4 @@ func didYouMean(s string, names []string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// levenshtein is the edit distance between a and b, in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
