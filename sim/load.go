@@ -190,7 +190,11 @@ func (l *loader) load(data []byte, scenario string) *Profile {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line, msg := yamlErrorLine(err)
-		l.errs = append(l.errs, &ProfileError{Pos: flow.Pos{File: l.path, Line: line}, Msg: "YAML: " + msg, Src: l.src(line)})
+		line = max(line, 1)
+		// YAML syntax errors carry a line only: point at its first character
+		src := l.src(line)
+		col := len(src) - len(strings.TrimLeft(src, " \t")) + 1
+		l.errs = append(l.errs, &ProfileError{Pos: flow.Pos{File: l.path, Line: line, Col: col}, Msg: "YAML: " + msg, Src: src})
 		return nil
 	}
 	var doc *yaml.Node
