@@ -1,5 +1,7 @@
 package report
 
+import "github.com/choreo-dev/choreo/flow"
+
 // Version is the version of the result JSON. It changes only when a field
 // changes meaning or goes away; new fields may appear within a version.
 const Version = 1
@@ -24,6 +26,9 @@ type Result struct {
 	Scenario string `json:"scenario,omitempty"`
 	// Runs is the number of runs (simulated runs, or traces).
 	Runs int64 `json:"runs"`
+	// EndToEndNS is the sum of all runs' end_to_end times in ns: the
+	// denominator of critical_path_share, kept for exact merging.
+	EndToEndNS int64 `json:"end_to_end_ns,omitempty"`
 	// Seed is the simulation seed.
 	Seed uint64 `json:"seed"`
 	// ElapsedMS is the wall-clock time the work took.
@@ -53,6 +58,28 @@ type Result struct {
 	Input *Input `json:"input,omitempty"`
 	// Conformance is the trace check's verdict (trace checks only).
 	Conformance *Conformance `json:"conformance,omitempty"`
+	// Shard is "i/N" when the result covers one shard of a simulation.
+	Shard string `json:"shard,omitempty"`
+	// Histograms are the full distributions behind the Stats above, so
+	// that results merge exactly (`choreo merge`) and renderers can draw
+	// them. Nil when the producer kept none.
+	Histograms *Histograms `json:"histograms,omitempty"`
+	// Model is the parsed diagram, for renderers that draw it (Mermaid,
+	// Markdown, HTML). It is not part of the JSON: cmd/choreo parses
+	// DiagramSource into it.
+	Model *flow.Diagram `json:"-"`
+}
+
+// Histograms holds the distributions of a result. Messages, Exchanges and
+// Cascades are index-aligned with the result's lists of the same names
+// (Cascades holds each cascade's time to failure).
+type Histograms struct {
+	EndToEnd   *Histogram   `json:"end_to_end"`
+	Completion *Histogram   `json:"completion"`
+	SystemTime *Histogram   `json:"system_time"`
+	Messages   []*Histogram `json:"messages"`
+	Exchanges  []*Histogram `json:"exchanges"`
+	Cascades   []*Histogram `json:"cascades"`
 }
 
 // Outcome names.
@@ -119,6 +146,10 @@ type ExchangeStats struct {
 	Duration          Stats   `json:"duration"`
 	Failed            int64   `json:"failed"`
 	CriticalPathShare float64 `json:"critical_path_share"`
+	// CriticalPathNS is the time (ns, summed over runs) the exchange spent
+	// on the critical path: the numerator of CriticalPathShare, kept so
+	// that shares merge exactly.
+	CriticalPathNS int64 `json:"critical_path_ns"`
 }
 
 // Cascade is a root cause and what it failed: the message and fault where
@@ -143,12 +174,21 @@ type Root struct {
 }
 
 // SLOVerdict is one SLO target: "end_to_end p95 <= 3s", the observed value
-// (milliseconds, or a share for rates), and whether it held.
+// (milliseconds, or a share for rates), and whether it held. Metric,
+// N, Quantile, LimitMS and Share restate the target so that a merged result
+// can judge it again: Metric is end_to_end, completion, system_time,
+// message, exchange (N names the message or the exchange's request) or
+// failed (Share is the bound on failed + inconsistent runs).
 type SLOVerdict struct {
 	Target     string  `json:"target"`
 	ObservedMS float64 `json:"observed_ms"`
 	Observed   float64 `json:"observed,omitempty"`
 	OK         bool    `json:"ok"`
+	Metric     string  `json:"metric,omitempty"`
+	N          int     `json:"n,omitempty"`
+	Quantile   float64 `json:"quantile,omitempty"`
+	LimitMS    float64 `json:"limit_ms,omitempty"`
+	Share      float64 `json:"share,omitempty"`
 }
 
 // Input describes the trace files read.

@@ -169,7 +169,10 @@ func (c *collector) merge(o *collector) {
 // fill writes what the collector holds into a result.
 func (c *collector) fill(pl *plan, res *report.Result) {
 	res.Runs = c.runs
+	res.EndToEndNS = c.sumE2E
 	res.Outcomes = c.outcomes
+	hs := &report.Histograms{EndToEnd: c.e2e, Completion: c.completion, SystemTime: c.sys,
+		Messages: c.msg, Exchanges: c.exDur}
 	res.EndToEnd = c.e2e.Stats()
 	res.Completion = c.completion.Stats()
 	res.SystemTime = c.sys.Stats()
@@ -187,7 +190,7 @@ func (c *collector) fill(pl *plan, res *report.Result) {
 		}
 		res.Exchanges = append(res.Exchanges, report.ExchangeStats{
 			Request: ex.req + 1, Reply: ex.reply + 1, Duration: c.exDur[i].Stats(),
-			Failed: c.exFailed[i], CriticalPathShare: share,
+			Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i],
 		})
 	}
 	type kv struct {
@@ -230,7 +233,9 @@ func (c *collector) fill(pl *plan, res *report.Result) {
 			Chain: chain, Outcome: outcomeNames[worst], Compensated: e.a.compensated,
 			Inconsistent: e.a.inconsistent, TimeToFailure: e.a.ttf.Stats(),
 		})
+		hs.Cascades = append(hs.Cascades, e.a.ttf)
 	}
+	res.Histograms = hs
 }
 
 func lessChain(a, b cascadeKey) bool {

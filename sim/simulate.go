@@ -164,7 +164,8 @@ func (t *traceOrder) err() error {
 func evaluateSLO(p *Profile, res *report.Result, c *collector) []report.SLOVerdict {
 	var out []report.SLOVerdict
 	for _, s := range p.SLO {
-		v := report.SLOVerdict{Target: s.Target}
+		v := report.SLOVerdict{Target: s.Target, Metric: s.Metric, N: s.N, Quantile: s.Quantile,
+			LimitMS: float64(s.Limit) / 1e6, Share: s.Share}
 		var h *report.Histogram
 		switch s.Metric {
 		case SLOEndToEnd:
