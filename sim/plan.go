@@ -196,9 +196,10 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 				}
 				out = append(out, n)
 				i = j
-			case info != nil && info.Role == flow.RoleRequest:
-				// a request nobody answers: timed like an exchange
-				// without a reply (it ends on delivery)
+			case info != nil && info.Role == flow.RoleOneWay && !s.Arrow.Dotted() && !s.Arrow.Cross():
+				// a request nobody answers (flow gives it the one-way
+				// role): timed like an exchange without a reply (it ends
+				// on delivery), so its timeout, deadline and retries apply
 				ex := len(c.pl.exchanges)
 				c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: -1})
 				out = append(out, node{kind: nExchange, msg: mi, reply: -1, ex: ex})
@@ -323,7 +324,9 @@ func (c *compiler) bind(m *flow.Message, follow []*flow.Block) {
 				if mp.handler[k] != nil {
 					continue
 				}
-				if w.Fault == "fails" || faultKind(w.Fault) == k {
+				// "fails" is any failure; a delay is not one (it only
+				// binds a when that names delay)
+				if w.Fault == "fails" && k != fkDelay || faultKind(w.Fault) == k {
 					mp.handler[k] = &handlerRef{block: bp, branch: bi}
 				}
 			}

@@ -50,8 +50,9 @@ type runner struct {
 	completion  time.Duration
 	human       time.Duration
 	jump        *handlerRef
-	cutOwner    int   // exchange whose timeout cut the work (-1 for a deadline)
-	done        []int // messages that succeeded and have compensations
+	pending     []*handlerRef // branches bound to faults that happened but did not stop the timeline (delays, forks)
+	cutOwner    int           // exchange whose timeout cut the work (-1 for a deadline)
+	done        []int         // messages that succeeded and have compensations
 	cp          []int64
 	spans       []Span // nil unless this run is traced
 	tracing     bool
@@ -76,6 +77,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.compRan, x.compOK = false, false
 	x.completion, x.human = 0, 0
 	x.jump = nil
+	x.pending = x.pending[:0]
 	x.fail, x.firstFail = failure{}, failure{}
 	x.cutOwner = 0
 	x.done = x.done[:0]
@@ -174,6 +176,11 @@ func (x *runner) send(mi int) (time.Duration, uint8) {
 				fk = faultKind(f.Kind)
 				if fk == fkDelay && f.Delay != nil {
 					lat += f.Delay.Sample(x.r)
+				}
+				if fk == fkDelay && mp.handler[fkDelay] != nil {
+					// a delay stops nothing: its bound branch is taken
+					// when the flow reaches the block
+					x.pending = append(x.pending, mp.handler[fkDelay])
 				}
 				break
 			}
@@ -287,11 +294,12 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 	lat, fk := x.send(n.msg)
 	si := x.span(Span{N: n.msg + 1, Kind: SpanAsync, Start: t, Arrive: t + lat, Leave: t + lat, End: t + lat, Parent: x.parent, Attempt: 1, Fault: faultNames[fk]})
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
-		if x.fails(n.msg, fk, t+lat) == stFail {
-			x.recordFailure(t + lat)
+		// the message is lost when sent: nothing of it lands, so the
+		// run's completion stays the main timeline's
+		if x.fails(n.msg, fk, t) == stFail {
+			x.recordFailure(t)
 		} else {
-			x.jump = nil // a handler elsewhere cannot take a lost fork's failure
-			x.handled = true
+			x.pendJump()
 		}
 		return t, stOK
 	}
@@ -304,8 +312,7 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 	case stFail, stCut:
 		x.recordFailure(end)
 	case stJump:
-		x.jump = nil
-		x.handled = true
+		x.pendJump()
 	case stStop:
 		x.handled = true
 	}
@@ -313,6 +320,14 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 		x.done = append(x.done, n.msg)
 	}
 	return t, stOK
+}
+
+// pendJump keeps a fork's handled failure for its bound branch, which the
+// main timeline takes when it reaches the block.
+func (x *runner) pendJump() {
+	x.pending = append(x.pending, x.jump)
+	x.jump = nil
+	x.handled = true
 }
 
 // exchange runs a request, the work it waits for and the reply, with the
@@ -342,19 +357,21 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		si := x.span(Span{N: n.msg + 1, Reply: n.reply + 1, Kind: SpanExchange, Start: start, Arrive: arrive, Parent: parent, Attempt: a})
 		failAt, rootFault, root := time.Duration(0), fkNone, n.msg
 		switch {
-		case fk == fkError || fk == fkDrop:
-			failAt, rootFault = arrive, fk
 		case fk == fkTimeout && lim < never:
 			failAt, rootFault = lim, fkTimeout
 		case fk == fkTimeout:
 			failAt, rootFault = arrive, fkError // nothing bounds the wait
 		case arrive > lim:
+			// past the timeout or deadline the caller gives up, whatever
+			// the callee would have answered (error and drop included)
 			if limOwner != n.ex {
 				x.cutOwner = limOwner
 				x.endSpan(si, lim, lim, "", true)
 				return lim, stCut // an outer timeout: abandoned, not failed
 			}
 			failAt, rootFault = lim, fkTimeout
+		case fk == fkError || fk == fkDrop:
+			failAt, rootFault = arrive, fk
 		default:
 			x.land(arrive, lim)
 			x.parent = si
@@ -421,8 +438,11 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		if root >= 0 {
 			if h := x.pl.msgs[root].handler[rootFault]; h != nil {
 				x.jump = h
-				x.st.exchange(n.ex, failAt-t0, false)
-				return x.resume(n.body, failAt, cutoff, owner, main, si)
+				// a bound branch inside the exchange (the reply drawn
+				// in each branch) is part of it: pairing is per branch
+				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
+				x.st.exchange(n.ex, end-t0, false)
+				return end, st
 			}
 			x.st.exchange(n.ex, failAt-t0, true)
 			x.fail = failure{root: root, fault: rootFault, at: failAt}
@@ -473,6 +493,16 @@ func (x *runner) endSpan(i int, leave, end time.Duration, fault string, abandone
 // block runs a block; forced >= 0 takes that branch (a handler).
 func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
 	set := bp.set
+	if forced < 0 {
+		for k, h := range x.pending {
+			if h.block == bp {
+				forced = h.branch
+				x.handled = true
+				x.pending = append(x.pending[:k], x.pending[k+1:]...)
+				break
+			}
+		}
+	}
 	switch bp.kind {
 	case "rect":
 		return x.seq(bp.branches[0], t, cutoff, owner, main)
@@ -509,10 +539,14 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 		end := t
 		var worst status
 		var wfail failure
-		for _, br := range bp.branches {
+		// human time runs along each branch; the block's is that of the
+		// branch that ends it (system time = end_to_end − human time)
+		h0, hEnd := x.human, x.human
+		for bi, br := range bp.branches {
+			x.human = h0
 			e, st := x.seq(br, t, cutoff, owner, main)
-			if e > end {
-				end = e
+			if e > end || bi == 0 {
+				end, hEnd = e, x.human
 			}
 			if st != stOK && (worst == stOK || st == stFail && worst != stFail) {
 				worst = st
@@ -521,6 +555,7 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 				}
 			}
 		}
+		x.human = hEnd
 		if worst == stFail {
 			x.fail = wfail
 			x.fail.at = end
