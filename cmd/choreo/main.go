@@ -40,7 +40,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"sim": {usage: simUsage, help: simHelp, run: runSim},
+	"sim":    {usage: simUsage, help: simHelp, run: runSim},
+	"report": {usage: reportUsage, help: reportHelp, run: runReport},
+	"merge":  {usage: mergeUsage, help: mergeHelp, run: runMerge},
 	"parse": {
 		usage: parseUsage,
 		help:  parseHelp,
