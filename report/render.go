@@ -10,8 +10,10 @@ import (
 // renderer here never colours; cmd/choreo calls WriteText itself when it
 // decides (isatty, NO_COLOR) that colour is wanted.
 var Renderers = map[string]func(io.Writer, *Result) error{
-	"json": WriteJSON,
-	"text": func(w io.Writer, r *Result) error { return WriteText(w, r, TextOptions{}) },
+	"json":     WriteJSON,
+	"text":     func(w io.Writer, r *Result) error { return WriteText(w, r, TextOptions{}) },
+	"markdown": WriteMarkdown,
+	"mermaid":  WriteMermaid,
 }
 
 // WriteJSON writes r as indented JSON with a trailing newline: the stable,

@@ -124,7 +124,8 @@ type MessageStats struct {
 	Selector string `json:"selector"`
 	// Latency counts every attempt that was sent.
 	Latency Stats `json:"latency"`
-	// Faults counts attempts by fault kind.
+	// Faults counts attempts by fault kind: the faults injected, and the
+	// timeouts that latency caused (the caller's limit passed first).
 	Faults Faults `json:"faults"`
 }
 

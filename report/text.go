@@ -318,7 +318,7 @@ func (p *textPrinter) exchanges(r *Result) {
 		}
 		row := append([]cell{{s: id}}, statCells(e.Duration)...)
 		row = append(row, cells(spark(e.Duration), count(e.Failed),
-			percent(ratio(e.Failed, e.Duration.Count)), percent(e.CriticalPathShare))...)
+			percent(ratio(e.Failed, e.Duration.Count+e.Failed)), percent(e.CriticalPathShare))...)
 		t.add(p.names[e.Request], row...)
 	}
 	t.write(p)

@@ -77,6 +77,14 @@ func (c *collector) message(mi int, lat time.Duration, fk uint8) {
 	}
 }
 
+// timedOut counts a timeout that latency caused (the caller's limit passed
+// before the reply); injected faults were counted when sent (fk).
+func (c *collector) timedOut(mi int, fk uint8) {
+	if fk != fkTimeout {
+		c.faults[mi].Timeout++
+	}
+}
+
 func (c *collector) exchange(ex int, d time.Duration, failed bool) {
 	if failed {
 		c.exFailed[ex]++

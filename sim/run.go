@@ -370,6 +370,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 				return lim, stCut // an outer timeout: abandoned, not failed
 			}
 			failAt, rootFault = lim, fkTimeout
+			x.st.timedOut(n.msg, fk)
 		case fk == fkError || fk == fkDrop:
 			failAt, rootFault = arrive, fk
 		default:
@@ -393,6 +394,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 						return lim, stCut
 					case end > lim:
 						failAt, rootFault = lim, fkTimeout
+						x.st.timedOut(n.msg, fkNone)
 					case rfk == fkError || rfk == fkTimeout || rfk == fkDrop:
 						failAt, rootFault, root = end, rfk, n.reply
 					default:
@@ -419,6 +421,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 					return end, stCut // an outer timeout: abandoned, not failed
 				}
 				failAt, rootFault = lim, fkTimeout
+				x.st.timedOut(n.msg, fkNone)
 			case stFail:
 				// nested work failed: this exchange fails with it
 				failAt, rootFault, root = end, x.fail.fault, -1
