@@ -236,3 +236,33 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
+// Bucket is a range of recorded values, Low to High inclusive, and how
+// many values fell in it.
+type Bucket struct {
+	Low, High time.Duration
+	Count     int64
+}
+
+// Buckets returns the non-empty buckets of the histogram in increasing
+// order, nil when it is empty: the distribution at the HdrHistogram's
+// resolution (a bucket spans 0.1% of its values or less), for drawing a
+// histogram or a cumulative distribution. Bounds are kept inside the exact
+// [Min, Max]; values above MaxRecordable are in the last bucket.
+func (h *Histogram) Buckets() []Bucket {
+	var bs []Bucket
+	for _, bar := range h.h.Distribution() {
+		if bar.Count == 0 {
+			continue
+		}
+		bs = append(bs, Bucket{
+			Low:   time.Duration(max(bar.From, h.min)),
+			High:  time.Duration(h.bound(bar.To)),
+			Count: bar.Count,
+		})
+	}
+	if n := len(bs); n > 0 && h.clamped > 0 {
+		bs[n-1].High = time.Duration(h.max)
+	}
+	return bs
+}

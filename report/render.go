@@ -13,6 +13,7 @@ var Renderers = map[string]func(io.Writer, *Result) error{
 	"json":     WriteJSON,
 	"text":     func(w io.Writer, r *Result) error { return WriteText(w, r, TextOptions{}) },
 	"markdown": WriteMarkdown,
+	"html":     WriteHTML,
 	"mermaid":  WriteMermaid,
 }
 
