@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
 )
 
 // Mermaid prints the diagram back as Mermaid sequenceDiagram text,
@@ -246,23 +248,8 @@ func styleSafe(s string, acc bool) string {
 }
 
 func dropStyleSemi(line, kw string) string {
-	s := strings.Index(line, kw)
-	if s < 0 {
-		return line
-	}
-	semi := strings.LastIndexByte(line, ';')
-	for c := s + len(kw); c < semi; c++ {
-		if line[c] != ':' {
-			continue
-		}
-		for h := c + 1; h < semi; h++ {
-			if line[h] == '#' {
-				return line[:semi] + line[semi+1:]
-			}
-			if mmSpace([]byte(line), h) > 0 {
-				break
-			}
-		}
+	if semi := mermaidsyntax.StyleSemicolon([]byte(line), kw); semi >= 0 {
+		return line[:semi] + line[semi+1:]
 	}
 	return line
 }
@@ -717,7 +704,7 @@ func colourFirst(title string) bool {
 		}
 	}
 	i := 0
-	for i < len(l) && mmWord(l[i]) {
+	for i < len(l) && mermaidsyntax.IsWordByte(l[i]) {
 		i++
 	}
 	return cssNamedColors[l[:i]]
@@ -746,10 +733,10 @@ func escapeMM(s string, ctx mmCtx) string {
 	// the ends that trimming would eat
 	lo, hi := 0, len(rs)
 	if trim {
-		for lo < len(rs) && mmSpaceRune(rs[lo]) {
+		for lo < len(rs) && mermaidsyntax.IsSpace(rs[lo]) {
 			lo++
 		}
-		for hi > lo && mmSpaceRune(rs[hi-1]) {
+		for hi > lo && mermaidsyntax.IsSpace(rs[hi-1]) {
 			hi--
 		}
 	}
@@ -800,7 +787,7 @@ func escapeMM(s string, ctx mmCtx) string {
 // would read as an entity code).
 func entityAhead(rs []rune) bool {
 	i := 0
-	for i < len(rs) && rs[i] < 0x80 && mmWord(byte(rs[i])) {
+	for i < len(rs) && rs[i] < 0x80 && mermaidsyntax.IsWordByte(byte(rs[i])) {
 		i++
 	}
 	return i > 0 && i < len(rs) && rs[i] == ';'
@@ -916,10 +903,10 @@ func encodeIDFor(id string, lv int, u *idUse) (string, bool) {
 func encodeID(id string, lv int, first bool) (string, []byte) {
 	rs := []rune(id)
 	lo, hi := 0, len(rs)
-	for lo < len(rs) && mmSpaceRune(rs[lo]) {
+	for lo < len(rs) && mermaidsyntax.IsSpace(rs[lo]) {
 		lo++
 	}
-	for hi > lo && mmSpaceRune(rs[hi-1]) {
+	for hi > lo && mermaidsyntax.IsSpace(rs[hi-1]) {
 		hi--
 	}
 	var sb strings.Builder
@@ -939,11 +926,11 @@ func encodeID(id string, lv int, first bool) (string, []byte) {
 			enc = true
 		case r == '"' && last == '=':
 			enc = true
-		case lv >= lvSpace && mmSpaceRune(r):
+		case lv >= lvSpace && mermaidsyntax.IsSpace(r):
 			enc = true
 		case lv >= lvMeta && (r == '-' || r == '='):
 			enc = true
-		case lv >= lvAll && r < 0x80 && !mmWord(byte(r)):
+		case lv >= lvAll && r < 0x80 && !mermaidsyntax.IsWordByte(byte(r)):
 			enc = true
 		}
 		if enc {
@@ -970,22 +957,22 @@ func checkID(lexed []byte, u *idUse) bool {
 	if !idPlainOK(lexed) {
 		return false
 	}
-	if u.alias && mmRun(lexed, 0, mmNotIDAlias) != len(lexed) {
+	if u.alias && mermaidsyntax.RunOf(lexed, 0, mermaidsyntax.AliasIDByte) != len(lexed) {
 		return false
 	}
-	if u.meta && mmRun(lexed, 0, mmNotIDMeta) != len(lexed) {
+	if u.meta && mermaidsyntax.RunOf(lexed, 0, mermaidsyntax.MetaIDByte) != len(lexed) {
 		return false
 	}
 	for _, suf := range u.suffixes {
 		b := append(append([]byte(nil), lexed...), suf...)
-		if mmSpecialStart(b) || mmMatchActor(b, 0) != len(lexed) {
+		if specialStart(b) || mermaidsyntax.MatchActor(b, 0) != len(lexed) {
 			return false
 		}
 	}
 	if u.afterMinus {
 		b := append([]byte("-"), lexed...)
-		for _, a := range mmArrowTokens {
-			if mmHasPrefixFold(b, 0, a) {
+		for _, a := range mermaidsyntax.Arrows {
+			if mermaidsyntax.HasPrefixFold(b, 0, a) {
 				return false
 			}
 		}
@@ -995,143 +982,28 @@ func checkID(lexed []byte, u *idUse) bool {
 
 // idPlainOK: the ID lexer state reads the whole id, not an alias.
 func idPlainOK(b []byte) bool {
-	if mmSpace(b, 0) > 0 || b[0] == '#' || mmRun(b, 0, mmNotIDPlain) != len(b) {
+	if mermaidsyntax.Space(b, 0) > 0 || b[0] == '#' || mermaidsyntax.RunOf(b, 0, mermaidsyntax.PlainIDByte) != len(b) {
 		return false
 	}
-	e := mmRun(b, 0, mmNotIDAlias)
-	return !mmFollowedByAs(append(append([]byte(nil), b...), '\n'), e)
-}
-
-// --- a few rules of Mermaid 11.15's lexer (see package parser) ---
-
-func mmWord(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func mmSpaceRune(r rune) bool {
-	switch r {
-	case ' ', '\t', '\n', '\v', '\f', '\r', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
-}
-
-func mmSpace(b []byte, i int) int {
-	if i >= len(b) {
-		return 0
-	}
-	if b[i] < 0x80 {
-		if mmSpaceRune(rune(b[i])) {
-			return 1
-		}
-		return 0
-	}
-	r, n := utf8.DecodeRune(b[i:])
-	if r != utf8.RuneError && mmSpaceRune(r) {
-		return n
-	}
-	return 0
-}
-
-func mmSkipSpace(b []byte, i int) int {
-	for i < len(b) {
-		n := mmSpace(b, i)
-		if n == 0 {
-			break
-		}
-		i += n
-	}
-	return i
-}
-
-func mmRun(b []byte, p int, ok func(byte) bool) int {
-	for p < len(b) {
-		c := b[p]
-		if c < 0x80 {
-			if !ok(c) {
-				return p
-			}
-			p++
-			continue
-		}
-		if mmSpace(b, p) > 0 && !ok(' ') {
-			return p
-		}
-		_, n := utf8.DecodeRune(b[p:])
-		p += n
-	}
-	return p
-}
-
-func mmNotIDMeta(c byte) bool {
-	return !strings.ContainsRune("<=>-:\n,;@", rune(c)) && !mmSpaceRune(rune(c))
-}
-
-func mmNotIDAlias(c byte) bool {
-	return !strings.ContainsRune("<>:\n,;@", rune(c)) && !mmSpaceRune(rune(c))
-}
-
-func mmNotIDPlain(c byte) bool { return !strings.ContainsRune("<>:\n,;@", rune(c)) }
-
-func mmHasPrefixFold(b []byte, p int, s string) bool {
-	if p+len(s) > len(b) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c, d := b[p+i], s[i]
-		if c == d {
-			continue
-		}
-		if c|0x20 != d|0x20 || c|0x20 < 'a' || c|0x20 > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-func mmKeyword(b []byte, p int, w string) bool {
-	if !mmHasPrefixFold(b, p, w) {
-		return false
-	}
-	e := p + len(w)
-	return e == len(b) || !mmWord(b[e])
-}
-
-func mmFollowedByAs(b []byte, e int) bool {
-	q := mmSkipSpace(b, e)
-	if q == e || !mmHasPrefixFold(b, q, "as") || q+2 >= len(b) {
-		return false
-	}
-	return mmSpace(b, q+2) > 0
-}
-
-var mmKeywords = []string{
-	"box", "participant", "actor", "create", "destroy", "loop", "rect", "opt", "alt", "else", "par",
-	"par_over", "and", "critical", "option", "break", "end", "left of", "right of", "links", "link",
-	"properties", "details", "over", "note", "activate", "deactivate", "sequenceDiagram", "autonumber", "off",
-}
-
-var mmArrowTokens = []string{
-	"->>", "<<->>", "-->>", "<<-->>", "->", "-->", "-x", "--x", "-)", "--)",
-	`--|\`, `--|/`, `--\\`, `--//`, `/|--`, `\|--`, `//--`, `\\--`,
-	`-|\`, `-|/`, `-\\`, `-//`, `/|-`, `\|-`, `//-`, `\\-`,
+	e := mermaidsyntax.RunOf(b, 0, mermaidsyntax.AliasIDByte)
+	return !mermaidsyntax.FollowedByAs(append(append([]byte(nil), b...), '\n'), e)
 }
 
 // firstArrow is the arrow token Mermaid's lexer reads at the start of s.
 func firstArrow(s string) string {
-	for _, a := range mmArrowTokens {
-		if mmHasPrefixFold([]byte(s), 0, a) {
+	for _, a := range mermaidsyntax.Arrows {
+		if mermaidsyntax.HasPrefixFold([]byte(s), 0, a) {
 			return a
 		}
 	}
 	return ""
 }
 
-// mmSpecialStart reports whether a rule tried before the name rule
+// specialStart reports whether a rule tried before the name rule
 // matches at the start of b (conservatively for title and acc*).
-func mmSpecialStart(b []byte) bool {
+func specialStart(b []byte) bool {
 	c := b[0]
-	if mmSpace(b, 0) > 0 || c == '#' || c == '%' || c == ',' || c == ';' {
+	if mermaidsyntax.Space(b, 0) > 0 || c == '#' || c == '%' || c == ',' || c == ';' {
 		return true
 	}
 	if c != '}' {
@@ -1140,59 +1012,29 @@ func mmSpecialStart(b []byte) bool {
 			return true
 		}
 	}
-	if mmNum(b) {
+	if numberLike(b) {
 		return true
 	}
-	for _, w := range mmKeywords {
-		if mmKeyword(b, 0, w) {
+	for _, w := range mermaidsyntax.Keywords {
+		if mermaidsyntax.Keyword(b, 0, w) {
 			return true
 		}
 	}
 	for _, w := range []string{"title", "accTitle", "accDescr"} {
-		if mmHasPrefixFold(b, 0, w) {
+		if mermaidsyntax.HasPrefixFold(b, 0, w) {
 			return true
 		}
 	}
-	return !mmActorFirst(c)
+	return !mermaidsyntax.ActorFirstByte(c)
 }
 
-// mmNum matches ([0-9]+(\.[0-9]{1,2})?|\.[0-9]{1,2}) followed by a space
-// or newline (conservatively: any number prefix followed by one).
-func mmNum(b []byte) bool {
+// numberLike is a conservative stand-in for the number rule
+// (mermaidsyntax.MatchNumber): any run of digits and dots followed by a
+// space or newline, a superset of what the rule matches.
+func numberLike(b []byte) bool {
 	i := 0
 	for i < len(b) && (b[i] >= '0' && b[i] <= '9' || b[i] == '.') {
 		i++
 	}
 	return i > 0 && i < len(b) && (b[i] == ' ' || b[i] == '\n')
-}
-
-func mmActorFirst(c byte) bool { return !strings.ContainsRune("/\\+()<->:\n,;", rune(c)) }
-func mmActorRest(c byte) bool  { return !strings.ContainsRune("+<->:\n,;", rune(c)) }
-
-var mmGroupBlocked = []string{
-	"-x", "--x", "-)", "--)", `-|\`, `-\`, "-/", "-//", "-|/", "/|-", `\|-`, "//-", `\\-`, "--", "()",
-}
-
-// mmMatchActor is the length of the message/note name at p.
-func mmMatchActor(b []byte, p int) int {
-	e := mmRun(b, p, mmActorFirst)
-	if e == p {
-		return 0
-	}
-	for {
-		for _, s := range mmGroupBlocked {
-			if mmHasPrefixFold(b, e, s) {
-				return e - p
-			}
-		}
-		q := e
-		for q < len(b) && b[q] == '-' {
-			q++
-		}
-		r := mmRun(b, q, mmActorRest)
-		if r == q {
-			return e - p
-		}
-		e = r
-	}
 }

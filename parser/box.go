@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
 )
 
 // boxFunc is the colour-function half of SequenceDB.parseBoxData's
@@ -19,7 +20,7 @@ func boxData(s string) (color, title string) {
 		c, rest = m[1], m[2]
 	} else {
 		i := 0
-		for i < len(s) && isWord(s[i]) {
+		for i < len(s) && mermaidsyntax.IsWordByte(s[i]) {
 			i++
 		}
 		c, rest = s[:i], s[i:]

@@ -4,6 +4,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
 )
 
 // Token types of the Mermaid sequenceDiagram lexer (the jison token names
@@ -190,7 +192,7 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 	b, p := l.b, l.p
 	switch l.state() {
 	case sID:
-		if n := sameLineSpace(b, p); n > 0 {
+		if n := mermaidsyntax.SameLineSpace(b, p); n > 0 {
 			return 0, n, true
 		}
 		if p < len(b) && b[p] == '#' {
@@ -201,16 +203,16 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 			return tConfigStart, 2, false
 		}
 		// [^<=>\-:\n,;@\s]+(?=@\{)
-		if e := runOf(b, p, notIDMeta); e > p && hasPrefix(b, e, "@{") {
+		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.MetaIDByte); e > p && hasPrefix(b, e, "@{") {
 			return tActor, e - p, false
 		}
 		// [^<>:\n,;@\s]+(?=\s+as\s)
-		if e := runOf(b, p, notIDAlias); e > p && followedByAs(b, e) {
+		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.AliasIDByte); e > p && mermaidsyntax.FollowedByAs(b, e) {
 			l.push(sAlias)
 			return tActor, e - p, false
 		}
 		// [^<>:\n,;@]+(?=\s*[\n;#]|$)
-		if e := runOf(b, p, notIDPlain); e > p {
+		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.PlainIDByte); e > p {
 			q := -1
 			if e == len(b) || b[e] == '\n' || b[e] == ';' {
 				q = e
@@ -228,7 +230,7 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 			}
 		}
 		// [^<>:\n,;@]*<[^\n]*
-		if e := runOf(b, p, notIDPlain); e < len(b) && b[e] == '<' {
+		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.PlainIDByte); e < len(b) && b[e] == '<' {
 			l.pop()
 			return tInvalid, toEOL(b, e) - p, false
 		}
@@ -238,13 +240,13 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 		}
 		return 0, -1, false
 	case sAlias:
-		if n := sameLineSpace(b, p); n > 0 {
+		if n := mermaidsyntax.SameLineSpace(b, p); n > 0 {
 			return 0, n, true
 		}
 		if p < len(b) && b[p] == '#' {
 			return 0, toEOL(b, p) - p, true
 		}
-		if keyword(b, p, "as") {
+		if mermaidsyntax.Keyword(b, p, "as") {
 			l.pop()
 			l.pop()
 			l.push(sLine)
@@ -254,14 +256,14 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 		l.pop()
 		return tNL, 0, false
 	case sLine:
-		if n := sameLineSpace(b, p); n > 0 {
+		if n := mermaidsyntax.SameLineSpace(b, p); n > 0 {
 			return 0, n, true
 		}
 		if p < len(b) && b[p] == '#' {
 			return 0, toEOL(b, p) - p, true
 		}
 		l.pop()
-		return tRestOfLine, textEnd(b, p) - p, false
+		return tRestOfLine, mermaidsyntax.TextEnd(b, p) - p, false
 	case sConfig:
 		if p < len(b) && b[p] != '}' {
 			e := p
@@ -271,7 +273,7 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 			return tConfigContent, e - p, false
 		}
 		if p < len(b) && b[p] == '}' {
-			if followedByAs(b, p+1) {
+			if mermaidsyntax.FollowedByAs(b, p+1) {
 				l.pop()
 				l.push(sAlias)
 			} else {
@@ -315,8 +317,8 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 		}
 		return tNL, e - p, false
 	}
-	if n := jsSpace(b, p); n > 0 {
-		e := skipSpace(b, p)
+	if n := mermaidsyntax.Space(b, p); n > 0 {
+		e := mermaidsyntax.SkipSpace(b, p)
 		return 0, e - p, true
 	}
 	if c == '#' {
@@ -332,11 +334,11 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 			return 0, toEOL(b, p) - p, true
 		}
 	}
-	if n := matchNum(b, p); n > 0 {
+	if n := mermaidsyntax.MatchNumber(b, p); n > 0 {
 		return tNum, n, false
 	}
 	for _, kw := range keywords {
-		if !keyword(b, p, kw.word) {
+		if !mermaidsyntax.Keyword(b, p, kw.word) {
 			continue
 		}
 		if kw.push != sInitial {
@@ -344,7 +346,7 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 		}
 		return kw.typ, len(kw.word), false
 	}
-	if hasPrefixFold(b, p, "title") {
+	if mermaidsyntax.HasPrefixFold(b, p, "title") {
 		// title\s[^#\n;]+ and title:\s[^#\n;]+
 		q := p + 5
 		typ := tTitle
@@ -353,31 +355,31 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 			typ = tLegacyTitle
 		}
 		if q < len(b) {
-			if n := jsSpace(b, q); n > 0 {
-				if e := textEnd(b, q+n); e > q+n {
+			if n := mermaidsyntax.Space(b, q); n > 0 {
+				if e := mermaidsyntax.TextEnd(b, q+n); e > q+n {
 					return typ, e - p, false
 				}
 			}
 		}
 	}
-	if hasPrefixFold(b, p, "accTitle") || hasPrefixFold(b, p, "accDescr") {
-		q := skipSpace(b, p+8)
+	if mermaidsyntax.HasPrefixFold(b, p, "accTitle") || mermaidsyntax.HasPrefixFold(b, p, "accDescr") {
+		q := mermaidsyntax.SkipSpace(b, p+8)
 		if q < len(b) && b[q] == ':' {
-			e := skipSpace(b, q+1)
-			if hasPrefixFold(b, p, "accTitle") {
+			e := mermaidsyntax.SkipSpace(b, q+1)
+			if mermaidsyntax.HasPrefixFold(b, p, "accTitle") {
 				l.push(sAccTitle)
 				return tAccTitle, e - p, false
 			}
 			l.push(sAccDescr)
 			return tAccDescr, e - p, false
 		}
-		if hasPrefixFold(b, p, "accDescr") && q < len(b) && b[q] == '{' {
+		if mermaidsyntax.HasPrefixFold(b, p, "accDescr") && q < len(b) && b[q] == '{' {
 			l.push(sAccDescrMulti)
-			return 0, skipSpace(b, q+1) - p, true
+			return 0, mermaidsyntax.SkipSpace(b, q+1) - p, true
 		}
 	}
 	for _, kw := range keywords2 {
-		if keyword(b, p, kw.word) {
+		if mermaidsyntax.Keyword(b, p, kw.word) {
 			return kw.typ, len(kw.word), false
 		}
 	}
@@ -387,17 +389,17 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 	case ';':
 		return tNL, 1, false
 	}
-	if n := matchActor(b, p); n > 0 {
+	if n := mermaidsyntax.MatchActor(b, p); n > 0 {
 		return tActor, n, false
 	}
-	for _, a := range arrowTokens {
-		if hasPrefixFold(b, p, a) {
+	for _, a := range mermaidsyntax.Arrows {
+		if mermaidsyntax.HasPrefixFold(b, p, a) {
 			return tArrow, len(a), false
 		}
 	}
 	switch c {
 	case ':':
-		return tTxt, textEnd(b, p+1) - p, false
+		return tTxt, mermaidsyntax.TextEnd(b, p+1) - p, false
 	case '+':
 		return tPlus, 1, false
 	case '-':
@@ -440,40 +442,8 @@ var keywords2 = []kwRule{
 	{"sequenceDiagram", tSD, sInitial}, {"autonumber", tAutonumber, sInitial}, {"off", tOff, sInitial},
 }
 
-// arrowTokens in the lexer's order (first match wins).
-var arrowTokens = []string{
-	"->>", "<<->>", "-->>", "<<-->>", "->", "-->", "-x", "--x", "-)", "--)",
-	`--|\`, `--|/`, `--\\`, `--//`, `/|--`, `\|--`, `//--`, `\\--`,
-	`-|\`, `-|/`, `-\\`, `-//`, `/|-`, `\|-`, `//-`, `\\-`,
-}
-
 func hasPrefix(b []byte, p int, s string) bool {
 	return p+len(s) <= len(b) && string(b[p:p+len(s)]) == s
-}
-
-func hasPrefixFold(b []byte, p int, s string) bool {
-	if p+len(s) > len(b) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c, d := b[p+i], s[i]
-		if c == d {
-			continue
-		}
-		if c|0x20 != d|0x20 || c|0x20 < 'a' || c|0x20 > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// keyword matches a case-insensitive word followed by a \b boundary.
-func keyword(b []byte, p int, w string) bool {
-	if !hasPrefixFold(b, p, w) {
-		return false
-	}
-	e := p + len(w)
-	return e == len(b) || !isWord(b[e])
 }
 
 func toEOL(b []byte, p int) int {
@@ -481,175 +451,4 @@ func toEOL(b []byte, p int) int {
 		p++
 	}
 	return p
-}
-
-// textEnd is the end of [^#\n;]*.
-func textEnd(b []byte, p int) int {
-	for p < len(b) {
-		switch b[p] {
-		case '#', '\n', ';':
-			return p
-		}
-		p++
-	}
-	return p
-}
-
-// sameLineSpace matches ((?!\n)\s)+.
-func sameLineSpace(b []byte, p int) int {
-	e := p
-	for e < len(b) && b[e] != '\n' {
-		n := jsSpace(b, e)
-		if n == 0 {
-			break
-		}
-		e += n
-	}
-	return e - p
-}
-
-// followedByAs checks the lookahead (?=\s+as\s) at e.
-func followedByAs(b []byte, e int) bool {
-	q := skipSpace(b, e)
-	if q == e || !hasPrefixFold(b, q, "as") || q+2 >= len(b) {
-		return false
-	}
-	return jsSpace(b, q+2) > 0
-}
-
-func runOf(b []byte, p int, ok func(byte) bool) int {
-	for p < len(b) {
-		c := b[p]
-		if c < 0x80 {
-			if !ok(c) {
-				return p
-			}
-			p++
-			continue
-		}
-		if jsSpace(b, p) > 0 && !ok(' ') {
-			return p
-		}
-		_, n := utf8.DecodeRune(b[p:])
-		p += n
-	}
-	return p
-}
-
-func isASCIISpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func notIDMeta(c byte) bool {
-	switch c {
-	case '<', '=', '>', '-', ':', '\n', ',', ';', '@':
-		return false
-	}
-	return !isASCIISpace(c)
-}
-
-func notIDAlias(c byte) bool {
-	switch c {
-	case '<', '>', ':', '\n', ',', ';', '@':
-		return false
-	}
-	return !isASCIISpace(c)
-}
-
-func notIDPlain(c byte) bool {
-	switch c {
-	case '<', '>', ':', '\n', ',', ';', '@':
-		return false
-	}
-	return true
-}
-
-// matchNum matches ([0-9]+(\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+).
-func matchNum(b []byte, p int) int {
-	look := func(e int) bool { return e < len(b) && (b[e] == ' ' || b[e] == '\n') }
-	digits := func(i int) int {
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i
-	}
-	if p < len(b) && b[p] >= '0' && b[p] <= '9' {
-		e := digits(p)
-		if e+1 < len(b) && b[e] == '.' && b[e+1] >= '0' && b[e+1] <= '9' {
-			if e+2 < len(b) && b[e+2] >= '0' && b[e+2] <= '9' && look(e+3) {
-				return e + 3 - p
-			}
-			if look(e + 2) {
-				return e + 2 - p
-			}
-		}
-		if look(e) {
-			return e - p
-		}
-		return 0
-	}
-	if p+1 < len(b) && b[p] == '.' && b[p+1] >= '0' && b[p+1] <= '9' {
-		if p+2 < len(b) && b[p+2] >= '0' && b[p+2] <= '9' && look(p+3) {
-			return 3
-		}
-		if look(p + 2) {
-			return 2
-		}
-	}
-	return 0
-}
-
-// actorFirst is the class of the first run of a name in a message or note:
-// [^\/\\\+\()\+<\->\->:\n,;].
-func actorFirst(c byte) bool {
-	switch c {
-	case '/', '\\', '+', '(', ')', '<', '-', '>', ':', '\n', ',', ';':
-		return false
-	}
-	return true
-}
-
-// actorRest is the class of the later groups: [^\+<\->\->:\n,;].
-func actorRest(c byte) bool {
-	switch c {
-	case '+', '<', '-', '>', ':', '\n', ',', ';':
-		return false
-	}
-	return true
-}
-
-// groupBlocked is the negative lookahead that stops a name before an arrow:
-// (?!(-x|--x|-\)|--\)|-\|\\|-\\|-\/|-\/\/|-\|\/|\/\|-|\\\|-|\/\/-|\\\\-|\/\|-|--\|\\|--|\(\)))
-var groupBlocked = []string{
-	"-x", "--x", "-)", "--)", `-|\`, `-\`, "-/", "-//", "-|/", "/|-", `\|-`, "//-", `\\-`, "--", "()",
-}
-
-// matchActor matches the message/note name rule
-// [^…]+((?!arrow-start)[\-]*[^…]+)* the way a backtracking engine does.
-func matchActor(b []byte, p int) int {
-	e := runOf(b, p, actorFirst)
-	if e == p {
-		return 0
-	}
-	for {
-		blocked := false
-		for _, s := range groupBlocked {
-			if hasPrefixFold(b, e, s) {
-				blocked = true
-				break
-			}
-		}
-		if blocked {
-			return e - p
-		}
-		q := e
-		for q < len(b) && b[q] == '-' {
-			q++
-		}
-		r := runOf(b, q, actorRest)
-		if r == q {
-			return e - p
-		}
-		e = r
-	}
 }

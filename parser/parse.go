@@ -10,6 +10,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
 )
 
 // Warning is something Mermaid accepts that probably surprises the
@@ -183,24 +184,16 @@ func isDigits(s string) bool {
 // jsTrim is String.prototype.trim.
 func jsTrim(s string) string {
 	b := []byte(s)
-	i := skipSpace(b, 0)
+	i := mermaidsyntax.SkipSpace(b, 0)
 	j := len(b)
 	for j > i {
 		r, n := utf8.DecodeLastRune(b[:j])
-		if !isJSSpaceRune(r) {
+		if !mermaidsyntax.IsSpace(r) {
 			break
 		}
 		j -= n
 	}
 	return s[i:j]
-}
-
-func isJSSpaceRune(r rune) bool {
-	switch r {
-	case ' ', '\t', '\n', '\v', '\f', '\r', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
 }
 
 // parseMessage is SequenceDB.parseMessage: trim, then strip a wrap: or

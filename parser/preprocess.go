@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
 )
 
 // Entity codes (#59;, #lt;) are encoded before lexing, as Mermaid does, so
@@ -130,7 +132,7 @@ func preprocess(src []byte) (*preprocessed, error) {
 
 func firstNonSpace(t *text) int {
 	for i := 0; i < len(t.b); {
-		if n := jsSpace(t.b, i); n > 0 {
+		if n := mermaidsyntax.Space(t.b, i); n > 0 {
 			i += n
 			continue
 		}
@@ -158,42 +160,6 @@ func sanitizeUTF8(t *text) *text {
 	return e.done()
 }
 
-// jsSpace returns the length of the JavaScript \s character at b[i], or 0.
-func jsSpace(b []byte, i int) int {
-	c := b[i]
-	if c < 0x80 {
-		switch c {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return 1
-		}
-		return 0
-	}
-	r, n := utf8.DecodeRune(b[i:])
-	switch {
-	case r == 0xa0, r == 0x1680, r == 0x2028, r == 0x2029, r == 0x202f, r == 0x205f, r == 0x3000, r == 0xfeff:
-		return n
-	case r >= 0x2000 && r <= 0x200a:
-		return n
-	}
-	return 0
-}
-
-// lineTerm reports a JavaScript line terminator (what '.' does not match).
-func lineTerm(b []byte, i int) int {
-	c := b[i]
-	if c == '\n' || c == '\r' {
-		return 1
-	}
-	if c == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xa8 || b[i+2] == 0xa9) {
-		return 3
-	}
-	return 0
-}
-
-func isWord(c byte) bool {
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
 // cleanupText turns CRLF and CR into LF and, inside <tag …>, ="v" into ='v'.
 func cleanupText(t *text) *text {
 	if bytes.IndexByte(t.b, '\r') >= 0 {
@@ -214,11 +180,11 @@ func cleanupText(t *text) *text {
 	// length does not change, so edit in place on a copy.
 	var b []byte
 	for i := 0; i < len(t.b); i++ {
-		if t.b[i] != '<' || i+1 >= len(t.b) || !isWord(t.b[i+1]) {
+		if t.b[i] != '<' || i+1 >= len(t.b) || !mermaidsyntax.IsWordByte(t.b[i+1]) {
 			continue
 		}
 		j := i + 1
-		for j < len(t.b) && isWord(t.b[j]) {
+		for j < len(t.b) && mermaidsyntax.IsWordByte(t.b[j]) {
 			j++
 		}
 		end := bytes.IndexByte(t.b[j:], '>')
@@ -265,7 +231,7 @@ func extractFrontMatter(t *text) (*text, *frontMatter, error) {
 	i := 3
 	var nls []int
 	for i < len(b) {
-		n := jsSpace(b, i)
+		n := mermaidsyntax.Space(b, i)
 		if n == 0 {
 			break
 		}
@@ -287,7 +253,7 @@ func extractFrontMatter(t *text) (*text, *frontMatter, error) {
 			m := k + 4
 			lastNL := -1
 			for m < len(b) {
-				n := jsSpace(b, m)
+				n := mermaidsyntax.Space(b, m)
 				if n == 0 {
 					break
 				}
@@ -454,37 +420,26 @@ func removeDirectives(t *text) (*text, bool) {
 	return e.done(), wrap
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		n := jsSpace(b, i)
-		if n == 0 {
-			break
-		}
-		i += n
-	}
-	return i
-}
-
 func matchDirective(b []byte, i int) (end int, name, args string, ok bool) {
-	j := skipSpace(b, i+3)
+	j := mermaidsyntax.SkipSpace(b, i+3)
 	w := j
-	for w < len(b) && isWord(b[w]) {
+	for w < len(b) && mermaidsyntax.IsWordByte(b[w]) {
 		w++
 	}
 	if w == j {
 		return 0, "", "", false
 	}
 	name = string(b[j:w])
-	k := skipSpace(b, w)
+	k := mermaidsyntax.SkipSpace(b, w)
 	if k < len(b) && b[k] == ':' {
 		k++ // (\w+)\s*:
 	} else {
 		k = w // (\w+)
 	}
-	k = skipSpace(b, k)
+	k = mermaidsyntax.SkipSpace(b, k)
 	// (?:(\w+)|((?:(?!}%%).|\r?\n)*))?
-	if k < len(b) && isWord(b[k]) {
-		for k < len(b) && isWord(b[k]) {
+	if k < len(b) && mermaidsyntax.IsWordByte(b[k]) {
+		for k < len(b) && mermaidsyntax.IsWordByte(b[k]) {
 			k++
 		}
 	} else {
@@ -501,7 +456,7 @@ func matchDirective(b []byte, i int) (end int, name, args string, ok bool) {
 				k += 2
 				continue
 			}
-			if n := lineTerm(b, k); n > 0 {
+			if n := mermaidsyntax.LineTerminator(b, k); n > 0 {
 				break
 			}
 			_, n := utf8.DecodeRune(b[k:])
@@ -511,7 +466,7 @@ func matchDirective(b []byte, i int) (end int, name, args string, ok bool) {
 		// backtracking: \s* after a greedy group that may end in spaces
 		// changes nothing about the end.
 	}
-	k = skipSpace(b, k)
+	k = mermaidsyntax.SkipSpace(b, k)
 	if k+2 < len(b) && b[k] == '}' && b[k+1] == '%' && b[k+2] == '%' {
 		k += 3
 	}
@@ -526,7 +481,7 @@ func cleanupComments(t *text) *text {
 	lineStart := true
 	for i := 0; i < len(b); {
 		if lineStart {
-			j := skipSpace(b, i)
+			j := mermaidsyntax.SkipSpace(b, i)
 			if j+2 < len(b) && b[j] == '%' && b[j+1] == '%' && b[j+2] != '{' && b[j+2] != '\n' {
 				k := j + 2
 				for k < len(b) && b[k] != '\n' {
@@ -550,7 +505,7 @@ func cleanupComments(t *text) *text {
 				continue
 			}
 		}
-		n := lineTerm(b, i)
+		n := mermaidsyntax.LineTerminator(b, i)
 		if n > 0 {
 			lineStart = true
 			i += n
@@ -564,7 +519,7 @@ func cleanupComments(t *text) *text {
 		t = e.done()
 	}
 	// trimStart
-	s := skipSpace(t.b, 0)
+	s := mermaidsyntax.SkipSpace(t.b, 0)
 	if s == 0 {
 		return t
 	}
@@ -582,7 +537,7 @@ func detectSequence(b []byte) bool {
 	}
 	t, _ = removeDirectives(t)
 	b = removeAnyComments(t.b)
-	i := skipSpace(b, 0)
+	i := mermaidsyntax.SkipSpace(b, 0)
 	return bytes.HasPrefix(b[i:], []byte("sequenceDiagram"))
 }
 
@@ -603,10 +558,10 @@ func removeAnyComments(b []byte) []byte {
 	var out []byte
 	last := 0
 	for i := 0; i < len(b); {
-		j := skipSpace(b, i)
+		j := mermaidsyntax.SkipSpace(b, i)
 		if j+1 < len(b) && b[j] == '%' && b[j+1] == '%' {
 			k := j + 2
-			for k < len(b) && lineTerm(b, k) == 0 {
+			for k < len(b) && mermaidsyntax.LineTerminator(b, k) == 0 {
 				k++
 			}
 			if k < len(b) && b[k] == '\n' {
@@ -638,7 +593,7 @@ func encodeEntities(t *text) *text {
 			continue
 		}
 		j := i + 1
-		for j < len(b) && isWord(b[j]) {
+		for j < len(b) && mermaidsyntax.IsWordByte(b[j]) {
 			j++
 		}
 		if j > i+1 && j < len(b) && b[j] == ';' {
@@ -665,35 +620,15 @@ func dropStyleSemicolon(t *text, kw string) *text {
 	var drop []int
 	for ls := 0; ls < len(b); {
 		le := ls
-		for le < len(b) && lineTerm(b, le) == 0 {
+		for le < len(b) && mermaidsyntax.LineTerminator(b, le) == 0 {
 			le++
 		}
-		line := b[ls:le]
-		if s := bytes.Index(line, []byte(kw)); s >= 0 {
-			semi := bytes.LastIndexByte(line, ';')
-			// need ':' at c >= s+len(kw), then non-space run to a '#' at h < semi
-			ok := false
-			for c := s + len(kw); c < semi && !ok; c++ {
-				if line[c] != ':' {
-					continue
-				}
-				for h := c + 1; h < semi; h++ {
-					if line[h] == '#' {
-						ok = true
-						break
-					}
-					if jsSpace(line, h) > 0 {
-						break
-					}
-				}
-			}
-			if ok {
-				drop = append(drop, ls+semi)
-			}
+		if semi := mermaidsyntax.StyleSemicolon(b[ls:le], kw); semi >= 0 {
+			drop = append(drop, ls+semi)
 		}
 		ls = le
 		if ls < len(b) {
-			ls += lineTerm(b, ls)
+			ls += mermaidsyntax.LineTerminator(b, ls)
 		}
 	}
 	if len(drop) == 0 {
