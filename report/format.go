@@ -135,3 +135,31 @@ func spark(s Stats) string {
 	}
 	return string(out)
 }
+
+// cascadeLine is the one-line account of a cascade that the text and HTML
+// reports share: "#2 App->>Billing: Provision subscription error in 1.5% of
+// runs (1,548) → failed #2 → #1; compensated …; seen after …". esc
+// escapes plain text for the output; mark highlights the outcome and the
+// inconsistent count ("outcome" or "inconsistent" says which).
+func cascadeLine(name string, c Cascade, esc func(string) string, mark func(text, what string) string) string {
+	var b strings.Builder
+	b.WriteString(esc(name) + " " + esc(c.Root.Fault))
+	b.WriteString(" in " + percent(c.Share) + " of runs (" + count(c.Runs) + ") → ")
+	b.WriteString(mark(esc(c.Outcome), "outcome"))
+	for i, n := range c.Chain {
+		if i > 0 {
+			b.WriteString(" →")
+		}
+		b.WriteString(" #" + strconv.Itoa(n))
+	}
+	if c.Compensated > 0 {
+		b.WriteString("; compensated " + count(c.Compensated) + " runs")
+	}
+	if c.Inconsistent > 0 {
+		b.WriteString("; " + mark(count(c.Inconsistent)+" inconsistent", "inconsistent"))
+	}
+	if ttf := c.TimeToFailure; ttf.Count > 0 {
+		b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
+	}
+	return b.String()
+}

@@ -430,29 +430,15 @@ func (p *htmlPage) steps() {
 	p.print("</section>\n")
 }
 
-// cascadeSentence is the text report's sentence for a cascade, without
-// colour.
+// cascadeSentence is the text report's line for a cascade, in HTML.
 func (p *htmlPage) cascadeSentence(c Cascade) string {
-	var b strings.Builder
-	b.WriteString(htmlEsc(p.name(c.Root.N)) + " " + htmlEsc(c.Root.Fault))
-	b.WriteString(" in " + percent(c.Share) + " of runs (" + count(c.Runs) + ") → ")
-	b.WriteString("<strong class=\"o-text-" + htmlEsc(c.Outcome) + "\">" + htmlEsc(c.Outcome) + "</strong>")
-	for i, n := range c.Chain {
-		if i > 0 {
-			b.WriteString(" →")
+	return cascadeLine(p.name(c.Root.N), c, htmlEsc, func(text, what string) string {
+		class := "o-text-inconsistent"
+		if what == "outcome" {
+			class = "o-text-" + htmlEsc(c.Outcome)
 		}
-		b.WriteString(" #" + strconv.Itoa(n))
-	}
-	if c.Compensated > 0 {
-		b.WriteString("; compensated " + count(c.Compensated) + " runs")
-	}
-	if c.Inconsistent > 0 {
-		b.WriteString("; <strong class=\"o-text-inconsistent\">" + count(c.Inconsistent) + " inconsistent</strong>")
-	}
-	if ttf := c.TimeToFailure; ttf.Count > 0 {
-		b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
-	}
-	return b.String()
+		return "<strong class=\"" + class + "\">" + text + "</strong>"
+	})
 }
 
 func (p *htmlPage) cascades() {

@@ -333,30 +333,13 @@ func (p *textPrinter) cascades(r *Result) {
 	}
 	p.section("Cascades")
 	for _, c := range r.Cascades {
-		var b strings.Builder
-		b.WriteString("  " + p.name(c.Root.N) + " " + c.Root.Fault)
-		b.WriteString(" in " + percent(c.Share) + " of runs (" + count(c.Runs) + ") → ")
-		sgr := sgrYellow
-		if c.Outcome == Failed || c.Outcome == Inconsistent {
-			sgr = sgrRed
-		}
-		b.WriteString(p.paint(c.Outcome, sgr))
-		for i, n := range c.Chain {
-			if i > 0 {
-				b.WriteString(" →")
+		mark := func(text, what string) string {
+			if what == "outcome" && c.Outcome != Failed && c.Outcome != Inconsistent {
+				return p.paint(text, sgrYellow)
 			}
-			b.WriteString(" #" + strconv.Itoa(n))
+			return p.paint(text, sgrRed)
 		}
-		if c.Compensated > 0 {
-			b.WriteString("; compensated " + count(c.Compensated) + " runs")
-		}
-		if c.Inconsistent > 0 {
-			b.WriteString("; " + p.paint(count(c.Inconsistent)+" inconsistent", sgrRed))
-		}
-		if ttf := c.TimeToFailure; ttf.Count > 0 {
-			b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
-		}
-		p.printf("%s\n", b.String())
+		p.printf("  %s\n", cascadeLine(p.name(c.Root.N), c, func(s string) string { return s }, mark))
 	}
 }
 
