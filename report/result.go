@@ -58,6 +58,8 @@ type Result struct {
 	Input *Input `json:"input,omitempty"`
 	// Conformance is the trace check's verdict (trace checks only).
 	Conformance *Conformance `json:"conformance,omitempty"`
+	// Drill is the fault-injection sweep (`choreo drill` only).
+	Drill *Drill `json:"drill,omitempty"`
 	// Shard is "i/N" when the result covers one shard of a simulation.
 	Shard string `json:"shard,omitempty"`
 	// Histograms are the full distributions behind the Stats above, so

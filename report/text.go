@@ -45,6 +45,14 @@ func WriteText(w io.Writer, r *Result, opt TextOptions) error {
 	for _, m := range r.Messages {
 		p.names[m.N] = m.Selector
 	}
+	if r.Drill != nil {
+		for _, c := range r.Drill.Cases {
+			p.names[c.N] = c.Selector
+		}
+		p.header(r)
+		p.drill(r)
+		return p.err
+	}
 	p.header(r)
 	p.outcomes(r)
 	p.runTimes(r)
@@ -190,8 +198,11 @@ func (p *textPrinter) header(r *Result) {
 		diagram = "(diagram)"
 	}
 	what := "simulation, " + count(r.Runs) + " runs, seed " + strconv.FormatUint(r.Seed, 10)
-	if r.Source == "trace" {
+	switch r.Source {
+	case "trace":
 		what = "trace check, " + count(r.Runs) + " traces"
+	case "drill":
+		what = "drill, " + count(r.Runs) + " runs, seed " + strconv.FormatUint(r.Seed, 10)
 	}
 	p.printf("%s: %s\n", p.paint(diagram, sgrBold), what)
 	var extra []string
@@ -424,4 +435,38 @@ func (p *textPrinter) conformance(r *Result) {
 	if len(c.UnmappedServices) > 0 {
 		p.printf("  unmapped services: %s\n", strings.Join(c.UnmappedServices, ", "))
 	}
+}
+
+// drill writes a drill's cases: one line per message and fault.
+func (p *textPrinter) drill(r *Result) {
+	d := r.Drill
+	p.section("Drill: each fault at each message, " + count(d.RunsPerCase) + " runs per case")
+	t := &table{}
+	t.add("case", cells("fault", "ok", "handled", "failed", "incons.", "rolled back", "ttf p50", "ttf p95", "verdict")...)
+	findings := 0
+	for _, c := range d.Cases {
+		sgr := sgrGreen
+		if c.Finding() {
+			sgr = sgrRed
+			findings++
+		} else if c.Verdict == VerdictExpected {
+			sgr = sgrYellow
+		}
+		ttf50, ttf95 := "-", "-"
+		if c.TimeToFailure.Count > 0 {
+			ttf50, ttf95 = humanMS(c.TimeToFailure.P50MS), humanMS(c.TimeToFailure.P95MS)
+		}
+		verdict := c.Verdict
+		if c.Expected && c.Verdict != VerdictExpected {
+			verdict += " (expected)"
+		}
+		row := cells(c.Fault, count(c.Outcomes.OK), count(c.Outcomes.Handled), count(c.Outcomes.Failed),
+			count(c.Outcomes.Inconsistent), count(c.Compensated), ttf50, ttf95)
+		t.add(p.name(c.N), append(row, cell{s: verdict, sgr: sgr})...)
+	}
+	t.write(p)
+	for _, pr := range d.Pruned {
+		p.printf("  pruned: %s %s (covered by the handler of #%d)\n", p.name(pr.N), pr.Fault, pr.CoveredBy)
+	}
+	p.printf("\n  %d cases, %d findings (failed without an expect, inconsistent, or over a latency SLO)\n", len(d.Cases), findings)
 }

@@ -96,7 +96,7 @@ func isActor(d *flow.Diagram, id string) bool {
 var (
 	topKeys         = []string{"defaults", "participants", "messages", "blocks", "slo", "scenarios"}
 	overlayKeys     = []string{"defaults", "participants", "messages", "blocks", "slo"}
-	messageKeys     = []string{"latency", "fault", "timeout", "deadline", "retry", "compensate", "idempotent", "http"}
+	messageKeys     = []string{"latency", "fault", "timeout", "deadline", "retry", "compensate", "idempotent", "http", "expect"}
 	defaultsKeys    = []string{"latency", "fault", "timeout", "deadline", "retry", "idempotent", "http", "actor"}
 	actorKeys       = []string{"latency", "fault", "timeout", "deadline", "retry", "idempotent", "http"}
 	faultKeys       = []string{"rate", "kind", "delay"}
@@ -510,6 +510,21 @@ func (l *loader) settings(ents []entry, m *flow.Message) patch {
 			if b, ok := l.boolean(v); ok {
 				ps = append(ps, func(s *Settings) { s.Idempotent = b })
 			}
+		case "expect":
+			var kinds []string
+			for _, item := range seqOrOne(v) {
+				k, ok := l.scalar(item, "a fault kind")
+				if !ok {
+					continue
+				}
+				switch k {
+				case FaultError, FaultTimeout, FaultDrop, "fails":
+					kinds = append(kinds, k)
+				default:
+					l.errf(item, "expect: unknown fault %q%s", k, didYouMean(k, []string{FaultError, FaultTimeout, FaultDrop, "fails"}))
+				}
+			}
+			ps = append(ps, func(s *Settings) { s.Expect = kinds })
 		case "http":
 			if h, ok := l.anyMap(v, "http"); ok {
 				ps = append(ps, func(s *Settings) {

@@ -63,6 +63,10 @@ type Settings struct {
 	// a later failure rolls the run back.
 	Compensate []*Compensation
 	Idempotent bool
+	// Expect lists the faults (error, timeout, drop, or fails for any) a
+	// drill may inject here and see the run fail: a known, accepted
+	// failure mode, not a finding.
+	Expect []string
 	// HTTP is the message's http mapping as written (method, path, body,
 	// headers…), for the http adapter; nil when none.
 	HTTP map[string]any

@@ -450,6 +450,15 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			x.st.exchange(n.ex, failAt-t0, true)
 			x.fail = failure{root: root, fault: rootFault, at: failAt}
 		} else {
+			// a cascade from nested work: a branch bound to this
+			// exchange's failure handles it ("unless a branch bound to
+			// that failure handles it")
+			if h := mp.handler[rootFault]; h != nil {
+				x.jump = h
+				x.st.exchange(n.ex, failAt-t0, false)
+				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
+				return end, st
+			}
 			x.st.exchange(n.ex, failAt-t0, true)
 		}
 		if x.fail.nchain < maxChain {

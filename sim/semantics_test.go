@@ -937,3 +937,27 @@ messages:
 	// ok runs: (k timeouts then success) 120k + 10 + 10
 	near(t, "mean end_to_end", res.EndToEnd.MeanMS, 0.5*20+0.25*140+0.125*260+0.125*340, meanTol(160, nRuns))
 }
+
+// A branch bound to an exchange's failure also takes the failures that
+// cascade into it from nested work.
+func TestSemanticsWhenTakesCascade(t *testing.T) {
+	d := mustParse(t, `sequenceDiagram
+App->>Billing: charge
+Billing->>Bank: authorize
+Bank-->>Billing: ok
+alt charged
+  Billing-->>App: done
+else declined
+  Billing--xApp: declined
+end
+`)
+	p := testProfile(d, Constant(10*time.Millisecond))
+	p.Messages[1].Faults = []Fault{{Rate: 0.25, Kind: FaultError}} // Billing->>Bank
+	blk := d.Statements[3].(*flow.Block)
+	p.Blocks[blk] = &BlockSettings{When: []*When{nil, {N: 1, Fault: "fails"}}}
+	res := simulate(t, d, p, nRuns)
+	near(t, "handled share", float64(res.Outcomes.Handled)/nRuns, 0.25, shareTol(0.25, nRuns))
+	if res.Outcomes.Failed != 0 {
+		t.Errorf("the cascade was not handled: %+v", res.Outcomes)
+	}
+}

@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"sim":    {usage: simUsage, help: simHelp, run: runSim},
 	"report": {usage: reportUsage, help: reportHelp, run: runReport},
 	"merge":  {usage: mergeUsage, help: mergeHelp, run: runMerge},
+	"drill":  {usage: drillUsage, help: drillHelp, run: runDrill},
 	"parse": {
 		usage: parseUsage,
 		help:  parseHelp,

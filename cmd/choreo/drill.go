@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/choreo-dev/choreo/sim"
+)
+
+const drillUsage = "choreo drill DIAGRAM --profile P [-k RUNS] [--seed N] [--dry-run] [--format text|json] [-o FILE]"
+
+const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
+timeout on every message a system sends, drop on async messages — and runs
+the flow K times per case in virtual time. For each case it reports the
+outcomes, whether the compensations ran and succeeded, when the initiator
+saw the failure, the latency SLOs, and a verdict:
+
+  handled       every run ok or handled by the diagram (a bound branch,
+                a drawn error, a break)
+  expected      runs failed, and the profile's expect: on that message
+                says this failure is accepted
+  failed        runs failed and nothing expects it        (a finding)
+  inconsistent  a compensation failed                     (a finding)
+  slo           over a latency SLO of the profile         (a finding)
+
+A case is pruned when the fault cascades into an enclosing exchange whose
+failure a bound branch handles: that exchange's own case drills the same
+path (Filibuster's pruning). --dry-run prints the plan and runs nothing.
+
+Exit status: 0 no finding, 1 a finding, 2 trouble.
+
+Examples:
+  choreo drill testdata/provisioning.mmd --profile testdata/provisioning.yaml
+  choreo drill flow.mmd --profile p.yaml -k 100 --format json -o drill.json
+  choreo drill flow.mmd --profile p.yaml --dry-run`
+
+func runDrill(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("drill", drillUsage, drillHelp, io)
+	profile := fs.String("profile", "", "profile `FILE` (YAML)")
+	scenario := fs.String("scenario", "", "apply the profile's scenario `NAME`")
+	runs := fs.Int64P("runs", "k", 20, "runs per case")
+	seed := fs.Uint64("seed", 1, "random seed")
+	dry := fs.Bool("dry-run", false, "print the cases and run nothing")
+	format := fs.String("format", "text", "output format: text or json")
+	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &usageError{msg: "expected one DIAGRAM"}
+	}
+	if *profile == "" {
+		return &usageError{msg: "--profile is required: a drill needs the profile's timeouts, retries and handlers"}
+	}
+	if *runs <= 0 {
+		return &usageError{msg: fmt.Sprintf("-k must be positive, not %d", *runs)}
+	}
+	if *format != "text" && *format != "json" {
+		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", *format)}
+	}
+	d, err := loadDiagram(io, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(*profile)
+	if err != nil {
+		return err
+	}
+	p, err := sim.LoadProfile(*profile, data, d, *scenario)
+	if err != nil {
+		return err
+	}
+	if *dry {
+		plan := sim.PlanDrill(d, p)
+		msgs := d.Messages()
+		var b strings.Builder
+		fmt.Fprintf(&b, "%d cases, %d runs each (%d runs); nothing is sent\n", len(plan.Cases), *runs, int64(len(plan.Cases))**runs)
+		for _, c := range plan.Cases {
+			fmt.Fprintf(&b, "  #%d %s  %s\n", c.N, msgs[c.N-1].Selector(), c.Fault)
+		}
+		for _, pr := range plan.Pruned {
+			fmt.Fprintf(&b, "  pruned: #%d %s  %s (covered by the handler of #%d)\n", pr.N, msgs[pr.N-1].Selector(), pr.Fault, pr.CoveredBy)
+		}
+		return writeOutput(io, *out, []byte(b.String()))
+	}
+	res, drillErr := sim.Drill(ctx, d, p, sim.DrillOptions{Runs: *runs, Seed: *seed})
+	if res == nil {
+		return drillErr
+	}
+	name, src, _ := readInput(io, fs.Arg(0))
+	res.Diagram = filepath.Base(name)
+	res.DiagramSource = string(src)
+	res.Model = d
+	if err := emit(io, res, *format, *out, ""); err != nil {
+		return err
+	}
+	if drillErr != nil {
+		if errors.Is(drillErr, context.Canceled) {
+			return fmt.Errorf("interrupted: the result covers the %d cases done (marked partial)", len(res.Drill.Cases))
+		}
+		return drillErr
+	}
+	var findings []string
+	for _, c := range res.Drill.Cases {
+		if c.Finding() {
+			findings = append(findings, fmt.Sprintf("#%d %s %s", c.N, c.Fault, c.Verdict))
+		}
+	}
+	if len(findings) > 0 {
+		return &findingError{msg: fmt.Sprintf("%d drill cases are findings: %s", len(findings), strings.Join(findings, ", "))}
+	}
+	return nil
+}

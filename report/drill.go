@@ -1,0 +1,52 @@
+package report
+
+// Drill is the result of a fault-injection sweep (`choreo drill`): each
+// fault kind injected at each message, one at a time, in K runs each.
+type Drill struct {
+	// RunsPerCase is K.
+	RunsPerCase int64       `json:"runs_per_case"`
+	Cases       []DrillCase `json:"cases"`
+	// Pruned lists the cases not run because an enclosing handler covers
+	// them: the fault cascades into an exchange whose failure a bound
+	// branch handles, which that exchange's own case drills.
+	Pruned []DrillPruned `json:"pruned"`
+}
+
+// Drill verdicts.
+const (
+	VerdictHandled      = "handled"      // every run ok or handled
+	VerdictExpected     = "expected"     // runs failed, as the profile's expect says
+	VerdictFailed       = "failed"       // runs failed and nothing expects it: a finding
+	VerdictInconsistent = "inconsistent" // a compensation failed: a finding
+	VerdictSLO          = "slo"          // handled or expected, but over a latency SLO: a finding
+)
+
+// DrillCase is one message and fault kind: the outcomes of its runs,
+// how many runs rolled back cleanly, when the initiator saw the failure,
+// whether the latency SLOs held, and the verdict.
+type DrillCase struct {
+	N             int      `json:"n"`
+	Selector      string   `json:"selector"`
+	Fault         string   `json:"fault"`
+	Runs          int64    `json:"runs"`
+	Outcomes      Outcomes `json:"outcomes"`
+	Compensated   int64    `json:"compensated"`
+	Expected      bool     `json:"expected"`
+	SLOOK         bool     `json:"slo_ok"`
+	Verdict       string   `json:"verdict"`
+	TimeToFailure Stats    `json:"time_to_failure"`
+	// Chain is the most frequent chain of exchanges the fault failed.
+	Chain []int `json:"chain"`
+}
+
+// Finding reports whether the case is a finding (exit status 1).
+func (c DrillCase) Finding() bool {
+	return c.Verdict == VerdictFailed || c.Verdict == VerdictInconsistent || c.Verdict == VerdictSLO
+}
+
+// DrillPruned is a case left out, and the exchange whose handler covers it.
+type DrillPruned struct {
+	N         int    `json:"n"`
+	Fault     string `json:"fault"`
+	CoveredBy int    `json:"covered_by"`
+}

@@ -1,0 +1,168 @@
+package sim
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
+)
+
+// DrillCase is one planned case of a drill: a fault kind injected on every
+// attempt of one message.
+type DrillCase struct {
+	N     int
+	Fault string
+}
+
+// DrillPlan is what a drill will run, and what it prunes.
+type DrillPlan struct {
+	Cases  []DrillCase
+	Pruned []report.DrillPruned
+}
+
+// PlanDrill lists the cases of a drill: every message that a system sends
+// (not a reply, not a message an actor sends: people are not drilled),
+// with the faults error and timeout, or drop for an async message. A case
+// is pruned, Filibuster-style, when the message has no handler of its own
+// for the fault and the fault cascades into an enclosing exchange whose
+// failure a bound branch (`when`) handles: that exchange's own case drills
+// the same path.
+func PlanDrill(d *flow.Diagram, p *Profile) *DrillPlan {
+	pl := compile(d, p)
+	g := flow.Build(d)
+	plan := &DrillPlan{}
+	for i := 0; i < pl.nDiagram; i++ {
+		mp := &pl.msgs[i]
+		info := g.Info(mp.m)
+		if mp.human || info == nil || info.Role == flow.RoleReply {
+			continue
+		}
+		kinds := []string{FaultError, FaultTimeout}
+		if info.Role == flow.RoleAsync {
+			kinds = []string{FaultDrop}
+		}
+		for _, k := range kinds {
+			fk := faultKind(k)
+			if covered := coveredBy(pl, info.Exchange, fk); mp.handler[fk] == nil && covered > 0 {
+				plan.Pruned = append(plan.Pruned, report.DrillPruned{N: i + 1, Fault: k, CoveredBy: covered})
+				continue
+			}
+			plan.Cases = append(plan.Cases, DrillCase{N: i + 1, Fault: k})
+		}
+	}
+	return plan
+}
+
+// coveredBy is the request number of the nearest enclosing exchange whose
+// failure of kind fk a bound branch handles (0: none).
+func coveredBy(pl *plan, ex *flow.Exchange, fk uint8) int {
+	if ex == nil {
+		return 0
+	}
+	for a := ex.Parent; a != nil; a = a.Parent {
+		n := a.Request.N
+		if n >= 1 && n <= pl.nDiagram && pl.msgs[n-1].handler[fk] != nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// DrillOptions control a drill.
+type DrillOptions struct {
+	// Runs is the number of runs per case (K, default 20); Seed makes them
+	// reproducible (case c uses seed+c).
+	Runs    int64
+	Seed    uint64
+	Workers int
+}
+
+// Drill injects each case's fault in every attempt of its message, runs
+// the flow K times per case in virtual time, and reports per case the
+// outcomes, clean rollbacks, time to failure, latency SLOs and a verdict
+// in the result's drill section. Latency SLOs (end_to_end, completion,
+// system_time, per message or exchange) are judged on each case's runs;
+// the failed-share SLO is not, since a drill makes runs fail on purpose.
+func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*report.Result, error) {
+	if o.Runs <= 0 {
+		o.Runs = 20
+	}
+	plan := PlanDrill(d, p)
+	res := &report.Result{Version: report.Version, Source: "drill", Seed: o.Seed, Profile: p.Path, Scenario: p.Scenario}
+	dr := &report.Drill{RunsPerCase: o.Runs, Cases: []report.DrillCase{}, Pruned: plan.Pruned}
+	if dr.Pruned == nil {
+		dr.Pruned = []report.DrillPruned{}
+	}
+	start := time.Now()
+	for ci, c := range plan.Cases {
+		q := withFault(p, c.N, c.Fault)
+		r, err := Simulate(ctx, d, q, Options{Runs: o.Runs, Seed: o.Seed + uint64(ci), Workers: o.Workers})
+		if r == nil {
+			return nil, err
+		}
+		res.Runs += r.Runs
+		dc := report.DrillCase{
+			N: c.N, Selector: r.Messages[c.N-1].Selector, Fault: c.Fault, Runs: r.Runs,
+			Outcomes: r.Outcomes, SLOOK: true,
+		}
+		ttf := report.NewHistogram()
+		for i, cs := range r.Cascades {
+			dc.Compensated += cs.Compensated
+			if r.Histograms != nil && i < len(r.Histograms.Cascades) {
+				ttf.Merge(r.Histograms.Cascades[i])
+			}
+			if i == 0 {
+				dc.Chain = cs.Chain
+			}
+		}
+		dc.TimeToFailure = ttf.Stats()
+		for _, v := range r.SLO {
+			if v.Metric != SLOFailed && !v.OK {
+				dc.SLOOK = false
+			}
+		}
+		set := p.Messages[c.N-1]
+		dc.Expected = slices.Contains(set.Expect, c.Fault) || slices.Contains(set.Expect, "fails")
+		switch {
+		case r.Outcomes.Inconsistent > 0:
+			dc.Verdict = report.VerdictInconsistent
+		case r.Outcomes.Failed > 0 && !dc.Expected:
+			dc.Verdict = report.VerdictFailed
+		case !dc.SLOOK:
+			dc.Verdict = report.VerdictSLO
+		case r.Outcomes.Failed > 0:
+			dc.Verdict = report.VerdictExpected
+		default:
+			dc.Verdict = report.VerdictHandled
+		}
+		res.Outcomes.OK += r.Outcomes.OK
+		res.Outcomes.Handled += r.Outcomes.Handled
+		res.Outcomes.Failed += r.Outcomes.Failed
+		res.Outcomes.Inconsistent += r.Outcomes.Inconsistent
+		dr.Cases = append(dr.Cases, dc)
+		if err != nil { // interrupted: keep the cases done
+			res.Partial = true
+			res.Drill = dr
+			res.ElapsedMS = time.Since(start).Milliseconds()
+			return res, err
+		}
+	}
+	res.Drill = dr
+	res.ElapsedMS = time.Since(start).Milliseconds()
+	return res, nil
+}
+
+// withFault is p with every attempt of message n failing with kind.
+func withFault(p *Profile, n int, kind string) *Profile {
+	q := *p
+	q.Messages = slices.Clone(p.Messages)
+	set := *p.Messages[n-1]
+	set.Faults = []Fault{{Rate: 1, Kind: kind}}
+	if kind == FaultTimeout && set.Timeout == 0 && set.Deadline == 0 {
+		set.Timeout = DefaultTimeout // a timeout needs a limit to wait for
+	}
+	q.Messages[n-1] = &set
+	return &q
+}
