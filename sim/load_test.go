@@ -353,7 +353,7 @@ Shop-->>User: Done
 		{name: "unknown top key", src: "mesages: {}\n",
 			want: `p.yaml:1:1: unknown profile key "mesages"; did you mean "messages"?; want defaults, participants, messages, blocks, slo, scenarios`},
 		{name: "unknown message key", src: "messages:\n  \"Shop->>Pay: Charge card\":\n    latncy: 10ms\n",
-			want: `p.yaml:3:5: unknown message key "latncy"; did you mean "latency"?; want latency, fault, timeout, deadline, retry, compensate, idempotent, http`},
+			want: `p.yaml:3:5: unknown message key "latncy"; did you mean "latency"?; want latency, fault, timeout, deadline, retry, compensate, idempotent, http, expect`},
 		{name: "unknown defaults key", src: "defaults: {compensate: [\"#2\"]}\n",
 			want: `p.yaml:1:12: unknown defaults key "compensate"; want latency, fault, timeout, deadline, retry, idempotent, http, actor`},
 		{name: "selector typo", src: "messages:\n  \"Shop->>Pay: Charge crad\": {latency: 1ms}\n",
