@@ -214,7 +214,7 @@ func Judge(v SLOVerdict, r *Result) SLOVerdict {
 		}
 	}
 	if h == nil || h.Count() == 0 {
-		out.OK = true
+		out.OK, out.NoData = true, true
 		return out
 	}
 	q := h.Quantile(v.Quantile)

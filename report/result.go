@@ -192,6 +192,9 @@ type SLOVerdict struct {
 	Quantile   float64 `json:"quantile,omitempty"`
 	LimitMS    float64 `json:"limit_ms,omitempty"`
 	Share      float64 `json:"share,omitempty"`
+	// NoData is true when nothing was measured (the step never ran): the
+	// target is not breached, and not shown as met by a 0.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // Input describes the trace files read.

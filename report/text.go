@@ -373,6 +373,9 @@ func (p *textPrinter) slo(r *Result) {
 // sloObserved is the observed value: a share for rate targets (their
 // target reads as a percentage, "failed <= 1%"), else a duration.
 func sloObserved(v SLOVerdict) string {
+	if v.NoData {
+		return "no data"
+	}
 	if v.Observed != 0 || strings.Contains(v.Target, "%") {
 		return percent(v.Observed)
 	}

@@ -195,7 +195,7 @@ func evaluateSLO(p *Profile, res *report.Result, c *collector) []report.SLOVerdi
 			continue
 		}
 		if h == nil || h.Count() == 0 {
-			v.OK = true
+			v.OK, v.NoData = true, true
 			out = append(out, v)
 			continue
 		}
