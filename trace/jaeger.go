@@ -1,0 +1,482 @@
+package trace
+
+import (
+	"fmt"
+	"strings"
+)
+
+// jaegerSpan is a Jaeger span read but not yet resolved: its process may
+// be named by an id whose definition comes later in the trace object.
+type jaegerSpan struct {
+	s         Span
+	st        spanState
+	refs      []jaegerRef
+	processID string
+	proc      *jaegerProcess // embedded process
+	errTag    string         // the error tag's value, "" if none
+	otelCode  string         // otel.status_code
+}
+
+type jaegerRef struct {
+	followsFrom bool
+	tid, sid    string
+}
+
+type jaegerProcess struct {
+	service string
+	tags    []Attr
+}
+
+// jaegerObject reads an object that is a query envelope ({"data": […]}),
+// a trace ({"traceID", "spans", "processes"}) or a single span. For an
+// envelope it stops inside data (returning true) and step reads the
+// traces one by one.
+func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
+	j := d.j
+	if _, err := j.open('{'); err != nil {
+		return false, err
+	}
+	clear(d.jspans)
+	d.jspans = d.jspans[:0]
+	clear(d.procs)
+	var one jaegerSpan
+	isSpan, isTrace := false, false
+	for j.more() {
+		key, err := j.nextKey()
+		if err != nil {
+			return false, err
+		}
+		switch string(key) {
+		case "data":
+			if top {
+				ok, err := j.open('[')
+				if err != nil {
+					return false, err
+				}
+				if ok {
+					d.st = stJaegerData
+					return true, nil
+				}
+				continue
+			}
+			err = j.skip()
+		case "spans":
+			isTrace = true
+			err = d.jaegerSpans()
+		case "processes":
+			isTrace = true
+			err = d.jaegerProcesses()
+		default:
+			var known bool
+			known, err = d.jaegerField(&one, key)
+			isSpan = isSpan || known
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	if err := j.close(); err != nil {
+		return false, err
+	}
+	switch {
+	case isTrace:
+		for i := range d.jspans {
+			d.jaegerResolve(&d.jspans[i])
+		}
+	case isSpan:
+		d.jaegerResolve(&one)
+	}
+	return false, nil
+}
+
+// jaegerSpanArray reads a bare array of spans with embedded processes
+// (Jaeger's anonymizer output).
+func (d *jsonDecoder) jaegerSpanArray() error {
+	clear(d.jspans)
+	d.jspans = d.jspans[:0]
+	clear(d.procs)
+	if err := d.jaegerSpans(); err != nil {
+		return err
+	}
+	for i := range d.jspans {
+		d.jaegerResolve(&d.jspans[i])
+	}
+	return nil
+}
+
+// jaegerSpans reads an array of spans into d.jspans.
+func (d *jsonDecoder) jaegerSpans() error {
+	j := d.j
+	ok, err := j.open('[')
+	if !ok || err != nil {
+		return err
+	}
+	for j.more() {
+		ok, err := j.open('{')
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		d.jspans = append(d.jspans, jaegerSpan{})
+		js := &d.jspans[len(d.jspans)-1]
+		for j.more() {
+			key, err := j.nextKey()
+			if err != nil {
+				return err
+			}
+			if _, err := d.jaegerField(js, key); err != nil {
+				return err
+			}
+		}
+		if err := j.close(); err != nil {
+			return err
+		}
+	}
+	return j.close()
+}
+
+// jaegerField reads one span field; known says whether key is a span
+// field.
+func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err error) {
+	j := d.j
+	st := &js.st
+	s := &js.s
+	var verr error
+	switch string(key) {
+	case "traceid":
+		st.tid, _, verr = j.str()
+	case "spanid":
+		st.sid, _, verr = j.str()
+	case "parentspanid":
+		st.pid, _, verr = j.str()
+	case "operationname":
+		s.Name, _, verr = j.strIntern()
+	case "flags":
+		var f int64
+		f, _, verr = j.int()
+		s.Flags = uint32(f)
+	case "starttime":
+		var us int64
+		if us, st.start, verr = j.int(); verr == nil && st.start {
+			if s.Start, st.start = micros(us); !st.start {
+				verr = fmt.Errorf("startTime %d out of range", us)
+			}
+		}
+	case "duration":
+		var us int64
+		if us, st.end, verr = j.int(); verr == nil && st.end {
+			var ok bool
+			if s.End, ok = micros(us); !ok {
+				verr = fmt.Errorf("duration %d out of range", us)
+			}
+		}
+	case "references":
+		js.refs, verr = d.jaegerRefs(js.refs, st)
+	case "tags":
+		verr = d.jaegerTags(js, st)
+	case "logs":
+		s.Events, verr = d.jaegerLogs(s.Events, st)
+	case "processid":
+		js.processID, _, verr = j.str()
+	case "process":
+		var p jaegerProcess
+		p, verr = d.jaegerProcess()
+		js.proc = &p
+	default:
+		return false, j.skip()
+	}
+	return true, st.check(string(key), verr)
+}
+
+func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, error) {
+	j := d.j
+	ok, err := j.open('[')
+	if !ok || err != nil {
+		return list, err
+	}
+	for j.more() {
+		ok, err := j.open('{')
+		if err != nil {
+			return list, err
+		}
+		if !ok {
+			continue
+		}
+		var r jaegerRef
+		for j.more() {
+			key, err := j.nextKey()
+			if err != nil {
+				return list, err
+			}
+			var verr error
+			switch string(key) {
+			case "reftype":
+				var t string
+				t, _, verr = j.str()
+				r.followsFrom = strings.EqualFold(t, "FOLLOWS_FROM") || t == "1"
+			case "traceid":
+				r.tid, _, verr = j.str()
+			case "spanid":
+				r.sid, _, verr = j.str()
+			default:
+				verr = j.skip()
+			}
+			if err := st.check("references."+string(key), verr); err != nil {
+				return list, err
+			}
+		}
+		if err := j.close(); err != nil {
+			return list, err
+		}
+		list = append(list, r)
+	}
+	return list, j.close()
+}
+
+// jaegerKV reads a list of {key, type, value} tags or log fields,
+// calling f for each.
+func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
+	j := d.j
+	ok, err := j.open('[')
+	if !ok || err != nil {
+		return err
+	}
+	for j.more() {
+		ok, err := j.open('{')
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		var k, v string
+		for j.more() {
+			key, err := j.nextKey()
+			if err != nil {
+				return err
+			}
+			var verr error
+			switch string(key) {
+			case "key":
+				k, _, verr = j.strIntern()
+			case "value":
+				v, verr = j.text()
+			default:
+				verr = j.skip()
+			}
+			if st != nil {
+				verr = st.check("tags."+string(key), verr)
+			}
+			if verr != nil && fatal(verr) {
+				return verr
+			}
+		}
+		if err := j.close(); err != nil {
+			return err
+		}
+		f(k, v)
+	}
+	return j.close()
+}
+
+// jaegerTags reads a span's tags; span.kind and the status tags become
+// fields.
+func (d *jsonDecoder) jaegerTags(js *jaegerSpan, st *spanState) error {
+	return d.jaegerKV(st, func(k, v string) {
+		switch k {
+		case "span.kind":
+			if js.s.Kind == Unspecified {
+				js.s.Kind, _ = parseKind(v)
+			}
+		case "error":
+			if js.errTag == "" {
+				js.errTag = v
+			}
+		case "otel.status_code":
+			js.otelCode = v
+		case "otel.status_description":
+			js.s.StatusMessage = v
+		default:
+			js.s.Attrs = addAttr(js.s.Attrs, k, v)
+		}
+	})
+}
+
+func (d *jsonDecoder) jaegerLogs(list []Event, st *spanState) ([]Event, error) {
+	j := d.j
+	ok, err := j.open('[')
+	if !ok || err != nil {
+		return list, err
+	}
+	for j.more() {
+		ok, err := j.open('{')
+		if err != nil {
+			return list, err
+		}
+		if !ok {
+			continue
+		}
+		e := Event{Name: "log"}
+		for j.more() {
+			key, err := j.nextKey()
+			if err != nil {
+				return list, err
+			}
+			var verr error
+			switch string(key) {
+			case "timestamp":
+				var us int64
+				if us, _, verr = j.int(); verr == nil {
+					e.Time, _ = micros(us)
+				}
+			case "fields":
+				verr = d.jaegerKV(st, func(k, v string) {
+					if k == "event" {
+						e.Name = v
+						return
+					}
+					e.Attrs = addAttr(e.Attrs, k, v)
+				})
+			default:
+				verr = j.skip()
+			}
+			if err := st.check("logs."+string(key), verr); err != nil {
+				return list, err
+			}
+		}
+		if err := j.close(); err != nil {
+			return list, err
+		}
+		list = append(list, e)
+	}
+	return list, j.close()
+}
+
+func (d *jsonDecoder) jaegerProcess() (jaegerProcess, error) {
+	j := d.j
+	var p jaegerProcess
+	ok, err := j.open('{')
+	if !ok || err != nil {
+		return p, err
+	}
+	for j.more() {
+		key, err := j.nextKey()
+		if err != nil {
+			return p, err
+		}
+		var verr error
+		switch string(key) {
+		case "servicename":
+			p.service, _, verr = j.strIntern()
+		case "tags":
+			verr = d.jaegerKV(nil, func(k, v string) { p.tags = addAttr(p.tags, k, v) })
+		default:
+			verr = j.skip()
+		}
+		if verr != nil && fatal(verr) {
+			return p, verr
+		}
+	}
+	return p, j.close()
+}
+
+// jaegerProcesses reads {"p1": process, …} into d.procs.
+func (d *jsonDecoder) jaegerProcesses() error {
+	j := d.j
+	ok, err := j.open('{')
+	if !ok || err != nil {
+		return err
+	}
+	for j.more() {
+		id, err := j.rawKey()
+		if err != nil {
+			return err
+		}
+		p, err := d.jaegerProcess()
+		if err != nil {
+			return err
+		}
+		if _, dup := d.procs[id]; !dup {
+			d.procs[id] = p
+		}
+	}
+	return j.close()
+}
+
+// jaegerResolve finishes a span: ids, parent among the references,
+// process, status; then hands it over or records its problem.
+func (d *jsonDecoder) jaegerResolve(js *jaegerSpan) {
+	s, st := &js.s, &js.st
+	if st.end {
+		// s.End holds the duration so far.
+		if s.End < 0 {
+			st.fail("negative duration (end before start)")
+		} else if s.Start+s.End < s.Start {
+			st.fail("duration out of range")
+		}
+		s.End += s.Start
+	}
+	if !st.end && st.reason == "" {
+		st.fail("missing duration")
+	}
+	st.ids(s)
+	// Parent: first same-trace CHILD_OF, else first same-trace
+	// FOLLOWS_FROM, else parentSpanID; other references are links.
+	parent := -1
+	var refs []Link
+	for pass := 0; pass < 2 && parent < 0; pass++ {
+		for i, r := range js.refs {
+			if r.followsFrom != (pass == 1) {
+				continue
+			}
+			var tid TraceID
+			var sid SpanID
+			if parseID(tid[:], r.tid) != nil || parseID(sid[:], r.sid) != nil {
+				continue
+			}
+			if tid == s.TraceID {
+				parent = i
+				s.ParentID, s.FollowsFrom = sid, r.followsFrom
+				break
+			}
+		}
+	}
+	for i, r := range js.refs {
+		if i == parent {
+			continue
+		}
+		var l Link
+		if parseID(l.TraceID[:], r.tid) != nil || parseID(l.SpanID[:], r.sid) != nil {
+			continue
+		}
+		l.FollowsFrom = r.followsFrom
+		refs = append(refs, l)
+	}
+	s.Links = refs
+	if parent < 0 && st.pid == "" {
+		s.ParentID = SpanID{}
+	}
+	switch {
+	case js.proc != nil:
+		s.Service, s.Resource = js.proc.service, js.proc.tags
+	case js.processID != "":
+		p, ok := d.procs[js.processID]
+		if !ok {
+			st.fail(fmt.Sprintf("processID %q not in processes", js.processID))
+		}
+		s.Service, s.Resource = p.service, p.tags
+	}
+	switch {
+	case js.errTag != "" && truthy(js.errTag):
+		s.Status = Error
+	case strings.EqualFold(js.otelCode, "ERROR"):
+		s.Status = Error
+	case strings.EqualFold(js.otelCode, "OK"):
+		s.Status = OK
+	}
+	if d.usable(s, st) {
+		d.r.add(s)
+	}
+}

@@ -1,0 +1,415 @@
+package trace
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/choreo-dev/choreo/report"
+)
+
+// ErrUnknownFormat is returned (wrapped, with the reason) by NewReader
+// when the input is none of the formats the package reads.
+var ErrUnknownFormat = errors.New("not OTLP (JSON or protobuf), Jaeger JSON or Zipkin v2 JSON")
+
+// Format is a trace file format.
+type Format uint8
+
+// Formats the reader recognises.
+const (
+	FormatUnknown Format = iota
+	OTLPJSON             // OTLP/JSON TracesData or ExportTraceServiceRequest, Tempo's batches; NDJSON of them
+	OTLPProto            // OTLP protobuf TracesData or ExportTraceServiceRequest
+	JaegerJSON           // Jaeger query API envelope, trace object or span array; NDJSON of them
+	ZipkinJSON           // Zipkin v2 span array or array of traces; NDJSON of them
+)
+
+var formatNames = [...]string{"unknown", "otlp-json", "otlp-proto", "jaeger-json", "zipkin-json"}
+
+// String returns the format's name: otlp-json, otlp-proto, jaeger-json or
+// zipkin-json.
+func (f Format) String() string {
+	if int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return "format(" + strconv.Itoa(int(f)) + ")"
+}
+
+// MaxProblems bounds the problems a Reader keeps; Malformed counts all.
+const MaxProblems = 1000
+
+// recentIDs is how many completed trace ids a Reader remembers to notice
+// spans that arrive after their trace was returned.
+const recentIDs = 1 << 16
+
+// Option configures a Reader.
+type Option func(*Reader)
+
+// Window sets how many further units a trace stays open after the last
+// unit that carried one of its spans (see Reader). The default, 0,
+// completes a trace at the end of its unit. Use a few units for OTLP
+// NDJSON written by the collector's file exporter, whose lines are export
+// batches that may split a trace; a negative window completes traces only
+// at the end of the input.
+func Window(units int) Option { return func(r *Reader) { r.window = units } }
+
+// Reader reads traces from one input, one complete trace at a time.
+//
+// A trace is complete when the unit that carried its spans ends, or, with
+// a Window of n, when n further units have ended without a span of it, or
+// at the end of the input. A unit is an element of a Jaeger query
+// envelope's data array (one trace each), an inner array of a Zipkin
+// array of traces (GET /api/v2/traces), and otherwise one top-level JSON
+// value: one NDJSON line, or the whole file for a single document (an
+// OTLP TracesData, a Zipkin span array, a Jaeger trace object or span
+// array), where a trace's spans may sit anywhere. An OTLP protobuf
+// message is one unit. Memory is bounded by the traces in flight: the
+// spans of the traces not yet complete plus one ResourceSpans (OTLP), one
+// trace object (Jaeger) or one span (Zipkin) being decoded.
+//
+// A span arriving for a trace already returned is left out as malformed
+// (its reason names the window), as are spans that cannot be used: bad or
+// missing ids, missing times, end before start. The rest of their trace
+// is still returned.
+type Reader struct {
+	name   string
+	format Format
+	window int
+	dec    decoder
+
+	open    map[TraceID]*pending
+	order   []*pending // open traces, first seen first
+	unit    int64
+	ready   []*Trace
+	done    map[TraceID]struct{}
+	doneLog []TraceID // ring of completed ids, for done's bound
+	doneAt  int
+
+	problems  []report.Problem
+	malformed int64
+	spans     int64
+	traces    int64
+	err       error
+}
+
+type pending struct {
+	t    Trace
+	last int64 // unit that last carried a span
+	gone bool  // removed from open
+}
+
+// decoder decodes the input a step at a time, giving spans to the Reader.
+type decoder interface {
+	// step decodes at least one span or the end of a unit; it reports
+	// whether a unit ended and returns io.EOF at the end of the input.
+	step() (unitEnd bool, err error)
+}
+
+// NewReader returns a reader of r, whose format it sniffs from the
+// content: gzip (by its magic bytes) is unwrapped first; then OTLP
+// protobuf (a TracesData / ExportTraceServiceRequest, whose first byte is
+// field 1's tag) or JSON. For JSON the first value's keys decide: OTLP has
+// resourceSpans (resource_spans, Tempo's batches); Jaeger has data, spans
+// and processes, or spans with spanID and operationName; Zipkin has
+// arrays of spans with id, localEndpoint, timestamp. Name is used in
+// problems and errors (a file name, or "-" for stdin).
+func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	rd := &Reader{name: name, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
+	for _, o := range opts {
+		o(rd)
+	}
+	// Sniff from as little input as decides, so that a reader of a pipe
+	// does not wait for 64 KiB before the first trace.
+	var f Format
+	var why string
+	for n := 512; ; n *= 8 {
+		n = min(n, sniffSize)
+		prefix, err := br.Peek(n)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if f, why = sniff(prefix); f != FormatUnknown || len(prefix) < n || n == sniffSize {
+			break
+		}
+	}
+	if f == FormatUnknown {
+		return nil, fmt.Errorf("%s: %w: %s", name, ErrUnknownFormat, why)
+	}
+	rd.format = f
+	if f == OTLPProto {
+		rd.dec = newProtoDecoder(rd, br)
+	} else {
+		rd.dec = newJSONDecoder(rd, br, f)
+	}
+	return rd, nil
+}
+
+// Format returns the format sniffed from the input.
+func (r *Reader) Format() Format { return r.format }
+
+// Next returns the next complete trace, or io.EOF after the last one. Any
+// other error (malformed JSON, truncated protobuf, a read error) is fatal
+// and names the input and the byte offset; Next returns it again if
+// called again.
+func (r *Reader) Next() (*Trace, error) {
+	for len(r.ready) == 0 {
+		if r.err != nil {
+			return nil, r.err
+		}
+		unitEnd, err := r.dec.step()
+		switch {
+		case err == io.EOF:
+			r.err = io.EOF
+			r.completeAll()
+		case err != nil:
+			r.err = fmt.Errorf("%s: %w", r.name, err)
+		case unitEnd:
+			r.endUnit()
+		}
+	}
+	t := r.ready[0]
+	r.ready[0] = nil
+	r.ready = r.ready[1:]
+	r.traces++
+	return t, nil
+}
+
+// Problems returns the spans left out so far, at most MaxProblems of
+// them, as report problems (file, trace id, span id, reason). Ids are
+// lower-case hex when they could be read, else as written.
+func (r *Reader) Problems() []report.Problem { return r.problems }
+
+// Malformed returns how many spans were left out so far.
+func (r *Reader) Malformed() int64 { return r.malformed }
+
+// AddTo adds what the reader has read to in: one file, the traces
+// returned, their spans, the malformed spans and their problems (up to
+// MaxProblems in all). Call it once, after the last Next.
+func (r *Reader) AddTo(in *report.Input) {
+	in.Files++
+	in.Traces += r.traces
+	in.Spans += r.spans
+	in.Malformed += r.malformed
+	for _, p := range r.problems {
+		if len(in.Problems) >= MaxProblems {
+			break
+		}
+		in.Problems = append(in.Problems, p)
+	}
+}
+
+// add files a usable span under its trace.
+func (r *Reader) add(s *Span) {
+	p := r.pendingFor(s.TraceID)
+	if p == nil {
+		r.problem(s.TraceID.String(), s.SpanID.String(), "trace already complete: its spans came in units more than the window apart (read with a larger trace.Window)")
+		return
+	}
+	p.t.Spans = append(p.t.Spans, *s)
+	r.spans++
+}
+
+// bad records a span that cannot be used.
+func (r *Reader) bad(tid TraceID, tidText, sidText, reason string) {
+	if !tid.IsZero() {
+		if p := r.pendingFor(tid); p != nil {
+			p.t.Malformed++
+		}
+		tidText = tid.String()
+	}
+	r.problem(tidText, sidText, reason)
+}
+
+func (r *Reader) problem(tid, sid, reason string) {
+	r.malformed++
+	if len(r.problems) < MaxProblems {
+		r.problems = append(r.problems, report.Problem{File: r.name, TraceID: clip(tid), SpanID: clip(sid), Reason: reason})
+	}
+}
+
+// pendingFor returns the open trace id, opening it, or nil if the trace
+// was already returned.
+func (r *Reader) pendingFor(id TraceID) *pending {
+	if p, ok := r.open[id]; ok {
+		p.last = r.unit
+		return p
+	}
+	if _, ok := r.done[id]; ok {
+		return nil
+	}
+	p := &pending{t: Trace{ID: id}, last: r.unit}
+	r.open[id] = p
+	r.order = append(r.order, p)
+	return p
+}
+
+func (r *Reader) endUnit() {
+	if r.window >= 0 {
+		r.completeBefore(r.unit - int64(r.window))
+	}
+	r.unit++
+}
+
+func (r *Reader) completeAll() { r.completeBefore(r.unit + 1) }
+
+// completeBefore completes the open traces last seen in unit u or before.
+func (r *Reader) completeBefore(u int64) {
+	kept := r.order[:0]
+	for _, p := range r.order {
+		if p.last > u {
+			kept = append(kept, p)
+			continue
+		}
+		delete(r.open, p.t.ID)
+		r.remember(p.t.ID)
+		if len(p.t.Spans) > 0 {
+			t := p.t
+			r.finish(&t)
+			r.ready = append(r.ready, &t)
+		}
+	}
+	clear(r.order[len(kept):])
+	r.order = kept
+}
+
+func (r *Reader) remember(id TraceID) {
+	if len(r.doneLog) < recentIDs {
+		r.doneLog = append(r.doneLog, id)
+	} else {
+		delete(r.done, r.doneLog[r.doneAt])
+		r.doneLog[r.doneAt] = id
+		r.doneAt = (r.doneAt + 1) % recentIDs
+	}
+	r.done[id] = struct{}{}
+}
+
+// finish fixes up a complete trace: shared span halves get their own ids.
+func (r *Reader) finish(t *Trace) {
+	if r.format == ZipkinJSON || r.format == JaegerJSON {
+		unshare(t)
+	}
+}
+
+// unshare gives the server half of each shared span (one id used by a
+// client span and a server span, as B3 did) a synthetic span id, makes
+// the client half its parent, and moves the server's local children
+// (same service, parent = the shared id) under it (trace-formats.md §3.3,
+// Zipkin's SpanNode).
+func unshare(t *Trace) {
+	ids := make(map[SpanID]int, len(t.Spans))
+	dup := false
+	for i := range t.Spans {
+		id := t.Spans[i].SpanID
+		if _, ok := ids[id]; ok {
+			dup = true
+			continue
+		}
+		ids[id] = i
+	}
+	if !dup {
+		return
+	}
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		first := ids[s.SpanID]
+		if first == i {
+			continue
+		}
+		a, b := &t.Spans[first], s
+		// The server half: the one flagged shared, else the SERVER (or
+		// CONSUMER) when the other is not one.
+		var cli, srv *Span
+		switch {
+		case b.Shared && !a.Shared, isServerSide(b.Kind) && !isServerSide(a.Kind):
+			cli, srv = a, b
+		case a.Shared && !b.Shared, isServerSide(a.Kind) && !isServerSide(b.Kind):
+			cli, srv = b, a
+		default:
+			continue // two reports of one span: leave them
+		}
+		orig := srv.SpanID
+		nid := synthID(orig, ids)
+		ids[nid] = -1
+		srv.SpanID, srv.ParentID, srv.Shared = nid, orig, true
+		for j := range t.Spans {
+			c := &t.Spans[j]
+			if c != srv && c != cli && c.ParentID == orig && equalFoldService(c.Service, srv.Service) {
+				c.ParentID = nid
+			}
+		}
+	}
+}
+
+func isServerSide(k Kind) bool { return k == Server || k == Consumer }
+
+// synthID derives an id for a shared span's server half: the original
+// with its high bytes xor-ed with "SHARED", changed until unused.
+func synthID(id SpanID, used map[SpanID]int) SpanID {
+	n := id
+	for k := byte(0); ; k++ {
+		n = id
+		for i, c := range []byte("SHARED") {
+			n[i] ^= c
+		}
+		n[6] ^= k
+		if _, ok := used[n]; !ok && !n.IsZero() {
+			return n
+		}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+func quote(s string) string { return strconv.Quote(s) }
+
+// sniffSize is how much of the input sniffing looks at.
+const sniffSize = 64 << 10
+
+// sniff tells the format from the start of the input, or says why not.
+func sniff(b []byte) (Format, string) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	if i == len(b) {
+		return FormatUnknown, "empty input"
+	}
+	// A protobuf message may start with bytes that are JSON whitespace
+	// (0x0a is field 1's tag and '\n'): try it when JSON fails.
+	switch b[i] {
+	case '{', '[':
+		f, why := sniffJSON(b[i:])
+		if f == FormatUnknown && sniffProto(b) {
+			return OTLPProto, ""
+		}
+		return f, why
+	case '"':
+		return FormatUnknown, "JSON that is not an object or an array"
+	}
+	if sniffProto(b) {
+		return OTLPProto, ""
+	}
+	return FormatUnknown, fmt.Sprintf("starts with %q, neither JSON nor an OTLP protobuf message", b[i:min(len(b), i+8)])
+}

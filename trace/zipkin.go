@@ -1,0 +1,239 @@
+package trace
+
+import (
+	"fmt"
+	"strings"
+)
+
+// zipkinArray reads one inner array of a Zipkin array of traces.
+func (d *jsonDecoder) zipkinArray() error {
+	ok, err := d.j.open('[')
+	if !ok || err != nil {
+		return err
+	}
+	return d.zipkinSpans()
+}
+
+// zipkinSpans reads spans up to and including the closing ']'.
+func (d *jsonDecoder) zipkinSpans() error {
+	j := d.j
+	for j.more() {
+		if j.peek() != '{' {
+			if err := j.skip(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := d.zipkinSpan(); err != nil {
+			return err
+		}
+	}
+	return j.close()
+}
+
+// zipkinSpan reads one Zipkin v2 span.
+func (d *jsonDecoder) zipkinSpan() error {
+	j := d.j
+	ok, err := j.open('{')
+	if !ok || err != nil {
+		return err
+	}
+	st := &d.sp
+	st.reset()
+	var s Span
+	var dur int64
+	for j.more() {
+		key, err := j.nextKey()
+		if err != nil {
+			return err
+		}
+		var verr error
+		switch string(key) {
+		case "traceid":
+			st.tid, _, verr = j.str()
+		case "id":
+			st.sid, _, verr = j.str()
+		case "parentid":
+			st.pid, _, verr = j.str()
+		case "name":
+			s.Name, _, verr = j.strIntern()
+		case "kind":
+			var k string
+			var ok bool
+			if k, ok, verr = j.str(); verr == nil && ok {
+				s.Kind, verr = zipkinKind(k)
+			}
+		case "timestamp":
+			var us int64
+			if us, st.start, verr = j.int(); verr == nil && st.start {
+				if s.Start, st.start = micros(us); !st.start {
+					verr = fmt.Errorf("timestamp %d out of range", us)
+				}
+			}
+		case "duration":
+			dur, st.end, verr = j.int()
+		case "localendpoint":
+			s.Local, verr = d.zipkinEndpoint()
+		case "remoteendpoint":
+			s.Remote, verr = d.zipkinEndpoint()
+		case "annotations":
+			s.Events, verr = d.zipkinAnnotations(s.Events, st)
+		case "tags":
+			verr = d.zipkinTags(&s, st)
+		case "shared":
+			s.Shared, verr = j.bool()
+		default:
+			verr = j.skip()
+		}
+		if err := st.check(string(key), verr); err != nil {
+			return err
+		}
+	}
+	if err := j.close(); err != nil {
+		return err
+	}
+	s.Service = s.Local.Service
+	if s.Kind == Client {
+		s.Shared = false // as Zipkin's builder: only a server half is shared
+	}
+	if st.end {
+		ns, ok := micros(dur)
+		if !ok || ns < 0 || s.Start > 0 && s.Start+ns < s.Start {
+			st.fail(fmt.Sprintf("duration %d out of range", dur))
+		}
+		s.End = s.Start + ns
+	} else if st.start {
+		st.fail("missing duration (incomplete span)")
+	}
+	if !st.start {
+		st.fail("missing timestamp (incomplete span)")
+	}
+	st.ids(&s)
+	if d.usable(&s, st) {
+		d.r.add(&s)
+	}
+	return nil
+}
+
+// zipkinKind reads CLIENT, SERVER, PRODUCER or CONSUMER, in any case.
+func zipkinKind(k string) (Kind, error) {
+	switch strings.ToUpper(k) {
+	case "CLIENT":
+		return Client, nil
+	case "SERVER":
+		return Server, nil
+	case "PRODUCER":
+		return Producer, nil
+	case "CONSUMER":
+		return Consumer, nil
+	case "":
+		return Unspecified, nil
+	}
+	return Unspecified, fmt.Errorf("unknown kind %q", k)
+}
+
+func (d *jsonDecoder) zipkinEndpoint() (Endpoint, error) {
+	j := d.j
+	var e Endpoint
+	ok, err := j.open('{')
+	if !ok || err != nil {
+		return e, err
+	}
+	for j.more() {
+		key, err := j.nextKey()
+		if err != nil {
+			return e, err
+		}
+		var verr error
+		switch string(key) {
+		case "servicename":
+			e.Service, _, verr = j.strIntern()
+		case "ipv4":
+			e.IPv4, _, verr = j.str()
+		case "ipv6":
+			e.IPv6, _, verr = j.str()
+		case "port":
+			var p int64
+			p, _, verr = j.int()
+			e.Port = int(p)
+		default:
+			verr = j.skip()
+		}
+		if verr != nil && fatal(verr) {
+			return e, verr
+		}
+	}
+	return e, j.close()
+}
+
+func (d *jsonDecoder) zipkinAnnotations(list []Event, st *spanState) ([]Event, error) {
+	j := d.j
+	ok, err := j.open('[')
+	if !ok || err != nil {
+		return list, err
+	}
+	for j.more() {
+		ok, err := j.open('{')
+		if err != nil {
+			return list, err
+		}
+		if !ok {
+			continue
+		}
+		var e Event
+		for j.more() {
+			key, err := j.nextKey()
+			if err != nil {
+				return list, err
+			}
+			var verr error
+			switch string(key) {
+			case "timestamp":
+				var us int64
+				if us, _, verr = j.int(); verr == nil {
+					e.Time, _ = micros(us)
+				}
+			case "value":
+				e.Name, _, verr = j.str()
+			default:
+				verr = j.skip()
+			}
+			if err := st.check("annotations."+string(key), verr); err != nil {
+				return list, err
+			}
+		}
+		if err := j.close(); err != nil {
+			return list, err
+		}
+		list = append(list, e)
+	}
+	return list, j.close()
+}
+
+// zipkinTags reads the tags object; the key error (any value) makes the
+// span failed, its value the status message.
+func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
+	j := d.j
+	ok, err := j.open('{')
+	if !ok || err != nil {
+		return err
+	}
+	for j.more() {
+		k, err := j.rawKey()
+		if err != nil {
+			return err
+		}
+		v, err := j.text()
+		if err != nil {
+			return err
+		}
+		if k == "error" {
+			if s.Status != Error {
+				s.Status, s.StatusMessage = Error, v
+			}
+			continue
+		}
+		s.Attrs = addAttr(s.Attrs, k, v)
+	}
+	return j.close()
+}
