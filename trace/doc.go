@@ -3,7 +3,9 @@
 // them.
 //
 // It imports report and flow, never sim or parser. The package is being
-// built (see the project's issues); so far it has the readers.
+// built (see the project's issues): so far it has the readers, the
+// mapping ([Mapping], [LoadMapping]) and the observed exchanges of a trace
+// ([Observe]).
 //
 // # Reading traces
 //

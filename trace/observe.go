@@ -1,0 +1,411 @@
+package trace
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// Fault kinds of a failed exchange.
+const (
+	FaultError   = "error"
+	FaultTimeout = "timeout"
+)
+
+// Exchange is one observed call between two participants: a client span
+// and the server span under it, a producer and its consumer, a client
+// span whose callee has no spans (named by peer attributes), or a root
+// server span whose caller is not traced.
+type Exchange struct {
+	From, To string
+	// Message is the diagram message the exchange maps to, nil when no
+	// message matches.
+	Message *flow.Message
+	// Client is the caller's span (client or producer), nil for a root
+	// server span; Server is the callee's (server or consumer), nil when
+	// the callee has no spans (Peer is then the attribute that named it).
+	Client, Server *Span
+	Peer           string
+	// Async is true for a producer/consumer pair.
+	Async bool
+
+	// Start is when the exchange began (the client span's start, else the
+	// server's), Unix nanoseconds, after clock-skew adjustment.
+	Start int64
+	// RequestLatency is server start − client start and ReplyLatency
+	// client end − server end, in nanoseconds, with the server's clock
+	// adjusted (see Skew); both are zero unless both spans are there
+	// (ReplyLatency also for async exchanges). Duration is the client
+	// span's duration (the server's when there is no client).
+	RequestLatency, ReplyLatency, Duration int64
+	// Skew is the shift, in nanoseconds, applied to the server side's
+	// clock to fit it into the client's interval (as Jaeger's clock-skew
+	// adjuster does); 0 when it fitted.
+	Skew int64
+
+	// Failed reports an error on either span; Fault is then FaultTimeout
+	// or FaultError.
+	Failed bool
+	Fault  string
+
+	// Parent is the exchange the caller was serving when it made this
+	// call, nil for a root.
+	Parent *Exchange
+	// Index is the exchange's position in Observed.Exchanges.
+	Index int
+}
+
+// UnmappedSpan is a span that Observe could not turn into a mapped
+// exchange, and why.
+type UnmappedSpan struct {
+	Span   *Span
+	Reason string
+}
+
+// Observed is what one trace shows: its exchanges in causal order, and
+// what could not be mapped.
+type Observed struct {
+	TraceID   TraceID
+	Exchanges []*Exchange
+	// UnmappedServices are the service names no participant maps to,
+	// sorted; UnmappedSpans the client, server, producer and consumer
+	// spans that gave no exchange or one without a diagram message.
+	UnmappedServices []string
+	UnmappedSpans    []UnmappedSpan
+}
+
+// Observe derives the exchanges of t (see [Exchange]) and maps them to
+// the diagram's messages with m.
+//
+// Pairing follows the service-graph connector and Jaeger: a server span
+// whose parent is a client span is its callee (Zipkin shared spans are
+// already split by the reader); a consumer pairs with the producer that
+// is its parent or that one of its links names. A client or producer with
+// no such child is an uninstrumented callee when its peer attributes
+// name a participant ([Mapping.PeerParticipant]). A server or consumer
+// with no client takes as caller the nearest ancestor span's
+// participant, else (a root) the sender of the one diagram message to it
+// that it matches. A kind-less Zipkin span with a remote endpoint counts
+// as a client.
+//
+// Clocks: a server span that does not fit within its client's interval
+// is shifted, with its subtree, by the amount Jaeger's clock-skew
+// adjuster uses (centred in the client's interval when shorter, else
+// aligned on the client's start), so a server that starts before its
+// client is not out of order. Exchanges are sorted by their adjusted
+// start, a parent before its children.
+func Observe(t *Trace, m *Mapping) *Observed {
+	o := &Observed{TraceID: t.ID}
+	n := len(t.Spans)
+	byID := make(map[SpanID]int, n)
+	for i := range t.Spans {
+		byID[t.Spans[i].SpanID] = i
+	}
+	children := make(map[SpanID][]int, n)
+	for i := range t.Spans {
+		if p := t.Spans[i].ParentID; !p.IsZero() {
+			children[p] = append(children[p], i)
+		}
+	}
+	parentOf := func(i int) int {
+		s := &t.Spans[i]
+		if s.ParentID.IsZero() {
+			return -1
+		}
+		if j, ok := byID[s.ParentID]; ok && j != i {
+			return j
+		}
+		return -1
+	}
+
+	// Participants, and the services that map to none.
+	part := make([]string, n)
+	unmapped := map[string]bool{}
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if id, ok := m.Participant(s); ok {
+			part[i] = id
+		} else if s.Service != "" && !unmapped[s.Service] {
+			unmapped[s.Service] = true
+			o.UnmappedServices = append(o.UnmappedServices, s.Service)
+		}
+	}
+	slices.Sort(o.UnmappedServices)
+
+	isClient := func(s *Span) bool {
+		return s.Kind == Client || s.Kind == Producer || (s.Kind == Unspecified && s.Remote.Service != "")
+	}
+	// Consumers linked to a producer (not through their parent).
+	linked := map[SpanID][]int{}
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if s.Kind != Consumer {
+			continue
+		}
+		for _, l := range s.Links {
+			if l.TraceID == t.ID && l.SpanID != s.ParentID {
+				linked[l.SpanID] = append(linked[l.SpanID], i)
+			}
+		}
+	}
+
+	type pair struct{ client, server int } // -1 when absent
+	var pairs []pair
+	paired := make([]bool, n)
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if !isClient(s) {
+			continue
+		}
+		want := Server
+		if s.Kind == Producer {
+			want = Consumer
+		}
+		found := false
+		for _, c := range append(slices.Clone(children[s.SpanID]), linked[s.SpanID]...) {
+			if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
+				pairs = append(pairs, pair{i, c})
+				paired[c] = true
+				found = true
+			}
+		}
+		if !found {
+			pairs = append(pairs, pair{i, -1})
+		}
+	}
+	for i := range t.Spans {
+		if k := t.Spans[i].Kind; (k == Server || k == Consumer) && !paired[i] {
+			pairs = append(pairs, pair{-1, i})
+		}
+	}
+
+	// Clock skew: delta[i] is the shift of span i's clock, inherited from
+	// its parent unless it is a server fitted into its client.
+	serverOf := map[int]int{}
+	for _, p := range pairs {
+		if p.client >= 0 && p.server >= 0 && parentOf(p.server) == p.client {
+			serverOf[p.server] = p.client
+		}
+	}
+	delta := make([]int64, n)
+	done := make([]bool, n)
+	var adjust func(i int, depth int)
+	adjust = func(i int, depth int) {
+		if done[i] {
+			return
+		}
+		done[i] = true
+		p := parentOf(i)
+		if p < 0 || depth > n {
+			return
+		}
+		adjust(p, depth+1)
+		delta[i] = delta[p]
+		if c, ok := serverOf[i]; ok && t.Spans[i].Kind == Server && !strings.EqualFold(t.Spans[i].Service, t.Spans[c].Service) {
+			cs, ce := t.Spans[c].Start+delta[c], t.Spans[c].End+delta[c]
+			ss, se := t.Spans[i].Start+delta[i], t.Spans[i].End+delta[i]
+			delta[i] += skew(cs, ce, ss, se)
+		}
+	}
+	for i := range t.Spans {
+		adjust(i, 0)
+	}
+	start := func(i int) int64 { return t.Spans[i].Start + delta[i] }
+	end := func(i int) int64 { return t.Spans[i].End + delta[i] }
+
+	// Exchanges.
+	bySpan := map[int]*Exchange{} // the server span (or root server) -> its exchange
+	var ex []*Exchange
+	opener := map[*Exchange]int{}
+	for _, p := range pairs {
+		e := &Exchange{}
+		var reason string
+		switch {
+		case p.client >= 0:
+			c := &t.Spans[p.client]
+			e.Client = c
+			e.Async = c.Kind == Producer
+			e.From = part[p.client]
+			e.Start, e.Duration = start(p.client), c.Duration()
+			if p.server >= 0 {
+				e.Server = &t.Spans[p.server]
+				e.To = part[p.server]
+				if e.To == "" {
+					e.To, _ = m.PeerParticipant(c)
+				}
+				e.RequestLatency = start(p.server) - start(p.client)
+				e.ReplyLatency = end(p.client) - end(p.server)
+				e.Skew = delta[p.server] - delta[p.client]
+			} else {
+				e.To, _ = m.PeerParticipant(c)
+				_, e.Peer = c.Peer()
+				if e.Peer == "" && e.To != "" {
+					e.Peer = "url"
+				}
+			}
+			if e.From == "" {
+				reason = "no participant for service " + strconv.Quote(c.Service)
+			} else if e.To == "" {
+				if p.server >= 0 {
+					reason = "no participant for service " + strconv.Quote(e.Server.Service)
+				} else if v, k := c.Peer(); v != "" {
+					reason = "no server span, and no participant for " + k + " " + strconv.Quote(v)
+				} else {
+					reason = "no server span and no peer attribute"
+				}
+			}
+			opener[e] = p.client
+		default:
+			sv := &t.Spans[p.server]
+			e.Server = sv
+			e.Async = sv.Kind == Consumer
+			e.To = part[p.server]
+			e.Start, e.Duration = start(p.server), sv.Duration()
+			for a, steps := parentOf(p.server), 0; a >= 0 && steps < n; a, steps = parentOf(a), steps+1 {
+				if part[a] != "" {
+					e.From = part[a]
+					break
+				}
+			}
+			if e.From == "" && e.To != "" {
+				if ms := m.messagesTo(e.To, sv); len(ms) == 1 {
+					e.From = ms[0].From
+				} else if sv.Remote.Service != "" {
+					e.From, _ = m.PeerParticipant(sv)
+				}
+			}
+			if e.To == "" {
+				reason = "no participant for service " + strconv.Quote(sv.Service)
+			} else if e.From == "" {
+				reason = "no caller: a root server span that matches no single diagram message"
+			}
+			opener[e] = p.server
+		}
+		if reason == "" {
+			var ok bool
+			if e.Client != nil {
+				e.Message, ok = m.Message(e.From, e.To, e.Client)
+			}
+			if !ok && e.Server != nil {
+				e.Message, ok = m.Message(e.From, e.To, e.Server)
+			}
+			if !ok {
+				reason = "no diagram message from " + e.From + " to " + e.To + " matches"
+			}
+		}
+		if reason != "" {
+			s := e.Client
+			if s == nil {
+				s = e.Server
+			}
+			o.UnmappedSpans = append(o.UnmappedSpans, UnmappedSpan{Span: s, Reason: reason})
+			if e.From == "" || e.To == "" {
+				continue
+			}
+		}
+		e.Failed, e.Fault = fault(e, p.server >= 0 && p.client >= 0 && end(p.server) > end(p.client))
+		if p.server >= 0 {
+			bySpan[p.server] = e
+		}
+		ex = append(ex, e)
+	}
+
+	// Parents: the exchange whose server span is the nearest ancestor of
+	// the span that opened this one.
+	for _, e := range ex {
+		for a, steps := parentOf(opener[e]), 0; a >= 0 && steps < n; a, steps = parentOf(a), steps+1 {
+			if pe, ok := bySpan[a]; ok && pe != e {
+				e.Parent = pe
+				break
+			}
+		}
+	}
+	depth := func(e *Exchange) int {
+		d := 0
+		for x := e.Parent; x != nil && d <= len(ex); x = x.Parent {
+			d++
+		}
+		return d
+	}
+	slices.SortStableFunc(ex, func(a, b *Exchange) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(depth(a), depth(b)))
+	})
+	for i, e := range ex {
+		e.Index = i
+	}
+	o.Exchanges = ex
+	return o
+}
+
+// skew returns the shift that fits a server span [ss, se] into its
+// client's [cs, ce], as Jaeger's clock-skew adjuster computes it: none
+// when it fits; when the server is longer, align the starts if the server
+// started first; else centre it.
+func skew(cs, ce, ss, se int64) int64 {
+	cd, sd := ce-cs, se-ss
+	if sd > cd {
+		if ss < cs {
+			return cs - ss
+		}
+		return 0
+	}
+	if ss >= cs && se <= ce {
+		return 0
+	}
+	return cs + (cd-sd)/2 - ss
+}
+
+// fault reports whether the exchange failed and how. late is true when
+// the server answered after the client gave up.
+func fault(e *Exchange, late bool) (bool, string) {
+	failed, timeout := false, false
+	status := false
+	for _, s := range []*Span{e.Client, e.Server} {
+		if s == nil {
+			continue
+		}
+		code := 0
+		for _, k := range []string{"http.response.status_code", "http.status_code"} {
+			if v, ok := s.Attr(k); ok {
+				code, _ = strconv.Atoi(v)
+				status = true
+				break
+			}
+		}
+		if s.Status == Error || code >= 500 {
+			failed = true
+		}
+		if code == 504 || code == 408 {
+			timeout = true
+		}
+		if v, ok := s.Attr("rpc.grpc.status_code"); ok && v == "4" {
+			timeout = true
+		}
+		et, _ := s.Attr("error.type")
+		if timeoutText(s.StatusMessage) || timeoutText(et) {
+			timeout = true
+		}
+	}
+	if !failed {
+		return false, ""
+	}
+	// A client that failed with no answer: the server span is missing
+	// (or finished late) and no status code came back.
+	if e.Client != nil && e.Client.Status == Error && !status {
+		if _, ok := e.Client.Attr("error.type"); !ok && (e.Server == nil || late) {
+			timeout = true
+		}
+	}
+	if timeout {
+		return true, FaultTimeout
+	}
+	return true, FaultError
+}
+
+func timeoutText(s string) bool {
+	s = strings.ToLower(s)
+	return strings.Contains(s, "deadline") || strings.Contains(s, "timeout") || strings.Contains(s, "timed out")
+}
