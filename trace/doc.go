@@ -2,10 +2,12 @@
 // diagram's messages, aligns observed exchanges with the flow and times
 // them.
 //
-// It imports report and flow, never sim or parser. The package is being
-// built (see the project's issues): so far it has the readers, the
-// mapping ([Mapping], [LoadMapping]) and the observed exchanges of a trace
-// ([Observe]).
+// It imports report and flow, never sim or parser. The pipeline of
+// `choreo check`: the readers ([NewReader]), the mapping ([Mapping],
+// [LoadMapping], [DefaultMapping]), the observed exchanges of a trace
+// ([Observe]), the alignment with the orders the diagram allows
+// ([NewAligner]), and the [Checker] that times, aligns and aggregates
+// traces into a report.Result.
 //
 // # Reading traces
 //

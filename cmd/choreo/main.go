@@ -44,6 +44,7 @@ var commands = map[string]command{
 	"report": {usage: reportUsage, help: reportHelp, run: runReport},
 	"merge":  {usage: mergeUsage, help: mergeHelp, run: runMerge},
 	"drill":  {usage: drillUsage, help: drillHelp, run: runDrill},
+	"check":  {usage: checkUsage, help: checkHelp, run: runCheck},
 	"parse": {
 		usage: parseUsage,
 		help:  parseHelp,

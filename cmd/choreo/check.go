@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/choreo-dev/choreo/report"
+	"github.com/choreo-dev/choreo/sim"
+	"github.com/choreo-dev/choreo/trace"
+)
+
+const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--profile P] [--format F] [-o FILE]"
+
+const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
+any of them gzipped; the format is told by the content, "-" is standard
+input), maps their spans to the diagram's participants and messages (by
+service and span names, or with the mapping file of --map), and reports:
+how many traces follow the diagram and the most frequent deviations
+(missing, unexpected, out-of-order messages, with example trace ids);
+latency percentiles per message (a request: server start − client start; a
+reply: client end − server end) and per exchange (the client span's
+duration), end to end, and each exchange's share of the critical path;
+the root cause of each failed trace and the chain of calls it failed; and
+the verdicts of the profile's SLO targets (--profile, its slo section).
+
+Spans that cannot be used (bad ids, missing times, end before start) are
+counted and the first few shown with their reasons; the rest of their
+trace is still checked.
+
+Exit status: 0 every trace conforms and every SLO held; 1 a trace does not
+conform or an SLO was breached; 2 trouble (a file with no traces
+included).
+
+Examples:
+  choreo check testdata/provisioning.mmd traces.otlp.jsonl
+  choreo check flow.mmd jaeger.json zipkin.json --map map.yaml --profile p.yaml
+  choreo check flow.mmd traces.json.gz --format json -o check.json`
+
+func runCheck(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("check", checkUsage, checkHelp, io)
+	mapFile := fs.String("map", "", "mapping `FILE` (YAML) from services and spans to participants and messages")
+	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
+	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return &usageError{msg: "expected a DIAGRAM and at least one TRACE file"}
+	}
+	if _, ok := report.Renderers[*format]; !ok {
+		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
+	}
+	d, err := loadDiagram(io, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	m := trace.DefaultMapping(d)
+	if *mapFile != "" {
+		name, data, err := readInput(io, *mapFile)
+		if err != nil {
+			return err
+		}
+		if m, err = trace.LoadMapping(name, data, d); err != nil {
+			return err
+		}
+	}
+	var specs []report.SLOVerdict
+	if *profile != "" {
+		data, err := os.ReadFile(*profile)
+		if err != nil {
+			return err
+		}
+		p, err := sim.LoadProfile(*profile, data, d, "")
+		if err != nil {
+			return err
+		}
+		specs = sloSpecs(p)
+	}
+
+	start := time.Now()
+	c := trace.NewChecker(d, m, trace.NewAligner(d))
+	c.SLO = specs
+	in := &report.Input{Problems: []report.Problem{}}
+	for _, path := range fs.Args()[1:] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := checkFile(io, path, c, in); err != nil {
+			return err
+		}
+	}
+
+	res := c.Result()
+	res.Input = in
+	res.ElapsedMS = time.Since(start).Milliseconds()
+	name, src, _ := readInput(io, fs.Arg(0))
+	res.Diagram = filepath.Base(name)
+	res.DiagramSource = string(src)
+	if *profile != "" {
+		res.Profile = filepath.Base(*profile)
+	}
+	err = emit(io, res, *format, *out, "")
+	var fe *findingError
+	if err != nil && !errors.As(err, &fe) {
+		return err
+	}
+	var findings []string
+	if cf := res.Conformance; cf != nil && cf.Conforming < cf.Traces {
+		findings = append(findings, fmt.Sprintf("%d of %d traces do not conform", cf.Traces-cf.Conforming, cf.Traces))
+	}
+	if fe != nil {
+		findings = append(findings, fe.msg)
+	}
+	if len(findings) > 0 {
+		return &findingError{msg: strings.Join(findings, "; ")}
+	}
+	return nil
+}
+
+// noTraces is the trouble of a file that holds no traces.
+const noTraces = "no traces: expected OTLP JSON or protobuf, Jaeger JSON or Zipkin v2 JSON"
+
+// checkFile reads one trace file into the checker, trace by trace, and
+// adds what it read to in.
+func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error {
+	var r io.Reader = sio.in
+	name := "<stdin>"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return fmt.Errorf("%s: %w", path, pe.Err)
+			}
+			return err
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	rd, err := trace.NewReader(r, name)
+	if err != nil {
+		if errors.Is(err, trace.ErrUnknownFormat) {
+			return fmt.Errorf("%s: %s", name, noTraces)
+		}
+		return err
+	}
+	n := 0
+	for {
+		t, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		c.Add(t)
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %s", name, noTraces)
+	}
+	rd.AddTo(in)
+	return nil
+}
+
+// sloSpecs turns a profile's SLO targets into the specs report.Judge
+// evaluates.
+func sloSpecs(p *sim.Profile) []report.SLOVerdict {
+	var out []report.SLOVerdict
+	for _, s := range p.SLO {
+		out = append(out, report.SLOVerdict{Target: s.Target, Metric: s.Metric, N: s.N, Quantile: s.Quantile,
+			LimitMS: float64(s.Limit) / 1e6, Share: s.Share})
+	}
+	return out
+}

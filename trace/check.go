@@ -1,0 +1,523 @@
+package trace
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
+)
+
+// maxExamples is how many trace ids a deviation keeps as examples;
+// maxUnmapped bounds the unmapped service names kept.
+const (
+	maxExamples = 3
+	maxUnmapped = 100
+)
+
+// Checker checks traces against one diagram, one trace at a time, and
+// keeps only histograms and counters: its memory does not grow with the
+// number of traces (only with the distinct deviations and cascades).
+//
+// What it measures, per trace (see [Checker.Add]):
+//
+//   - messages: a request's latency is RequestLatency (server start −
+//     client start), its reply's is ReplyLatency (client end − server
+//     end), both only when the exchange has both spans; latency.count is
+//     how often the message was seen that way (retries and loops repeat
+//     it). A failed exchange counts its fault on the request message.
+//   - exchanges (the diagram's requests that a reply answers, and
+//     unanswered solid requests, as in sim): the duration of each
+//     exchange that succeeded (the client span's duration), how many
+//     failed, and the critical-path share: the time the exchange spends
+//     on the trace's critical path (found with the CRISP rule over the
+//     observed exchange tree: from the end, the child that finished last
+//     before the cursor is on the path, clipped to it, then the cursor
+//     moves to its start), summed over traces, over the sum of
+//     end-to-end times. As in sim, an exchange's time includes its
+//     children's.
+//   - end_to_end: the root span's duration (max end − min start when the
+//     trace has no single root); completion: max end − min start;
+//     system_time: end_to_end less the request latencies of the messages
+//     actors send (human time: the simulator's traces carry it there).
+//   - outcomes: ok when no exchange failed, or every failed one was
+//     retried (a later exchange of the same message under the same
+//     parent succeeded); failed when a failure reached a root exchange
+//     (the initiator's) and the diagram does not draw that error (a --x
+//     reply or -x request); handled otherwise (a caller absorbed it, or
+//     the diagram draws it).
+//   - cascades (failed traces): the root cause is the deepest failed
+//     exchange, down from the failed root through failed exchanges, whose
+//     children succeeded; the chain is the request numbers from it up to
+//     the initiator, innermost first; time_to_failure is when the failed
+//     root exchange ended, from the trace's start.
+//   - conformance: the aligner's fitness and deviations, aggregated by
+//     kind and message selector with up to three example trace ids; a
+//     retried failed attempt, and the messages an unhandled failure
+//     kept the flow from reaching, are no deviations (see NewAligner).
+type Checker struct {
+	d  *flow.Diagram
+	g  *flow.Graph
+	m  *Mapping
+	al Aligner
+
+	// SLO holds the targets to judge (Target, Metric, N, Quantile,
+	// LimitMS, Share), filled by the caller before Result.
+	SLO []report.SLOVerdict
+
+	msgs     []*flow.Message
+	exs      []*flow.Exchange // the measured exchanges, in document order
+	exIndex  map[*flow.Message]int
+	actor    map[string]bool // participants drawn as actors
+	runs     int64
+	outcomes report.Outcomes
+
+	e2e, completion, sys *report.Histogram
+	msgH                 []*report.Histogram
+	faults               []report.Faults
+	exDur                []*report.Histogram
+	exFailed             []int64
+	exCP                 []int64
+	sumE2E               int64
+
+	cascades map[string]*cascadeAgg
+
+	conforming int64
+	fitness    float64
+	devs       map[devKey]*devAgg
+	unmapped   map[string]bool
+}
+
+type cascadeAgg struct {
+	root  report.Root
+	chain []int
+	runs  int64
+	ttf   *report.Histogram
+	first int64 // order of first appearance, for stable sorting
+}
+
+type devKey struct{ kind, msg string }
+
+type devAgg struct {
+	traces   int64
+	examples []string
+	first    int64
+}
+
+// NewChecker returns a checker of traces against d, mapping spans with m
+// (DefaultMapping(d) when nil) and aligning them with a (when nil, every
+// trace counts as conforming with fitness 1).
+func NewChecker(d *flow.Diagram, m *Mapping, a Aligner) *Checker {
+	if m == nil {
+		m = DefaultMapping(d)
+	}
+	c := &Checker{d: d, g: flow.Build(d), m: m, al: a, msgs: d.Messages(),
+		exIndex: map[*flow.Message]int{}, cascades: map[string]*cascadeAgg{},
+		devs: map[devKey]*devAgg{}, unmapped: map[string]bool{},
+		e2e: report.NewHistogram(), completion: report.NewHistogram(), sys: report.NewHistogram()}
+	c.actor = map[string]bool{}
+	for _, p := range d.Participants {
+		if p.Kind == flow.KindActor {
+			c.actor[p.ID] = true
+		}
+	}
+	for range c.msgs {
+		c.msgH = append(c.msgH, report.NewHistogram())
+	}
+	c.faults = make([]report.Faults, len(c.msgs))
+	for _, e := range c.g.Exchanges {
+		info := c.g.Info(e.Request)
+		a := e.Request.Arrow
+		if info.Role == flow.RoleRequest || (info.Role == flow.RoleOneWay && !a.Dotted() && !a.Cross() && !a.Async()) {
+			c.exIndex[e.Request] = len(c.exs)
+			c.exs = append(c.exs, e)
+			c.exDur = append(c.exDur, report.NewHistogram())
+		}
+	}
+	c.exFailed = make([]int64, len(c.exs))
+	c.exCP = make([]int64, len(c.exs))
+	return c
+}
+
+// msgIndex returns the index of m among the diagram's messages, -1 if
+// it is none of them.
+func (c *Checker) msgIndex(m *flow.Message) int {
+	if m == nil || m.N < 1 || m.N > len(c.msgs) || c.msgs[m.N-1] != m {
+		return -1
+	}
+	return m.N - 1
+}
+
+// replyOf returns the diagram's reply to the request e maps to: the one
+// drawn as an error for a failed exchange when there is one, else the
+// first that is not.
+func (c *Checker) replyOf(e *Exchange) *flow.Message {
+	info := c.g.Info(e.Message)
+	if info == nil || info.Exchange == nil || info.Exchange.Request != e.Message {
+		return nil
+	}
+	var first *flow.Message
+	for _, r := range info.Exchange.Replies {
+		if r.Arrow.Cross() == e.Failed {
+			return r
+		}
+		if first == nil {
+			first = r
+		}
+	}
+	return first
+}
+
+// Add checks one trace and counts what it shows.
+func (c *Checker) Add(t *Trace) {
+	if len(t.Spans) == 0 {
+		return
+	}
+	obs := Observe(t, c.m)
+	c.runs++
+
+	// Trace times.
+	var minStart, maxEnd int64
+	roots := 0
+	var rootSpan *Span
+	ids := make(map[SpanID]bool, len(t.Spans))
+	for i := range t.Spans {
+		ids[t.Spans[i].SpanID] = true
+	}
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if i == 0 || s.Start < minStart {
+			minStart = s.Start
+		}
+		if i == 0 || s.End > maxEnd {
+			maxEnd = s.End
+		}
+		if s.ParentID.IsZero() || !ids[s.ParentID] {
+			roots++
+			rootSpan = s
+		}
+	}
+	e2e := maxEnd - minStart
+	if roots == 1 {
+		e2e = rootSpan.Duration()
+	}
+	c.e2e.Record(time.Duration(e2e))
+	c.completion.Record(time.Duration(maxEnd - minStart))
+	human := int64(0)
+	for _, e := range obs.Exchanges {
+		if e.Message != nil && c.actor[e.Message.From] && e.Client != nil && e.Server != nil {
+			human += max(e.RequestLatency, 0)
+		}
+	}
+	c.sys.Record(time.Duration(max(e2e-human, 0)))
+	c.sumE2E += max(e2e, 0)
+
+	// Messages and exchanges.
+	ex := obs.Exchanges
+	for _, e := range ex {
+		if i := c.msgIndex(e.Message); i >= 0 {
+			if e.Client != nil && e.Server != nil {
+				c.msgH[i].Record(time.Duration(e.RequestLatency))
+				if r := c.msgIndex(c.replyOf(e)); r >= 0 && !e.Async {
+					c.msgH[r].Record(time.Duration(e.ReplyLatency))
+				}
+			}
+			switch e.Fault {
+			case FaultError:
+				c.faults[i].Error++
+			case FaultTimeout:
+				c.faults[i].Timeout++
+			}
+		}
+		if k, ok := c.exIndex[e.Message]; ok && e.Message != nil {
+			if e.Failed {
+				c.exFailed[k]++
+			} else {
+				c.exDur[k].Record(time.Duration(e.Duration))
+			}
+		}
+	}
+	c.criticalPath(ex, minStart, maxEnd)
+
+	// Outcome and cascade.
+	children := make([][]*Exchange, len(ex))
+	for _, e := range ex {
+		if e.Parent != nil {
+			children[e.Parent.Index] = append(children[e.Parent.Index], e)
+		}
+	}
+	retried := func(e *Exchange) bool {
+		sib := ex
+		if e.Parent != nil {
+			sib = children[e.Parent.Index]
+		}
+		for _, s := range sib {
+			if s.Index > e.Index && s.Parent == e.Parent && s.Message == e.Message && !s.Failed {
+				return true
+			}
+		}
+		return false
+	}
+	live := func(e *Exchange) bool { return e.Failed && !retried(e) }
+	anyFailed := false
+	var failedRoot *Exchange
+	for _, e := range ex {
+		if live(e) {
+			anyFailed = true
+			if e.Parent == nil && failedRoot == nil {
+				failedRoot = e
+			}
+		}
+	}
+	defer func() { c.conform(t, obs) }()
+	switch {
+	case !anyFailed:
+		c.outcomes.OK++
+	case failedRoot == nil:
+		c.outcomes.Handled++
+	default:
+		cause := failedRoot
+		depth := 0
+		var walk func(e *Exchange, d int)
+		walk = func(e *Exchange, d int) {
+			leaf := true
+			for _, ch := range children[e.Index] {
+				if live(ch) {
+					leaf = false
+					walk(ch, d+1)
+				}
+			}
+			if leaf && d > depth {
+				cause, depth = e, d
+			}
+		}
+		walk(failedRoot, 0)
+		if c.drawn(cause) {
+			c.outcomes.Handled++
+			break
+		}
+		c.outcomes.Failed++
+		root := report.Root{Fault: cause.Fault}
+		if cause.Message != nil {
+			root.N = cause.Message.N
+		}
+		var chain []int
+		key := []byte(root.Fault)
+		for x, steps := cause, 0; x != nil && steps <= len(ex); x, steps = x.Parent, steps+1 {
+			if x.Message != nil {
+				chain = append(chain, x.Message.N)
+				key = append(key, byte(x.Message.N>>8), byte(x.Message.N))
+			}
+		}
+		key = append(key, byte(root.N>>8), byte(root.N))
+		ag := c.cascades[string(key)]
+		if ag == nil {
+			ag = &cascadeAgg{root: root, chain: chain, ttf: report.NewHistogram(), first: int64(len(c.cascades))}
+			c.cascades[string(key)] = ag
+		}
+		ag.runs++
+		ag.ttf.Record(time.Duration(failedRoot.Start + failedRoot.Duration - minStart))
+	}
+}
+
+// conform aligns the trace with the diagram and counts its deviations.
+// Retried attempts and the messages a failure kept the flow from reaching
+// are no deviations: the aligner knows (see NewAligner).
+func (c *Checker) conform(t *Trace, obs *Observed) {
+	for _, s := range obs.UnmappedServices {
+		if len(c.unmapped) < maxUnmapped {
+			c.unmapped[s] = true
+		}
+	}
+	if c.al == nil {
+		c.fitness++
+		c.conforming++
+		return
+	}
+	// The aligner itself leaves out retried attempts and does not count
+	// what a failure that ends the flow left undone (see NewAligner).
+	a := c.al.Align(obs)
+	fitness, devs := a.Fitness, a.Deviations
+	c.fitness += fitness
+	if len(devs) == 0 {
+		c.conforming++
+	}
+	seen := map[devKey]bool{}
+	for _, dv := range devs {
+		k := devKey{kind: dv.Kind, msg: deviationMessage(dv)}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		ag := c.devs[k]
+		if ag == nil {
+			ag = &devAgg{first: int64(len(c.devs))}
+			c.devs[k] = ag
+		}
+		ag.traces++
+		if len(ag.examples) < maxExamples {
+			ag.examples = append(ag.examples, t.ID.String())
+		}
+	}
+}
+
+// drawn reports whether the diagram draws e's failure: its request is a
+// -x, or a --x reply answers it.
+func (c *Checker) drawn(e *Exchange) bool {
+	if e.Message == nil {
+		return false
+	}
+	if e.Message.Arrow.Cross() {
+		return true
+	}
+	info := c.g.Info(e.Message)
+	if info == nil || info.Exchange == nil || info.Exchange.Request != e.Message {
+		return false
+	}
+	for _, r := range info.Exchange.Replies {
+		if r.Arrow.Cross() {
+			return true
+		}
+	}
+	return false
+}
+
+// criticalPath adds each exchange's time on the trace's critical path
+// (CRISP over the exchange tree, from the trace's last end back).
+func (c *Checker) criticalPath(ex []*Exchange, start, end int64) {
+	children := make([][]*Exchange, len(ex)+1) // last: the trace's roots
+	for _, e := range ex {
+		p := len(ex)
+		if e.Parent != nil {
+			p = e.Parent.Index
+		}
+		children[p] = append(children[p], e)
+	}
+	var walk func(p int, lo, hi int64, depth int)
+	walk = func(p int, lo, hi int64, depth int) {
+		if depth > len(ex) {
+			return
+		}
+		kids := slices.Clone(children[p])
+		slices.SortStableFunc(kids, func(a, b *Exchange) int {
+			return cmp.Compare(b.Start+b.Duration, a.Start+a.Duration)
+		})
+		cursor := hi
+		for _, k := range kids {
+			ks, ke := max(k.Start, lo), min(k.Start+k.Duration, cursor)
+			if k.Start+k.Duration > cursor || ke <= ks {
+				continue
+			}
+			if i, ok := c.exIndex[k.Message]; ok && k.Message != nil {
+				c.exCP[i] += ke - ks
+			}
+			walk(k.Index, ks, ke, depth+1)
+			cursor = ks
+		}
+	}
+	walk(len(ex), start, end, 0)
+}
+
+// deviationMessage names what a deviation concerns: the message's
+// selector, else the unmapped exchange as From->>To: span name.
+func deviationMessage(dv Deviation) string {
+	if dv.Message != nil {
+		return dv.Message.Selector()
+	}
+	if e := dv.Exchange; e != nil {
+		name := ""
+		if e.Client != nil {
+			name = e.Client.Name
+		} else if e.Server != nil {
+			name = e.Server.Name
+		}
+		return e.From + "->>" + e.To + ": " + name
+	}
+	return ""
+}
+
+// Result returns what the traces added so far show, with Source "trace",
+// the diagram's messages and exchanges, histograms for exact rendering,
+// and the verdicts of c.SLO (report.Judge). The caller fills Diagram,
+// DiagramSource and Input (Reader.AddTo).
+func (c *Checker) Result() *report.Result {
+	res := &report.Result{Version: report.Version, Source: "trace", Runs: c.runs,
+		EndToEndNS: c.sumE2E, Outcomes: c.outcomes, Model: c.d,
+		Messages: []report.MessageStats{}, Exchanges: []report.ExchangeStats{},
+		Cascades: []report.Cascade{}, SLO: []report.SLOVerdict{}, Input: &report.Input{Problems: []report.Problem{}}}
+	hs := &report.Histograms{EndToEnd: c.e2e, Completion: c.completion, SystemTime: c.sys,
+		Messages: c.msgH, Exchanges: c.exDur, Cascades: []*report.Histogram{}}
+	res.EndToEnd, res.Completion, res.SystemTime = c.e2e.Stats(), c.completion.Stats(), c.sys.Stats()
+	for i, m := range c.msgs {
+		res.Messages = append(res.Messages, report.MessageStats{N: i + 1, Selector: m.Selector(),
+			Latency: c.msgH[i].Stats(), Faults: c.faults[i]})
+	}
+	for i, e := range c.exs {
+		reply := 0
+		if e.Reply != nil {
+			reply = e.Reply.N
+		}
+		share := 0.0
+		if c.sumE2E > 0 {
+			share = float64(c.exCP[i]) / float64(c.sumE2E)
+		}
+		res.Exchanges = append(res.Exchanges, report.ExchangeStats{Request: e.Request.N, Reply: reply,
+			Duration: c.exDur[i].Stats(), Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i]})
+	}
+	cs := make([]*cascadeAgg, 0, len(c.cascades))
+	for _, a := range c.cascades {
+		cs = append(cs, a)
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].runs != cs[j].runs {
+			return cs[i].runs > cs[j].runs
+		}
+		return cs[i].first < cs[j].first
+	})
+	for _, a := range cs {
+		share := 0.0
+		if c.runs > 0 {
+			share = float64(a.runs) / float64(c.runs)
+		}
+		res.Cascades = append(res.Cascades, report.Cascade{Root: a.root, Runs: a.runs, Share: share,
+			Chain: slices.Clone(a.chain), Outcome: report.Failed, TimeToFailure: a.ttf.Stats()})
+		hs.Cascades = append(hs.Cascades, a.ttf)
+	}
+	res.Histograms = hs
+
+	conf := &report.Conformance{Traces: c.runs, Conforming: c.conforming,
+		Deviations: []report.Deviation{}, UnmappedServices: []string{}}
+	if c.runs > 0 {
+		conf.Fitness = c.fitness / float64(c.runs)
+	}
+	type kv struct {
+		k devKey
+		a *devAgg
+	}
+	var ds []kv
+	for k, a := range c.devs {
+		ds = append(ds, kv{k, a})
+	}
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].a.traces != ds[j].a.traces {
+			return ds[i].a.traces > ds[j].a.traces
+		}
+		return ds[i].a.first < ds[j].a.first
+	})
+	for _, d := range ds {
+		conf.Deviations = append(conf.Deviations, report.Deviation{Kind: d.k.kind, Message: d.k.msg,
+			Traces: d.a.traces, Examples: slices.Clone(d.a.examples)})
+	}
+	for s := range c.unmapped {
+		conf.UnmappedServices = append(conf.UnmappedServices, s)
+	}
+	slices.Sort(conf.UnmappedServices)
+	res.Conformance = conf
+
+	for _, v := range c.SLO {
+		res.SLO = append(res.SLO, report.Judge(v, res))
+	}
+	return res
+}

@@ -1,0 +1,707 @@
+package trace
+
+import (
+	"slices"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// Conformance by alignment.
+//
+// NewAligner compiles the diagram's blocks into a nondeterministic
+// automaton whose symbols are the diagram's exchanges: one symbol per
+// message that is not a reply (requests, one-way and async messages; a
+// reply belongs to the exchange it closes and is no symbol of its own).
+// The blocks compile as follows:
+//
+//   - a sequence of statements is concatenation; notes, activations,
+//     create/destroy lines and rect blocks add no structure (a rect is
+//     the sequence of its body);
+//   - alt/else and critical/option: exactly one branch;
+//   - opt: its body or nothing;
+//   - break: nothing, or its body after which the flow ends (the
+//     automaton accepts; inside par the whole flow ends, not only the
+//     branch);
+//   - loop: one or more iterations of its body (zero only when the body
+//     has no message), so a loop observed n times conforms;
+//   - par and par_over: every interleaving of the branches. The branches
+//     are compiled separately and the block becomes their shuffle
+//     product, a state being the tuple of the branch states; the block
+//     is left when every branch is done. A product larger than
+//     maxParStates falls back to the branches in document order.
+//
+// Epsilon moves are then removed, so every transition of the compiled
+// automaton reads one exchange.
+//
+// Align aligns the mapped exchanges of a trace (Message != nil), in the
+// order Observe gives them (causal order: by adjusted start, a parent
+// before its children), with that automaton. Unmapped spans and
+// exchanges are not symbols: Observed.UnmappedSpans reports them, and
+// they are ignored here. An exchange mapped to a reply counts as the
+// exchange of the request it closes.
+//
+// Failures: a failed exchange that has a later exchange of the same
+// message under the same parent exchange is a retried attempt; it and the
+// exchanges under it are left out (the retry is the exchange that
+// counts). A failed exchange may end the flow: after a synchronous move
+// on a failed exchange the automaton may stop there, so the messages the
+// diagram would still require are not missing (the failure cascade
+// reports the failure; exchanges after it, such as compensations mapped
+// to diagram messages, are still aligned, as log moves).
+//
+// The costs are 1 per log move (an
+// exchange where the diagram does not allow it), 1 per model move (a
+// message the diagram requires that the trace lacks) and 0 per
+// synchronous move; the least-cost alignment is found by dynamic
+// programming over (trace position, automaton state): each layer is
+// seeded from the previous one by log and synchronous moves, then closed
+// under model moves with a bucket queue (Dijkstra with unit costs). The
+// search is bounded: each layer keeps only the states within alignBand of
+// its cheapest one, and at most alignBeam of them (the cheapest), so a
+// trace of n exchanges costs O(n · alignBeam · fan-out) whatever the
+// diagram; the result is exact whenever the bound prunes nothing, which
+// is the case for every diagram whose automaton has at most alignBeam
+// states.
+//
+// Deviations: a log move is [Unexpected], a model move [Missing]; a
+// message that is both a log move and a model move of the same alignment
+// is ONE [OutOfOrder] deviation (Exchange is the exchange where it was
+// seen). Two adjacent exchanges that are swapped align as one message
+// moved across the other; since neither is more to blame, both are then
+// reported as out of order. Deviations are listed in alignment order.
+//
+// Fitness = 1 − cost / (len(trace) + shortest), where cost is the
+// alignment's cost (an out-of-order message costs 2: a log move and a
+// model move), len(trace) the number of mapped exchanges and shortest
+// the fewest exchanges of any complete run of the diagram: the cost of
+// the worst alignment, log-moving every exchange and model-moving a
+// shortest run (pm4py's best-worst cost). It is 1 when both are 0.
+
+const (
+	// maxParStates bounds the shuffle product of one par block.
+	maxParStates = 1 << 14
+	// alignBand and alignBeam bound the alignment search (see above).
+	alignBand = 48
+	alignBeam = 1024
+)
+
+// NewAligner compiles d (see the description above) into an Aligner.
+func NewAligner(d *flow.Diagram) Aligner {
+	g := flow.Build(d)
+	a := &aligner{graph: g, sym: map[*flow.Message]int{}}
+	for _, e := range g.Exchanges {
+		a.sym[e.Request] = len(a.syms)
+		a.syms = append(a.syms, e.Request)
+	}
+	c := &compiler{a: a}
+	b := newNFABuilder()
+	s, e := c.sequence(b, d.Statements)
+	b.eps(b.start, s)
+	b.eps(e, b.halt)
+	a.nfa = b.finish()
+	a.shortest = a.nfa.shortest()
+	return a
+}
+
+type aligner struct {
+	graph    *flow.Graph
+	syms     []*flow.Message
+	sym      map[*flow.Message]int
+	nfa      *dfaLike
+	shortest int
+}
+
+// ---- automaton construction ----
+
+type edge struct{ sym, to int32 }
+
+// nfaBuilder holds an automaton with epsilon moves. Node 0 is the start,
+// node 1 the halt node: reaching it ends the flow (the end of the
+// sequence, or a break).
+type nfaBuilder struct {
+	start, halt int
+	sym         [][]edge
+	epsE        [][]int32
+}
+
+func newNFABuilder() *nfaBuilder {
+	b := &nfaBuilder{}
+	b.start = b.node()
+	b.halt = b.node()
+	return b
+}
+
+func (b *nfaBuilder) node() int {
+	b.sym = append(b.sym, nil)
+	b.epsE = append(b.epsE, nil)
+	return len(b.sym) - 1
+}
+
+func (b *nfaBuilder) eps(from, to int) { b.epsE[from] = append(b.epsE[from], int32(to)) }
+
+func (b *nfaBuilder) read(from, sym, to int) {
+	b.sym[from] = append(b.sym[from], edge{int32(sym), int32(to)})
+}
+
+// dfaLike is an epsilon-free automaton (still nondeterministic).
+type dfaLike struct {
+	start  int
+	out    [][]edge // sorted by sym
+	accept []bool   // the state's closure reaches the halt node
+	ends   []bool   // the state's closure reaches the end node (finishEnd)
+}
+
+// finish removes epsilon moves, keeping the start and the targets of
+// symbol moves.
+func (b *nfaBuilder) finish() *dfaLike { return b.finishEnd(-1) }
+
+// finishEnd is finish that also marks, in ends, the states whose closure
+// reaches node end.
+func (b *nfaBuilder) finishEnd(end int) *dfaLike {
+	n := len(b.sym)
+	closure := func(q int, seen []bool, buf []int) []int {
+		buf = append(buf[:0], q)
+		seen[q] = true
+		for i := 0; i < len(buf); i++ {
+			for _, r := range b.epsE[buf[i]] {
+				if !seen[r] {
+					seen[r] = true
+					buf = append(buf, int(r))
+				}
+			}
+		}
+		for _, r := range buf {
+			seen[r] = false
+		}
+		return buf
+	}
+	keep := map[int]int{b.start: 0}
+	order := []int{b.start}
+	for q := range n {
+		for _, e := range b.sym[q] {
+			if _, ok := keep[int(e.to)]; !ok {
+				keep[int(e.to)] = len(order)
+				order = append(order, int(e.to))
+			}
+		}
+	}
+	d := &dfaLike{out: make([][]edge, len(order)), accept: make([]bool, len(order)), ends: make([]bool, len(order))}
+	seen := make([]bool, n)
+	var buf []int
+	for i, q := range order {
+		buf = closure(q, seen, buf)
+		var out []edge
+		for _, p := range buf {
+			if p == b.halt {
+				d.accept[i] = true
+			}
+			if p == end {
+				d.ends[i] = true
+			}
+			for _, e := range b.sym[p] {
+				out = append(out, edge{e.sym, int32(keep[int(e.to)])})
+			}
+		}
+		slices.SortFunc(out, func(x, y edge) int {
+			if x.sym != y.sym {
+				return int(x.sym - y.sym)
+			}
+			return int(x.to - y.to)
+		})
+		d.out[i] = slices.Compact(out)
+	}
+	return d
+}
+
+// shortest is the fewest symbols on a path from the start to an
+// accepting state.
+func (d *dfaLike) shortest() int {
+	dist := make([]int, len(d.out))
+	for i := range dist {
+		dist[i] = -1
+	}
+	dist[d.start] = 0
+	queue := []int{d.start}
+	for len(queue) > 0 {
+		q := queue[0]
+		queue = queue[1:]
+		if d.accept[q] {
+			return dist[q]
+		}
+		for _, e := range d.out[q] {
+			if dist[e.to] < 0 {
+				dist[e.to] = dist[q] + 1
+				queue = append(queue, int(e.to))
+			}
+		}
+	}
+	return 0 // no complete run: the diagram accepts nothing
+}
+
+type compiler struct{ a *aligner }
+
+// sequence compiles stmts into b and returns its entry and exit nodes.
+func (c *compiler) sequence(b *nfaBuilder, stmts []flow.Statement) (int, int) {
+	s := b.node()
+	cur := s
+	for _, st := range stmts {
+		switch st := st.(type) {
+		case *flow.Message:
+			sym, ok := c.a.sym[st]
+			if !ok {
+				continue // a reply
+			}
+			nx := b.node()
+			b.read(cur, sym, nx)
+			cur = nx
+		case *flow.Block:
+			bs, be := c.block(b, st)
+			b.eps(cur, bs)
+			cur = be
+		}
+	}
+	return s, cur
+}
+
+func (c *compiler) block(b *nfaBuilder, blk *flow.Block) (int, int) {
+	in, out := b.node(), b.node()
+	switch blk.Kind {
+	case flow.Alt, flow.Critical:
+		for _, br := range blk.Branches {
+			s, e := c.sequence(b, br.Statements)
+			b.eps(in, s)
+			b.eps(e, out)
+		}
+	case flow.Opt:
+		s, e := c.sequence(b, c.all(blk))
+		b.eps(in, s)
+		b.eps(e, out)
+		b.eps(in, out)
+	case flow.Break:
+		s, e := c.sequence(b, c.all(blk))
+		b.eps(in, s)
+		b.eps(e, b.halt)
+		b.eps(in, out)
+	case flow.Loop:
+		s, e := c.sequence(b, c.all(blk))
+		b.eps(in, s)
+		b.eps(e, out)
+		b.eps(e, s)
+	case flow.Par, flow.ParOver:
+		if len(blk.Branches) > 1 && c.par(b, blk, in, out) {
+			break
+		}
+		cur := in
+		for _, br := range blk.Branches {
+			s, e := c.sequence(b, br.Statements)
+			b.eps(cur, s)
+			cur = e
+		}
+		b.eps(cur, out)
+	default: // rect and unknown kinds: the body in order
+		s, e := c.sequence(b, c.all(blk))
+		b.eps(in, s)
+		b.eps(e, out)
+	}
+	return in, out
+}
+
+// all is the statements of every branch of blk, in order (one branch for
+// the kinds that have a single one).
+func (c *compiler) all(blk *flow.Block) []flow.Statement {
+	if len(blk.Branches) == 1 {
+		return blk.Branches[0].Statements
+	}
+	var st []flow.Statement
+	for _, br := range blk.Branches {
+		st = append(st, br.Statements...)
+	}
+	return st
+}
+
+// par builds the shuffle product of blk's branches between in and out;
+// it reports false (and adds nothing) when the product would exceed
+// maxParStates.
+func (c *compiler) par(b *nfaBuilder, blk *flow.Block, in, out int) bool {
+	var parts []*dfaLike
+	for _, br := range blk.Branches {
+		sb := newNFABuilder()
+		s, e := c.sequence(sb, br.Statements)
+		sb.eps(sb.start, s)
+		// The branch's halt node is reached by a break only; its end
+		// is a node of its own.
+		end := sb.node()
+		sb.eps(e, end)
+		parts = append(parts, sb.finishEnd(end))
+	}
+	k := len(parts)
+	key := func(t []int32) string {
+		bs := make([]byte, 0, 4*len(t))
+		for _, v := range t {
+			bs = append(bs, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+		}
+		return string(bs)
+	}
+	startT := make([]int32, k)
+	for i, p := range parts {
+		startT[i] = int32(p.start)
+	}
+	ids := map[string]int{key(startT): 0}
+	tuples := [][]int32{startT}
+	for i := 0; i < len(tuples); i++ {
+		if len(tuples) > maxParStates {
+			return false
+		}
+		t := tuples[i]
+		for j, p := range parts {
+			for _, e := range p.out[t[j]] {
+				nt := slices.Clone(t)
+				nt[j] = e.to
+				if _, ok := ids[key(nt)]; !ok {
+					ids[key(nt)] = len(tuples)
+					tuples = append(tuples, nt)
+				}
+			}
+		}
+	}
+	nodes := make([]int, len(tuples))
+	for i := range tuples {
+		nodes[i] = b.node()
+	}
+	b.eps(in, nodes[0])
+	nt := make([]int32, k)
+	for i, t := range tuples {
+		done := true
+		for j, p := range parts {
+			if !p.ends[t[j]] {
+				done = false
+			}
+			if p.accept[t[j]] { // a break taken: the flow ends
+				b.eps(nodes[i], b.halt)
+			}
+			for _, e := range p.out[t[j]] {
+				copy(nt, t)
+				nt[j] = e.to
+				b.read(nodes[i], int(e.sym), nodes[ids[key(nt)]])
+			}
+		}
+		if done {
+			b.eps(nodes[i], out)
+		}
+	}
+	return true
+}
+
+// ---- alignment ----
+
+// Move kinds of an alignment.
+const (
+	moveStart uint8 = iota
+	moveSync
+	moveLog
+	moveModel
+)
+
+// cell is one reached (trace position, state) of the search.
+type cell struct {
+	state, cost int32
+	prev        int32 // index of the predecessor cell: in the previous layer for sync and log moves, in this one for model moves
+	kind        uint8
+	sym         int32 // the symbol of a model or sync move
+}
+
+type move struct {
+	kind uint8
+	sym  int32
+	ex   *Exchange // sync and log moves
+}
+
+// Align computes the least-cost alignment of obs's mapped exchanges with
+// the diagram (see the description at the top of the file).
+func (a *aligner) Align(obs *Observed) *Alignment {
+	// Retried attempts: a failed exchange with a later exchange of the
+	// same message under the same parent.
+	type key struct {
+		m *flow.Message
+		p *Exchange
+	}
+	last := map[key]int{}
+	for i, ex := range obs.Exchanges {
+		if ex.Message != nil {
+			last[key{ex.Message, ex.Parent}] = i
+		}
+	}
+	retried := map[*Exchange]bool{}
+	var exs []*Exchange
+	var syms []int32
+	var failed []bool
+	for i, ex := range obs.Exchanges {
+		if ex.Message == nil {
+			continue
+		}
+		if ex.Failed && last[key{ex.Message, ex.Parent}] > i {
+			retried[ex] = true
+			continue
+		}
+		if under(ex, retried) {
+			continue
+		}
+		exs = append(exs, ex)
+		syms = append(syms, int32(a.symbolOf(ex.Message)))
+		failed = append(failed, ex.Failed)
+	}
+	moves, cost := a.search(syms, failed)
+	for i := range moves {
+		if moves[i].kind != moveModel {
+			moves[i].ex = exs[moves[i].sym]
+			moves[i].sym = syms[moves[i].sym]
+		}
+	}
+	al := &Alignment{Deviations: a.deviations(moves)}
+	if worst := len(syms) + a.shortest; worst > 0 {
+		al.Fitness = max(0, 1-float64(cost)/float64(worst))
+	} else {
+		al.Fitness = 1
+	}
+	return al
+}
+
+// under reports whether one of ex's ancestors is in set.
+func under(ex *Exchange, set map[*Exchange]bool) bool {
+	if len(set) == 0 {
+		return false
+	}
+	for p := ex.Parent; p != nil; p = p.Parent {
+		if set[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// symbolOf is the symbol of m, or -1 when m is not an exchange of the
+// diagram (a message of another diagram).
+func (a *aligner) symbolOf(m *flow.Message) int {
+	if s, ok := a.sym[m]; ok {
+		return s
+	}
+	if mi := a.graph.Info(m); mi != nil && mi.Exchange != nil {
+		if s, ok := a.sym[mi.Exchange.Request]; ok {
+			return s
+		}
+	}
+	return -1
+}
+
+// search returns the moves of a least-cost alignment of syms (sync and
+// log moves carry the trace position in sym until Align rewrites it) and
+// its cost.
+func (a *aligner) search(syms []int32, failed []bool) ([]move, int) {
+	d := a.nfa
+	n := len(d.out)
+	// State n is the flow ended by a failure: accepting, with no
+	// moves but log moves.
+	aborted := int32(n)
+	outOf := func(s int32) []edge {
+		if s == aborted {
+			return nil
+		}
+		return d.out[s]
+	}
+	accepts := func(s int32) bool { return s == aborted || d.accept[s] }
+	slot := make([]int32, n+1)
+	for i := range slot {
+		slot[i] = -1
+	}
+	layers := make([][]cell, len(syms)+1)
+	var buckets [][]int32
+
+	// close relaxes model moves inside layer cur (unit costs: a bucket
+	// queue), then applies the band and the beam.
+	closeLayer := func(cur []cell) []cell {
+		lo := cur[0].cost
+		for _, c := range cur {
+			lo = min(lo, c.cost)
+		}
+		for i := range buckets {
+			buckets[i] = buckets[i][:0]
+		}
+		push := func(cost int32, idx int32) {
+			b := int(cost - lo)
+			for len(buckets) <= b {
+				buckets = append(buckets, nil)
+			}
+			buckets[b] = append(buckets[b], idx)
+		}
+		for i, c := range cur {
+			push(c.cost, int32(i))
+		}
+		for b := 0; b < len(buckets) && b <= alignBand; b++ {
+			for j := 0; j < len(buckets[b]); j++ {
+				idx := buckets[b][j]
+				c := cur[idx]
+				if int(c.cost-lo) != b {
+					continue // stale
+				}
+				for _, e := range outOf(c.state) {
+					nc := c.cost + 1
+					if s := slot[e.to]; s >= 0 {
+						if cur[s].cost <= nc {
+							continue
+						}
+						cur[s] = cell{state: e.to, cost: nc, prev: idx, kind: moveModel, sym: e.sym}
+						push(nc, s)
+						continue
+					}
+					slot[e.to] = int32(len(cur))
+					cur = append(cur, cell{state: e.to, cost: nc, prev: idx, kind: moveModel, sym: e.sym})
+					push(nc, int32(len(cur)-1))
+				}
+			}
+		}
+		for _, c := range cur {
+			slot[c.state] = -1
+		}
+		// Band and beam. Model-move predecessors are in this layer, so
+		// pruning must keep indices: mark pruned cells instead of
+		// removing them.
+		limit := lo + alignBand
+		if len(cur) > alignBeam {
+			costs := make([]int32, len(cur))
+			for i, c := range cur {
+				costs[i] = c.cost
+			}
+			slices.Sort(costs)
+			limit = min(limit, costs[alignBeam-1])
+		}
+		for i := range cur {
+			if cur[i].cost > limit {
+				cur[i].state = -1
+			}
+		}
+		return cur
+	}
+
+	layers[0] = closeLayer([]cell{{state: int32(d.start), prev: -1, kind: moveStart}})
+	for i, t := range syms {
+		prev := layers[i]
+		var cur []cell
+		add := func(c cell) {
+			if s := slot[c.state]; s >= 0 {
+				if cur[s].cost <= c.cost {
+					return
+				}
+				cur[s] = c
+				return
+			}
+			slot[c.state] = int32(len(cur))
+			cur = append(cur, c)
+		}
+		for pi, c := range prev {
+			if c.state < 0 {
+				continue
+			}
+			if t >= 0 {
+				out := outOf(c.state)
+				j, _ := slices.BinarySearchFunc(out, t, func(e edge, t int32) int { return int(e.sym - t) })
+				for ; j < len(out) && out[j].sym == t; j++ {
+					add(cell{state: out[j].to, cost: c.cost, prev: int32(pi), kind: moveSync, sym: int32(i)})
+					if failed[i] {
+						add(cell{state: aborted, cost: c.cost, prev: int32(pi), kind: moveSync, sym: int32(i)})
+					}
+				}
+			}
+		}
+		for pi, c := range prev {
+			if c.state >= 0 {
+				add(cell{state: c.state, cost: c.cost + 1, prev: int32(pi), kind: moveLog, sym: int32(i)})
+			}
+		}
+		layers[i+1] = closeLayer(cur)
+	}
+
+	last := layers[len(syms)]
+	best := -1
+	for i, c := range last {
+		if c.state >= 0 && accepts(c.state) && (best < 0 || c.cost < last[best].cost) {
+			best = i
+		}
+	}
+	if best < 0 {
+		// Nothing accepting survived the bound (or the diagram accepts
+		// nothing): end in the cheapest state reached.
+		for i, c := range last {
+			if c.state >= 0 && (best < 0 || c.cost < last[best].cost) {
+				best = i
+			}
+		}
+	}
+	cost := int(last[best].cost)
+	var moves []move
+	for l, i := len(syms), int32(best); ; {
+		c := layers[l][i]
+		if c.kind == moveStart {
+			break
+		}
+		moves = append(moves, move{kind: c.kind, sym: c.sym})
+		i = c.prev
+		if c.kind != moveModel {
+			l--
+		}
+	}
+	slices.Reverse(moves)
+	return moves, cost
+}
+
+// deviations turns moves into deviations: a message that is both a log
+// move and a model move is one out-of-order deviation, and the message
+// between the two moves of a swapped adjacent pair is out of order too.
+func (a *aligner) deviations(moves []move) []Deviation {
+	// Pair each log move with a model move of the same symbol, in order.
+	pair := make([]int, len(moves))
+	for i := range pair {
+		pair[i] = -1
+	}
+	for i, m := range moves {
+		if m.kind != moveLog || m.sym < 0 {
+			continue
+		}
+		for j, o := range moves {
+			if o.kind == moveModel && o.sym == m.sym && pair[j] < 0 {
+				pair[i], pair[j] = j, i
+				break
+			}
+		}
+	}
+	ooo := make([]bool, len(moves)) // sync moves reported out of order
+	for i, m := range moves {
+		if m.kind != moveLog || pair[i] < 0 {
+			continue
+		}
+		j := pair[i]
+		lo, hi := min(i, j), max(i, j)
+		if hi-lo == 2 && moves[lo+1].kind == moveSync {
+			ooo[lo+1] = true
+		}
+	}
+	var devs []Deviation
+	for i, m := range moves {
+		switch m.kind {
+		case moveSync:
+			if ooo[i] {
+				devs = append(devs, Deviation{Kind: OutOfOrder, Message: a.syms[m.sym], Exchange: m.ex})
+			}
+		case moveLog:
+			if pair[i] >= 0 {
+				devs = append(devs, Deviation{Kind: OutOfOrder, Message: a.syms[m.sym], Exchange: m.ex})
+			} else {
+				devs = append(devs, Deviation{Kind: Unexpected, Message: m.ex.Message, Exchange: m.ex})
+			}
+		case moveModel:
+			if pair[i] < 0 {
+				devs = append(devs, Deviation{Kind: Missing, Message: a.syms[m.sym]})
+			}
+		}
+	}
+	return devs
+}
