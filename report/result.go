@@ -82,6 +82,11 @@ type Histograms struct {
 	Messages   []*Histogram `json:"messages"`
 	Exchanges  []*Histogram `json:"exchanges"`
 	Cascades   []*Histogram `json:"cascades"`
+	// ExchangesServer and ExchangesGap are the distributions behind
+	// ExchangeStats.Server and Gap, index-aligned with Exchanges (trace
+	// checks only; nil otherwise).
+	ExchangesServer []*Histogram `json:"exchanges_server,omitempty"`
+	ExchangesGap    []*Histogram `json:"exchanges_gap,omitempty"`
 }
 
 // Outcome names.
@@ -153,6 +158,12 @@ type ExchangeStats struct {
 	// on the critical path: the numerator of CriticalPathShare, kept so
 	// that shares merge exactly.
 	CriticalPathNS int64 `json:"critical_path_ns"`
+	// Server is the duration of the callee's span, and Gap the client
+	// duration less it (network and queueing), over the succeeded runs in
+	// which the exchange had both spans. Trace checks only: nil in a
+	// simulation (and after a merge).
+	Server *Stats `json:"server,omitempty"`
+	Gap    *Stats `json:"gap,omitempty"`
 }
 
 // Cascade is a root cause and what it failed: the message and fault where

@@ -256,6 +256,15 @@ func statCells(s Stats) []cell {
 		humanMS(s.P95MS), humanMS(s.P99MS), humanMS(s.P999MS), humanMS(s.MaxMS))
 }
 
+// quantileCells are a distribution's p50 and p95, or dashes when it is
+// missing or empty.
+func quantileCells(s *Stats) []cell {
+	if s == nil || s.Count == 0 {
+		return cells("-", "-")
+	}
+	return cells(humanMS(s.P50MS), humanMS(s.P95MS))
+}
+
 var statHeads = []string{"mean", "p50", "p90", "p95", "p99", "p99.9", "max"}
 
 func (p *textPrinter) runTimes(r *Result) {
@@ -320,6 +329,15 @@ func (p *textPrinter) exchanges(r *Result) {
 	heads := []cell{{s: "Exchanges", sgr: sgrBold}, {s: "runs"}}
 	heads = append(heads, cells(statHeads...)...)
 	heads = append(heads, cells("p50…max", "failed", "fail%", "crit.path")...)
+	// Trace checks also measure the server span and the gap (client −
+	// server): columns shown only when some exchange has them.
+	split := false
+	for _, e := range r.Exchanges {
+		split = split || (e.Server != nil && e.Server.Count > 0)
+	}
+	if split {
+		heads = append(heads, cells("srv p50", "srv p95", "gap p50", "gap p95")...)
+	}
 	t := &table{left: 1, titled: true}
 	t.add("request", heads...)
 	for _, e := range r.Exchanges {
@@ -330,6 +348,10 @@ func (p *textPrinter) exchanges(r *Result) {
 		row := append([]cell{{s: id}}, statCells(e.Duration)...)
 		row = append(row, cells(spark(e.Duration), count(e.Failed),
 			percent(ratio(e.Failed, e.Duration.Count+e.Failed)), percent(e.CriticalPathShare))...)
+		if split {
+			row = append(row, quantileCells(e.Server)...)
+			row = append(row, quantileCells(e.Gap)...)
+		}
 		t.add(p.names[e.Request], row...)
 	}
 	t.write(p)

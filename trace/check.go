@@ -37,7 +37,9 @@ const (
 //     before the cursor is on the path, clipped to it, then the cursor
 //     moves to its start), summed over traces, over the sum of
 //     end-to-end times. As in sim, an exchange's time includes its
-//     children's.
+//     children's. When a succeeded exchange has both spans (not async),
+//     server is the server span's duration and gap the client's duration
+//     less it (network and queueing; a negative gap counts as 0).
 //   - end_to_end: the root span's duration (max end − min start when the
 //     trace has no single root); completion: max end − min start;
 //     system_time: end_to_end less the request latencies of the messages
@@ -78,6 +80,7 @@ type Checker struct {
 	msgH                 []*report.Histogram
 	faults               []report.Faults
 	exDur                []*report.Histogram
+	exServer, exGap      []*report.Histogram
 	exFailed             []int64
 	exCP                 []int64
 	sumE2E               int64
@@ -134,6 +137,8 @@ func NewChecker(d *flow.Diagram, m *Mapping, a Aligner) *Checker {
 			c.exIndex[e.Request] = len(c.exs)
 			c.exs = append(c.exs, e)
 			c.exDur = append(c.exDur, report.NewHistogram())
+			c.exServer = append(c.exServer, report.NewHistogram())
+			c.exGap = append(c.exGap, report.NewHistogram())
 		}
 	}
 	c.exFailed = make([]int64, len(c.exs))
@@ -236,6 +241,11 @@ func (c *Checker) Add(t *Trace) {
 				c.exFailed[k]++
 			} else {
 				c.exDur[k].Record(time.Duration(e.Duration))
+				if e.Client != nil && e.Server != nil && !e.Async {
+					srv := e.Server.Duration()
+					c.exServer[k].Record(time.Duration(srv))
+					c.exGap[k].Record(time.Duration(max(e.Duration-srv, 0)))
+				}
 			}
 		}
 	}
@@ -448,7 +458,8 @@ func (c *Checker) Result() *report.Result {
 		Messages: []report.MessageStats{}, Exchanges: []report.ExchangeStats{},
 		Cascades: []report.Cascade{}, SLO: []report.SLOVerdict{}, Input: &report.Input{Problems: []report.Problem{}}}
 	hs := &report.Histograms{EndToEnd: c.e2e, Completion: c.completion, SystemTime: c.sys,
-		Messages: c.msgH, Exchanges: c.exDur, Cascades: []*report.Histogram{}}
+		Messages: c.msgH, Exchanges: c.exDur, Cascades: []*report.Histogram{},
+		ExchangesServer: c.exServer, ExchangesGap: c.exGap}
 	res.EndToEnd, res.Completion, res.SystemTime = c.e2e.Stats(), c.completion.Stats(), c.sys.Stats()
 	for i, m := range c.msgs {
 		res.Messages = append(res.Messages, report.MessageStats{N: i + 1, Selector: m.Selector(),
@@ -464,7 +475,8 @@ func (c *Checker) Result() *report.Result {
 			share = float64(c.exCP[i]) / float64(c.sumE2E)
 		}
 		res.Exchanges = append(res.Exchanges, report.ExchangeStats{Request: e.Request.N, Reply: reply,
-			Duration: c.exDur[i].Stats(), Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i]})
+			Duration: c.exDur[i].Stats(), Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i],
+			Server: new(c.exServer[i].Stats()), Gap: new(c.exGap[i].Stats())})
 	}
 	cs := make([]*cascadeAgg, 0, len(c.cascades))
 	for _, a := range c.cascades {
