@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
-
-	"github.com/choreo-dev/choreo/trace"
 )
 
 // benchInput is the simulator's 50 traces copied 20 times with fresh
@@ -33,32 +31,8 @@ func benchInput(b *testing.B) []byte {
 	return out.Bytes()
 }
 
-// BenchmarkReadOTLPJSON is the streaming reader over OTLP NDJSON.
-func BenchmarkReadOTLPJSON(b *testing.B) {
-	in := benchInput(b)
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := trace.NewReader(bytes.NewReader(in), "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for {
-			tr, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n += len(tr.Spans)
-		}
-		if n != 14000 {
-			b.Fatalf("%d spans", n)
-		}
-	}
-}
+// BenchmarkReadOTLPJSON, over generated files of any size, is in
+// bench_big_test.go; the baselines below decode benchInput.
 
 // The baseline's structs: OTLP/JSON as the spec writes it, decoded by
 // encoding/json (no leniency, no grouping, no id parsing).
