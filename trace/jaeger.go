@@ -107,34 +107,19 @@ func (d *jsonDecoder) jaegerSpanArray() error {
 // jaegerSpans reads an array of spans into d.jspans.
 func (d *jsonDecoder) jaegerSpans() error {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return err
-	}
-	for j.more() {
+	_, err := j.array(func() error {
 		ok, err := j.open('{')
-		if err != nil {
+		if !ok || err != nil {
 			return err
-		}
-		if !ok {
-			continue
 		}
 		d.jspans = append(d.jspans, jaegerSpan{})
 		js := &d.jspans[len(d.jspans)-1]
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return err
-			}
-			if _, err := d.jaegerField(js, key); err != nil {
-				return err
-			}
-		}
-		if err := j.close(); err != nil {
+		return j.members(func(key []byte) error {
+			_, err := d.jaegerField(js, key)
 			return err
-		}
-	}
-	return j.close()
+		})
+	})
+	return err
 }
 
 // jaegerField reads one span field; known says whether key is a span
@@ -192,24 +177,9 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 
 func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, error) {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return list, err
-	}
-	for j.more() {
-		ok, err := j.open('{')
-		if err != nil {
-			return list, err
-		}
-		if !ok {
-			continue
-		}
+	_, err := j.array(func() error {
 		var r jaegerRef
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return list, err
-			}
+		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "reftype":
@@ -223,40 +193,23 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 			default:
 				verr = j.skip()
 			}
-			if err := st.check("references."+string(key), verr); err != nil {
-				return list, err
-			}
+			return st.check("references."+string(key), verr)
+		})
+		if ok && err == nil {
+			list = append(list, r)
 		}
-		if err := j.close(); err != nil {
-			return list, err
-		}
-		list = append(list, r)
-	}
-	return list, j.close()
+		return err
+	})
+	return list, err
 }
 
 // jaegerKV reads a list of {key, type, value} tags or log fields,
 // calling f for each.
 func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return err
-	}
-	for j.more() {
-		ok, err := j.open('{')
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
+	_, err := j.array(func() error {
 		var k, v string
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return err
-			}
+		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "key":
@@ -272,13 +225,14 @@ func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 			if verr != nil && fatal(verr) {
 				return verr
 			}
+			return nil
+		})
+		if ok && err == nil {
+			f(k, v)
 		}
-		if err := j.close(); err != nil {
-			return err
-		}
-		f(k, v)
-	}
-	return j.close()
+		return err
+	})
+	return err
 }
 
 // jaegerTags reads a span's tags; span.kind and the status tags become
@@ -306,24 +260,9 @@ func (d *jsonDecoder) jaegerTags(js *jaegerSpan, st *spanState) error {
 
 func (d *jsonDecoder) jaegerLogs(list []Event, st *spanState) ([]Event, error) {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return list, err
-	}
-	for j.more() {
-		ok, err := j.open('{')
-		if err != nil {
-			return list, err
-		}
-		if !ok {
-			continue
-		}
+	_, err := j.array(func() error {
 		e := Event{Name: "log"}
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return list, err
-			}
+		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "timestamp":
@@ -342,30 +281,20 @@ func (d *jsonDecoder) jaegerLogs(list []Event, st *spanState) ([]Event, error) {
 			default:
 				verr = j.skip()
 			}
-			if err := st.check("logs."+string(key), verr); err != nil {
-				return list, err
-			}
+			return st.check("logs."+string(key), verr)
+		})
+		if ok && err == nil {
+			list = append(list, e)
 		}
-		if err := j.close(); err != nil {
-			return list, err
-		}
-		list = append(list, e)
-	}
-	return list, j.close()
+		return err
+	})
+	return list, err
 }
 
 func (d *jsonDecoder) jaegerProcess() (jaegerProcess, error) {
 	j := d.j
 	var p jaegerProcess
-	ok, err := j.open('{')
-	if !ok || err != nil {
-		return p, err
-	}
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return p, err
-		}
+	_, err := j.object(func(key []byte) error {
 		var verr error
 		switch string(key) {
 		case "servicename":
@@ -376,10 +305,11 @@ func (d *jsonDecoder) jaegerProcess() (jaegerProcess, error) {
 			verr = j.skip()
 		}
 		if verr != nil && fatal(verr) {
-			return p, verr
+			return verr
 		}
-	}
-	return p, j.close()
+		return nil
+	})
+	return p, err
 }
 
 // jaegerProcesses reads {"p1": process, …} into d.procs.

@@ -98,6 +98,44 @@ func (j *jlex) close() error {
 	return nil
 }
 
+// members reads the members of an object already opened, calling fn
+// with each normalised key (fn reads the value), and the closing '}'.
+func (j *jlex) members(fn func(key []byte) error) error {
+	for j.more() {
+		key, err := j.nextKey()
+		if err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+	}
+	return j.close()
+}
+
+// object reads an object as members does; ok is false (and the value
+// skipped) if the next value is something else.
+func (j *jlex) object(fn func(key []byte) error) (ok bool, err error) {
+	if ok, err = j.open('{'); !ok || err != nil {
+		return ok, err
+	}
+	return true, j.members(fn)
+}
+
+// array reads an array, calling fn to read each element; ok is false
+// (and the value skipped) if the next value is something else.
+func (j *jlex) array(fn func() error) (ok bool, err error) {
+	if ok, err = j.open('['); !ok || err != nil {
+		return ok, err
+	}
+	for j.more() {
+		if err := fn(); err != nil {
+			return true, err
+		}
+	}
+	return true, j.close()
+}
+
 // nextKey reads an object member's name and returns it normalised.
 func (j *jlex) nextKey() ([]byte, error) {
 	v, err := j.d.ReadValue()

@@ -15,55 +15,25 @@ func (d *jsonDecoder) otlpValue(depth int) error {
 		if depth > 0 {
 			return j.skip()
 		}
-		j.open('[')
-		for j.more() {
-			if err := d.otlpValue(depth + 1); err != nil {
-				return err
-			}
-		}
-		return j.close()
+		_, err := j.array(func() error { return d.otlpValue(depth + 1) })
+		return err
 	case '{':
 	default:
 		return j.skip()
 	}
-	j.open('{')
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return err
-		}
+	_, err := j.object(func(key []byte) error {
 		switch string(key) {
 		case "resourcespans", "batches":
-			ok, err := j.open('[')
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			for j.more() {
-				if err := d.resourceSpans(); err != nil {
-					return err
-				}
-			}
-			if err := j.close(); err != nil {
-				return err
-			}
+			_, err := j.array(d.resourceSpans)
+			return err
 		case "trace":
 			if depth < 2 {
-				if err := d.otlpValue(depth + 1); err != nil {
-					return err
-				}
-				continue
-			}
-			fallthrough
-		default:
-			if err := j.skip(); err != nil {
-				return err
+				return d.otlpValue(depth + 1)
 			}
 		}
-	}
-	return j.close()
+		return j.skip()
+	})
+	return err
 }
 
 // resourceSpans reads one ResourceSpans and hands its spans over once
@@ -77,61 +47,25 @@ func (d *jsonDecoder) resourceSpans() error {
 	clear(d.res)
 	d.res = d.res[:0]
 	var resource []Attr
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return err
-		}
+	err = j.members(func(key []byte) error {
 		switch string(key) {
 		case "resource":
-			ok, err := j.open('{')
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			for j.more() {
-				key, err := j.nextKey()
-				if err != nil {
-					return err
-				}
+			_, err := j.object(func(key []byte) error {
 				if string(key) == "attributes" {
-					if resource, err = d.otlpAttrs(resource, nil); err != nil {
-						return err
-					}
-					continue
-				}
-				if err := j.skip(); err != nil {
+					var err error
+					resource, err = d.otlpAttrs(resource, nil)
 					return err
 				}
-			}
-			if err := j.close(); err != nil {
-				return err
-			}
+				return j.skip()
+			})
+			return err
 		case "scopespans", "instrumentationlibraryspans":
-			ok, err := j.open('[')
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			for j.more() {
-				if err := d.scopeSpans(); err != nil {
-					return err
-				}
-			}
-			if err := j.close(); err != nil {
-				return err
-			}
-		default:
-			if err := j.skip(); err != nil {
-				return err
-			}
+			_, err := j.array(d.scopeSpans)
+			return err
 		}
-	}
-	if err := j.close(); err != nil {
+		return j.skip()
+	})
+	if err != nil {
 		return err
 	}
 	var service string
@@ -152,70 +86,35 @@ func (d *jsonDecoder) resourceSpans() error {
 // scopeSpans reads one ScopeSpans (InstrumentationLibrarySpans).
 func (d *jsonDecoder) scopeSpans() error {
 	j := d.j
-	ok, err := j.open('{')
-	if !ok || err != nil {
-		return err
-	}
 	first := len(d.res)
 	var scope string
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return err
-		}
+	_, err := j.object(func(key []byte) error {
 		switch string(key) {
 		case "scope", "instrumentationlibrary":
-			ok, err := j.open('{')
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			for j.more() {
-				key, err := j.nextKey()
-				if err != nil {
-					return err
-				}
+			_, err := j.object(func(key []byte) error {
 				if string(key) == "name" {
+					var err error
 					if scope, _, err = j.str(); err != nil && fatal(err) {
 						return err
 					}
-					continue
+					return nil
 				}
-				if err := j.skip(); err != nil {
-					return err
-				}
-			}
-			if err := j.close(); err != nil {
-				return err
-			}
+				return j.skip()
+			})
+			return err
 		case "spans":
-			ok, err := j.open('[')
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			for j.more() {
-				if err := d.otlpSpan(); err != nil {
-					return err
-				}
-			}
-			if err := j.close(); err != nil {
-				return err
-			}
-		default:
-			if err := j.skip(); err != nil {
-				return err
-			}
+			_, err := j.array(d.otlpSpan)
+			return err
 		}
+		return j.skip()
+	})
+	if err != nil {
+		return err
 	}
 	for i := first; i < len(d.res); i++ {
 		d.res[i].Scope = scope
 	}
-	return j.close()
+	return nil
 }
 
 // otlpSpan reads one span; a usable one is appended to d.res.
@@ -228,11 +127,7 @@ func (d *jsonDecoder) otlpSpan() error {
 	st := &d.sp
 	st.reset()
 	var s Span
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return err
-		}
+	err = j.members(func(key []byte) error {
 		var verr error
 		switch string(key) {
 		case "traceid":
@@ -268,11 +163,9 @@ func (d *jsonDecoder) otlpSpan() error {
 		default:
 			verr = j.skip()
 		}
-		if err := st.check(string(key), verr); err != nil {
-			return err
-		}
-	}
-	if err := j.close(); err != nil {
+		return st.check(string(key), verr)
+	})
+	if err != nil {
 		return err
 	}
 	st.ids(&s)
@@ -284,15 +177,7 @@ func (d *jsonDecoder) otlpSpan() error {
 
 func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 	j := d.j
-	ok, err := j.open('{')
-	if !ok || err != nil {
-		return err
-	}
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return err
-		}
+	_, err := j.object(func(key []byte) error {
 		var verr error
 		switch string(key) {
 		case "code":
@@ -305,35 +190,28 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 		default:
 			verr = j.skip()
 		}
-		if err := st.check("status."+string(key), verr); err != nil {
-			return err
-		}
-	}
-	return j.close()
+		return st.check("status."+string(key), verr)
+	})
+	return err
 }
 
 // otlpAttrs reads a KeyValue list. st may be nil (resource attributes).
 func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
-	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return list, err
-	}
-	for j.more() {
+	_, err := d.j.array(func() error {
 		k, v, err := d.keyValue()
 		if err != nil {
-			if fatal(err) || st == nil {
-				if fatal(err) {
-					return list, err
-				}
-				continue
+			if fatal(err) {
+				return err
 			}
-			st.fail(fieldErr("attributes", err))
-			continue
+			if st != nil {
+				st.fail(fieldErr("attributes", err))
+			}
+			return nil
 		}
 		list = addAttr(list, k, v)
-	}
-	return list, j.close()
+		return nil
+	})
+	return list, err
 }
 
 // keyValue reads {"key": …, "value": AnyValue}.
@@ -446,30 +324,12 @@ func (d *jsonDecoder) listValue(kv bool, depth int) (string, error) {
 	} else {
 		b.WriteByte('[')
 	}
-	ok, err := j.open('{')
-	if !ok || err != nil {
-		return "", err
-	}
 	n := 0
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return "", err
-		}
+	ok, err := j.object(func(key []byte) error {
 		if string(key) != "values" {
-			if err := j.skip(); err != nil {
-				return "", err
-			}
-			continue
+			return j.skip()
 		}
-		ok, err := j.open('[')
-		if !ok || err != nil {
-			if err != nil {
-				return "", err
-			}
-			continue
-		}
-		for j.more() {
+		_, err := j.array(func() error {
 			if n > 0 {
 				b.WriteByte(',')
 			}
@@ -477,27 +337,26 @@ func (d *jsonDecoder) listValue(kv bool, depth int) (string, error) {
 			if kv {
 				k, v, err := d.keyValue()
 				if err != nil && fatal(err) {
-					return "", err
+					return err
 				}
 				b.WriteString(strconv.Quote(k))
 				b.WriteByte(':')
 				b.WriteString(strconv.Quote(v))
-				continue
+				return nil
 			}
 			t, isStr, err := d.anyValue(depth + 1)
 			if err != nil && fatal(err) {
-				return "", err
+				return err
 			}
 			if isStr || t == "" {
 				t = strconv.Quote(t)
 			}
 			b.WriteString(t)
-		}
-		if err := j.close(); err != nil {
-			return "", err
-		}
-	}
-	if err := j.close(); err != nil {
+			return nil
+		})
+		return err
+	})
+	if !ok || err != nil {
 		return "", err
 	}
 	if kv {
@@ -510,24 +369,9 @@ func (d *jsonDecoder) listValue(kv bool, depth int) (string, error) {
 
 func (d *jsonDecoder) otlpEvents(list []Event, st *spanState) ([]Event, error) {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return list, err
-	}
-	for j.more() {
-		ok, err := j.open('{')
-		if err != nil {
-			return list, err
-		}
-		if !ok {
-			continue
-		}
+	_, err := j.array(func() error {
 		var e Event
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return list, err
-			}
+		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "name":
@@ -539,39 +383,22 @@ func (d *jsonDecoder) otlpEvents(list []Event, st *spanState) ([]Event, error) {
 			default:
 				verr = j.skip()
 			}
-			if err := st.check("events."+string(key), verr); err != nil {
-				return list, err
-			}
+			return st.check("events."+string(key), verr)
+		})
+		if ok && err == nil {
+			list = append(list, e)
 		}
-		if err := j.close(); err != nil {
-			return list, err
-		}
-		list = append(list, e)
-	}
-	return list, j.close()
+		return err
+	})
+	return list, err
 }
 
 func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return list, err
-	}
-	for j.more() {
-		ok, err := j.open('{')
-		if err != nil {
-			return list, err
-		}
-		if !ok {
-			continue
-		}
+	_, err := j.array(func() error {
 		var l Link
 		var tid, sid string
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return list, err
-			}
+		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "traceid":
@@ -583,20 +410,19 @@ func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 			default:
 				verr = j.skip()
 			}
-			if err := st.check("links."+string(key), verr); err != nil {
-				return list, err
-			}
-		}
-		if err := j.close(); err != nil {
-			return list, err
+			return st.check("links."+string(key), verr)
+		})
+		if !ok || err != nil {
+			return err
 		}
 		if parseID(l.TraceID[:], tid) != nil || parseID(l.SpanID[:], sid) != nil {
-			continue // a link to nowhere is no link
+			return nil // a link to nowhere is no link
 		}
 		l.FollowsFrom = linkFollowsFrom(l.Attrs)
 		list = append(list, l)
-	}
-	return list, j.close()
+		return nil
+	})
+	return list, err
 }
 
 func linkFollowsFrom(attrs []Attr) bool {

@@ -42,11 +42,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 	st.reset()
 	var s Span
 	var dur int64
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return err
-		}
+	err = j.members(func(key []byte) error {
 		var verr error
 		switch string(key) {
 		case "traceid":
@@ -85,11 +81,9 @@ func (d *jsonDecoder) zipkinSpan() error {
 		default:
 			verr = j.skip()
 		}
-		if err := st.check(string(key), verr); err != nil {
-			return err
-		}
-	}
-	if err := j.close(); err != nil {
+		return st.check(string(key), verr)
+	})
+	if err != nil {
 		return err
 	}
 	s.Service = s.Local.Service
@@ -135,15 +129,7 @@ func zipkinKind(k string) (Kind, error) {
 func (d *jsonDecoder) zipkinEndpoint() (Endpoint, error) {
 	j := d.j
 	var e Endpoint
-	ok, err := j.open('{')
-	if !ok || err != nil {
-		return e, err
-	}
-	for j.more() {
-		key, err := j.nextKey()
-		if err != nil {
-			return e, err
-		}
+	_, err := j.object(func(key []byte) error {
 		var verr error
 		switch string(key) {
 		case "servicename":
@@ -160,32 +146,18 @@ func (d *jsonDecoder) zipkinEndpoint() (Endpoint, error) {
 			verr = j.skip()
 		}
 		if verr != nil && fatal(verr) {
-			return e, verr
+			return verr
 		}
-	}
-	return e, j.close()
+		return nil
+	})
+	return e, err
 }
 
 func (d *jsonDecoder) zipkinAnnotations(list []Event, st *spanState) ([]Event, error) {
 	j := d.j
-	ok, err := j.open('[')
-	if !ok || err != nil {
-		return list, err
-	}
-	for j.more() {
-		ok, err := j.open('{')
-		if err != nil {
-			return list, err
-		}
-		if !ok {
-			continue
-		}
+	_, err := j.array(func() error {
 		var e Event
-		for j.more() {
-			key, err := j.nextKey()
-			if err != nil {
-				return list, err
-			}
+		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "timestamp":
@@ -198,16 +170,14 @@ func (d *jsonDecoder) zipkinAnnotations(list []Event, st *spanState) ([]Event, e
 			default:
 				verr = j.skip()
 			}
-			if err := st.check("annotations."+string(key), verr); err != nil {
-				return list, err
-			}
+			return st.check("annotations."+string(key), verr)
+		})
+		if ok && err == nil {
+			list = append(list, e)
 		}
-		if err := j.close(); err != nil {
-			return list, err
-		}
-		list = append(list, e)
-	}
-	return list, j.close()
+		return err
+	})
+	return list, err
 }
 
 // zipkinTags reads the tags object; the key error (any value) makes the
