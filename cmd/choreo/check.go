@@ -57,10 +57,11 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	if _, ok := report.Renderers[*format]; !ok {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
 	}
-	d, err := loadDiagram(io, fs.Arg(0))
+	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
 	}
+	d := f.Diagram
 	m := trace.DefaultMapping(d)
 	if *mapFile != "" {
 		name, data, err := readInput(io, *mapFile)
@@ -100,9 +101,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	res := c.Result()
 	res.Input = in
 	res.ElapsedMS = time.Since(start).Milliseconds()
-	name, src, _ := readInput(io, fs.Arg(0))
-	res.Diagram = filepath.Base(name)
-	res.DiagramSource = string(src)
+	f.describe(res)
 	if *profile != "" {
 		res.Profile = filepath.Base(*profile)
 	}

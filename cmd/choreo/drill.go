@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/choreo-dev/choreo/sim"
@@ -62,10 +61,11 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", *format)}
 	}
-	d, err := loadDiagram(io, fs.Arg(0))
+	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
 	}
+	d := f.Diagram
 	data, err := os.ReadFile(*profile)
 	if err != nil {
 		return err
@@ -91,10 +91,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if res == nil {
 		return drillErr
 	}
-	name, src, _ := readInput(io, fs.Arg(0))
-	res.Diagram = filepath.Base(name)
-	res.DiagramSource = string(src)
-	res.Model = d
+	f.describe(res)
 	if err := emit(io, res, *format, *out, ""); err != nil {
 		return err
 	}

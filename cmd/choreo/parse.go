@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
 )
 
 const parseUsage = "choreo parse DIAGRAM [--format json|mermaid] [-o FILE]"
@@ -44,7 +46,7 @@ func runParse(ctx context.Context, args []string, io stdio) error {
 	if *format != "json" && *format != "mermaid" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use json or mermaid", *format)}
 	}
-	d, err := loadDiagram(io, fs.Arg(0))
+	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -55,19 +57,19 @@ func runParse(ctx context.Context, args []string, io stdio) error {
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false) // arrows stay readable: "->>", not "-\u003e\u003e"
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(d.JSON()); err != nil {
+		if err := enc.Encode(f.JSON()); err != nil {
 			return err
 		}
 		data = buf.Bytes()
 	case "mermaid":
-		data = []byte(d.Mermaid())
+		data = []byte(f.Mermaid())
 	}
 	return writeOutput(io, *out, data)
 }
 
 // loadDiagram reads and parses a diagram, printing warnings and a
 // positioned error with the line and a caret on stderr.
-func loadDiagram(io stdio, path string) (*flow.Diagram, error) {
+func loadDiagram(io stdio, path string) (*diagramFile, error) {
 	name, src, err := readInput(io, path)
 	if err != nil {
 		return nil, err
@@ -87,5 +89,21 @@ func loadDiagram(io stdio, path string) (*flow.Diagram, error) {
 		}
 		return nil, err
 	}
-	return d, nil
+	return &diagramFile{Diagram: d, name: name, src: src}, nil
+}
+
+// diagramFile is a parsed diagram and the file it came from, read once
+// (standard input cannot be read twice).
+type diagramFile struct {
+	*flow.Diagram
+	name string
+	src  []byte
+}
+
+// describe records the diagram in a result: its file name, its text (so
+// that `choreo report` renders without the file) and its model.
+func (f *diagramFile) describe(res *report.Result) {
+	res.Diagram = filepath.Base(f.name)
+	res.DiagramSource = string(f.src)
+	res.Model = f.Diagram
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -63,10 +62,11 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if _, ok := report.Renderers[*format]; !ok {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
 	}
-	d, err := loadDiagram(io, fs.Arg(0))
+	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
 	}
+	d := f.Diagram
 	var p *sim.Profile
 	if *profile != "" {
 		data, err := os.ReadFile(*profile)
@@ -93,17 +93,17 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 	if *traces != "" {
-		f, err := os.Create(*traces)
+		tf, err := os.Create(*traces)
 		if err != nil {
 			return err
 		}
-		bw := bufio.NewWriterSize(f, 1<<16)
+		bw := bufio.NewWriterSize(tf, 1<<16)
 		w := sim.NewOTLPWriter(bw, d, *seed)
 		w.AddCompensations(p.Extra)
 		o.Trace, o.TraceEvery = w.Write, *every
 		defer func() {
 			bw.Flush()
-			f.Close()
+			tf.Close()
 		}()
 	}
 	total := *runs
@@ -117,10 +117,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if res == nil {
 		return simErr
 	}
-	name, src, _ := readInput(io, fs.Arg(0))
-	res.Diagram = filepath.Base(name)
-	res.DiagramSource = string(src)
-	res.Model = d
+	f.describe(res)
 	res.Shard = *shard
 	if err := emit(io, res, *format, *out, *compare); err != nil {
 		if simErr != nil && errors.Is(simErr, context.Canceled) {
