@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/choreo-dev/choreo/report"
@@ -201,56 +201,37 @@ func (c *collector) fill(pl *plan, res *report.Result) {
 			Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i],
 		})
 	}
-	type kv struct {
-		k cascadeKey
-		a *cascadeAgg
+	// build the cascades, then order them with the rule report.Merge
+	// uses too, so that merged shards list them as the whole run does
+	type entry struct {
+		c   report.Cascade
+		ttf *report.Histogram
 	}
-	var cs []kv
+	var es []entry
 	for k, a := range c.cascades {
-		cs = append(cs, kv{k, a})
-	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].a.runs != cs[j].a.runs {
-			return cs[i].a.runs > cs[j].a.runs
-		}
-		ki, kj := cs[i].k, cs[j].k
-		if ki.root != kj.root {
-			return ki.root < kj.root
-		}
-		if ki.fault != kj.fault {
-			return ki.fault < kj.fault
-		}
-		return ki.chain != kj.chain && lessChain(ki, kj)
-	})
-	res.Cascades = res.Cascades[:0]
-	for _, e := range cs {
-		chain := make([]int, 0, e.k.n)
-		for i := 0; i < int(e.k.n); i++ {
-			chain = append(chain, int(e.k.chain[i]))
+		chain := make([]int, 0, k.n)
+		for i := 0; i < int(k.n); i++ {
+			chain = append(chain, int(k.chain[i]))
 		}
 		worst := outFailed
-		if e.a.outcome[outInconsistent] > 0 {
+		if a.outcome[outInconsistent] > 0 {
 			worst = outInconsistent
 		}
 		share := 0.0
 		if c.runs > 0 {
-			share = float64(e.a.runs) / float64(c.runs)
+			share = float64(a.runs) / float64(c.runs)
 		}
-		res.Cascades = append(res.Cascades, report.Cascade{
-			Root: report.Root{N: int(e.k.root) + 1, Fault: faultNames[e.k.fault]}, Runs: e.a.runs, Share: share,
-			Chain: chain, Outcome: outcomeNames[worst], Compensated: e.a.compensated,
-			Inconsistent: e.a.inconsistent, TimeToFailure: e.a.ttf.Stats(),
-		})
-		hs.Cascades = append(hs.Cascades, e.a.ttf)
+		es = append(es, entry{report.Cascade{
+			Root: report.Root{N: int(k.root) + 1, Fault: faultNames[k.fault]}, Runs: a.runs, Share: share,
+			Chain: chain, Outcome: outcomeNames[worst], Compensated: a.compensated,
+			Inconsistent: a.inconsistent, TimeToFailure: a.ttf.Stats(),
+		}, a.ttf})
+	}
+	slices.SortFunc(es, func(x, y entry) int { return report.CompareCascades(&x.c, &y.c) })
+	res.Cascades = res.Cascades[:0]
+	for _, e := range es {
+		res.Cascades = append(res.Cascades, e.c)
+		hs.Cascades = append(hs.Cascades, e.ttf)
 	}
 	res.Histograms = hs
-}
-
-func lessChain(a, b cascadeKey) bool {
-	for i := 0; i < maxChain; i++ {
-		if a.chain[i] != b.chain[i] {
-			return a.chain[i] < b.chain[i]
-		}
-	}
-	return false
 }
