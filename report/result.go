@@ -62,6 +62,9 @@ type Result struct {
 	Drill *Drill `json:"drill,omitempty"`
 	// Shard is "i/N" when the result covers one shard of a simulation.
 	Shard string `json:"shard,omitempty"`
+	// RealTime is set when the runs ran in real time against real
+	// adapters (not in virtual time).
+	RealTime *RealTime `json:"real_time,omitempty"`
 	// Histograms are the full distributions behind the Stats above, so
 	// that results merge exactly (`choreo merge`) and renderers can draw
 	// them. Nil when the producer kept none.
@@ -70,6 +73,16 @@ type Result struct {
 	// Markdown, HTML). It is not part of the JSON: cmd/choreo parses
 	// DiagramSource into it.
 	Model *flow.Diagram `json:"-"`
+}
+
+// RealTime describes a real-time simulation: the runs in flight at most,
+// the open-loop arrival rate (runs per second; 0: closed loop), the factor
+// on stubs' sleeps, and the faults injected (as logged).
+type RealTime struct {
+	Concurrency int     `json:"concurrency"`
+	Rate        float64 `json:"rate,omitempty"`
+	TimeScale   float64 `json:"time_scale"`
+	Injected    int64   `json:"injected"`
 }
 
 // Histograms holds the distributions of a result. Messages, Exchanges and

@@ -99,12 +99,12 @@ var (
 	messageKeys     = []string{"latency", "fault", "timeout", "deadline", "retry", "compensate", "idempotent", "http", "expect"}
 	defaultsKeys    = []string{"latency", "fault", "timeout", "deadline", "retry", "idempotent", "http", "actor"}
 	actorKeys       = []string{"latency", "fault", "timeout", "deadline", "retry", "idempotent", "http"}
-	faultKeys       = []string{"rate", "kind", "delay"}
+	faultKeys       = []string{"rate", "kind", "delay", "status", "first", "window"}
 	faultKinds      = []string{FaultError, FaultTimeout, FaultDrop, FaultDelay}
 	retryKeys       = []string{"attempts", "backoff", "multiplier", "jitter", "max"}
 	jitterKinds     = []string{JitterNone, JitterFull, JitterEqual}
 	blockKeys       = []string{"when", "weights", "probability", "iterations"}
-	participantKeys = []string{"adapter", "url", "command", "env", "headers"}
+	participantKeys = []string{"adapter", "url", "command", "env", "headers", "secret", "shell", "ca"}
 	adapters        = []string{AdapterStub, AdapterHTTP, AdapterExec}
 	sloMetrics      = []string{SLOEndToEnd, SLOCompletion, SLOSystemTime, SLOFailed}
 )
@@ -586,11 +586,42 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			}
 			f.Kind = k
 		}
+		if e := get(ents, "status"); e != nil {
+			n, sok := l.integer(e.val, "status")
+			switch {
+			case !sok:
+				good = false
+			case f.Kind != FaultError:
+				l.errf(e.key, "fault: status is for kind error, not %s", f.Kind)
+				good = false
+			case n < 100 || n > 599:
+				l.errf(e.val, "fault: status must be an HTTP status in [100, 599], not %d", n)
+				good = false
+			default:
+				f.Status = n
+			}
+		}
+		if e := get(ents, "first"); e != nil {
+			n, fok := l.integer(e.val, "first")
+			if fok && n < 1 {
+				l.errf(e.val, "fault: first must be at least 1 (the first K attempts of the message in each run), not %d", n)
+				fok = false
+			}
+			good = good && fok
+			f.First = n
+		}
+		if e := get(ents, "window"); e != nil {
+			w, wok := l.window(e.val)
+			good = good && wok
+			f.Window = w
+		}
 		if e := get(ents, "rate"); e != nil {
 			r, rok := l.share(e.val, "rate")
 			good = good && rok
 			f.Rate = r
 			sum += r
+		} else if f.First > 0 || f.Window != [2]time.Duration{} {
+			f.Rate = 1 // scheduled: every call the schedule selects
 		} else {
 			l.errf(deref(it), "fault: rate is missing (a share of the messages, such as 0.02 or 2%%)")
 			good = false
@@ -613,11 +644,40 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 		}
 		ok = ok && good
 	}
-	if ok && sum > 1+1e-9 {
+	if ok && sum > 1+1e-9 && !scheduled(fs) {
 		l.errf(v, "fault: the rates add up to %s; a message draws at most one fault, so they must add up to at most 1", fmtFloat(sum))
 		ok = false
 	}
 	return fs, ok
+}
+
+// scheduled reports whether any fault has a schedule (first, window):
+// then rates need not add up to 1, since the first fault whose schedule
+// holds and whose rate draws is the one injected.
+func scheduled(fs []Fault) bool {
+	for _, f := range fs {
+		if f.First > 0 || f.Window != [2]time.Duration{} {
+			return true
+		}
+	}
+	return false
+}
+
+// window reads a fault's window: [from, to] as durations since the start
+// of the simulation, from < to.
+func (l *loader) window(v *yaml.Node) ([2]time.Duration, bool) {
+	v = deref(v)
+	if v.Kind != yaml.SequenceNode || len(v.Content) != 2 {
+		l.errf(v, "fault: window must be [from, to], two durations since the start, such as [10s, 40s]")
+		return [2]time.Duration{}, false
+	}
+	a, aok := l.duration(v.Content[0], "window")
+	b, bok := l.duration(v.Content[1], "window")
+	if aok && bok && b <= a {
+		l.errf(v, "fault: window [%v, %v] is empty: its end must come after its start", a, b)
+		return [2]time.Duration{}, false
+	}
+	return [2]time.Duration{a, b}, aok && bok
 }
 
 func (l *loader) retry(v *yaml.Node) patch {
@@ -731,6 +791,27 @@ func (l *loader) participants(p *Profile, layers []layer) {
 						} else {
 							ps.Command = argv
 						}
+					}
+				case "secret":
+					var names []string
+					if fv := deref(f.val); fv.Kind != yaml.SequenceNode || fv.Decode(&names) != nil {
+						l.errf(fv, "secret must be a list of header or variable names")
+						continue
+					}
+					ps.Secret = names
+				case "shell":
+					var b bool
+					if fv := deref(f.val); fv.Decode(&b) != nil {
+						l.errf(fv, "shell must be true or false")
+						continue
+					}
+					ps.Shell = b
+				case "ca":
+					if c, ok := l.scalar(f.val, "a PEM file"); ok {
+						if !filepath.IsAbs(c) {
+							c = filepath.Join(l.dir, c)
+						}
+						ps.CA = c
 					}
 				case "env", "headers":
 					var mm map[string]string

@@ -450,7 +450,7 @@ Shop-->>User: Done
 			want: `p.yaml:2:29: url "localhost:80": want an http:// or https:// URL with a host`},
 		{name: "unknown participant key", src: "participants:\n  Pay: {adapter: exec, cmd: pay.sh}\n",
 			want: "p.yaml:2:3: participant \"Pay\": the exec adapter needs command:\n" +
-				`p.yaml:2:24: unknown participant key "cmd"; want adapter, url, command, env, headers`},
+				`p.yaml:2:24: unknown participant key "cmd"; want adapter, url, command, env, headers, secret, shell, ca`},
 		{name: "unknown scenario", src: "scenarios:\n  billing-down: {}\n", scenario: "biling-down",
 			want: `p.yaml: scenario "biling-down" is not in the profile; did you mean "billing-down"?`},
 		{name: "no scenarios", src: "defaults: {}\n", scenario: "x",

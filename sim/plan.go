@@ -49,6 +49,8 @@ type msgPlan struct {
 	human    bool // sent by an actor
 	drawn    bool // an error the diagram draws (-x, --x)
 	faultCum []float64
+	// scheduled: a fault has a first: or window: schedule
+	scheduled bool
 	// handler is where a failure of this message, by fault kind, is
 	// handled: a block and branch that follow it (nil: cascade).
 	handler [numFaults]*handlerRef
@@ -92,6 +94,9 @@ type plan struct {
 	exchanges []exchangePlan
 	nDiagram  int
 	maxDepth  int
+	// counted: some message's faults are scheduled, so runs count the
+	// attempts of each message
+	counted bool
 }
 
 func compile(d *flow.Diagram, p *Profile) *plan {
@@ -119,6 +124,9 @@ func compile(d *flow.Diagram, p *Profile) *plan {
 		for _, f := range mp.set.Faults {
 			sum += f.Rate
 			mp.faultCum = append(mp.faultCum, sum)
+			if f.First > 0 || f.Window != [2]time.Duration{} {
+				mp.scheduled, pl.counted = true, true
+			}
 		}
 		for _, c := range mp.set.Compensate {
 			if j, ok := index[c.Message]; ok {

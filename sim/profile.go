@@ -31,6 +31,18 @@ type Fault struct {
 	Kind string
 	// Delay is the extra latency of a delay fault.
 	Delay Latency
+	// Status, for an error fault on a real call, is the HTTP status the
+	// abort reports (0: a connection error). Nothing is sent either way.
+	Status int
+	// First limits the fault to the first First attempts of the message
+	// in each run (0: every attempt): "fail the first two calls, then
+	// succeed" tests a retry policy.
+	First int
+	// Window limits the fault to calls sent at session time in
+	// [Window[0], Window[1]) (both 0: always). Session time is the time
+	// since the simulation started: in real time the wall clock, in
+	// virtual time run i's start is i·OTLPRunSpacing.
+	Window [2]time.Duration
 }
 
 // Jitter kinds for retry backoff.
@@ -167,8 +179,20 @@ type ParticipantSettings struct {
 	// split on white space; no shell).
 	Command []string
 	// Env (exec) and Headers (http) are extra environment variables and
-	// request headers.
+	// request headers; ${NAME} in a value is the environment variable
+	// NAME of choreo's own environment, so secrets need not be written in
+	// the profile.
 	Env, Headers map[string]string
+	// Secret lists headers (http) or environment variables (exec) whose
+	// values are redacted wherever choreo shows a request: dry runs,
+	// traces, logs. Authorization, Cookie, Set-Cookie and
+	// Proxy-Authorization always are.
+	Secret []string
+	// Shell runs Command through "sh -c" (exec; default: no shell).
+	Shell bool
+	// CA is a PEM file of certificate authorities to trust for https
+	// (http; default: the system's).
+	CA string
 	// Pos is where the profile's participants: entry is (zero if none).
 	Pos flow.Pos
 }

@@ -60,11 +60,95 @@ type runner struct {
 	compRan     bool // compensations ran
 	compOK      bool // and all succeeded
 	lastOutcome uint8
+
+	// runIdx is the run's index; calls counts the attempts of each
+	// message in the run (kept only when a fault has a first: schedule).
+	runIdx int64
+	calls  []int32
+	// In real time (rt != nil) a run has several timelines (async forks,
+	// par branches) on goroutines: each is a runner of its own, with its
+	// own random stream, and the run's shared state (outcome, failures,
+	// compensations, spans, statistics) lives in top under rt.mu. In
+	// virtual time top is x itself and nothing locks.
+	rt     *realRun
+	top    *runner
+	stream uint64
+	nchild uint64
 }
 
 func newRunner(pl *plan, st *collector) *runner {
 	pcg := rand.NewPCG(0, 0)
-	return &runner{pl: pl, pcg: pcg, r: rand.New(pcg), st: st, cp: make([]int64, len(pl.exchanges))}
+	x := &runner{pl: pl, pcg: pcg, r: rand.New(pcg), st: st, cp: make([]int64, len(pl.exchanges))}
+	x.top = x
+	if pl.counted {
+		x.calls = make([]int32, len(pl.msgs))
+	}
+	return x
+}
+
+// lock and unlock guard the run's shared state in real time.
+func (x *runner) lock() {
+	if x.rt != nil {
+		x.rt.mu.Lock()
+	}
+}
+
+func (x *runner) unlock() {
+	if x.rt != nil {
+		x.rt.mu.Unlock()
+	}
+}
+
+func (x *runner) setHandled() {
+	x.lock()
+	x.top.handled = true
+	x.unlock()
+}
+
+func (x *runner) addDone(mi int) {
+	x.lock()
+	x.top.done = append(x.top.done, mi)
+	x.unlock()
+}
+
+func (x *runner) addCP(ex int, d time.Duration) {
+	x.lock()
+	x.top.cp[ex] += int64(d)
+	x.unlock()
+}
+
+func (x *runner) addPending(h *handlerRef) {
+	x.lock()
+	x.top.pending = append(x.top.pending, h)
+	x.unlock()
+}
+
+// takePending removes and returns the branch of bp that a fault already
+// chose (-1: none).
+func (x *runner) takePending(bp *blockPlan) int {
+	x.lock()
+	defer x.unlock()
+	t := x.top
+	for k, h := range t.pending {
+		if h.block == bp {
+			t.pending = append(t.pending[:k], t.pending[k+1:]...)
+			t.handled = true
+			return h.branch
+		}
+	}
+	return -1
+}
+
+func (x *runner) statTimedOut(mi int, fk uint8) {
+	x.lock()
+	x.top.st.timedOut(mi, fk)
+	x.unlock()
+}
+
+func (x *runner) statExchange(ex int, d time.Duration, failed bool) {
+	x.lock()
+	x.top.st.exchange(ex, d, failed)
+	x.unlock()
 }
 
 // never is the cutoff of work that nothing bounds.
@@ -73,6 +157,10 @@ const never = time.Duration(1<<63 - 1)
 // run executes run number i with the runner's source seeded for it.
 func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.pcg.Seed(seed, uint64(i)) // run i draws the same numbers on any worker
+	x.runIdx = i
+	for k := range x.calls {
+		x.calls[k] = 0
+	}
 	x.failed, x.handled = false, false
 	x.compRan, x.compOK = false, false
 	x.completion, x.human = 0, 0
@@ -88,6 +176,12 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.spans = x.spans[:0]
 	x.parent = -1
 	end, st := x.seq(x.pl.root, 0, never, -1, true)
+	if x.rt != nil {
+		x.rt.wg.Wait() // the forks' timelines
+		if x.rt.canceled.Load() || x.rt.ctx.Err() != nil {
+			return // interrupted: not a run
+		}
+	}
 	if st == stStop {
 		x.handled = true
 	}
@@ -104,10 +198,14 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 }
 
 func (x *runner) recordFailure(at time.Duration) {
-	if !x.failed {
-		x.failed = true
-		x.firstFail = x.fail
-		x.firstFail.at = at
+	x.lock()
+	defer x.unlock()
+	t := x.top
+	if !t.failed || x.rt != nil && at < t.firstFail.at {
+		// in real time timelines run side by side: the earliest wins
+		t.failed = true
+		t.firstFail = x.fail
+		t.firstFail.at = at
 	}
 }
 
@@ -146,13 +244,18 @@ func (x *runner) compensate(mi int, t time.Duration) (time.Duration, bool) {
 	mp := &x.pl.msgs[mi]
 	attempts := max(mp.set.Retry.Attempts, 1)
 	for a := 1; a <= attempts; a++ {
-		lat, fk := x.send(mi)
 		start := t
-		t += lat
-		if fk == fkTimeout && mp.set.Timeout > 0 {
-			t = start + mp.set.Timeout
+		si := x.span(Span{N: mi + 1, Kind: SpanCompensation, Start: start, Parent: -1, Attempt: a})
+		lim := never
+		if mp.set.Timeout > 0 {
+			lim = start + mp.set.Timeout
 		}
-		x.span(Span{N: mi + 1, Kind: SpanCompensation, Start: start, Arrive: start + lat, Leave: start + lat, End: t, Parent: -1, Attempt: a, Fault: faultNames[fk]})
+		lat, fk := x.xmit(mi, start, lim, si, 0)
+		t += lat
+		if fk == fkTimeout && mp.set.Timeout > 0 || t > lim {
+			t, fk = lim, fkTimeout
+		}
+		x.setSpan(si, start+lat, start+lat, t, faultNames[fk])
 		if fk == fkNone || fk == fkDelay {
 			return t, true
 		}
@@ -163,48 +266,111 @@ func (x *runner) compensate(mi int, t time.Duration) (time.Duration, bool) {
 	return t, false
 }
 
-// send samples a message's latency and fault, and records them.
-func (x *runner) send(mi int) (time.Duration, uint8) {
-	mp := &x.pl.msgs[mi]
-	lat := mp.set.Latency.Sample(x.r)
-	fk := fkNone
-	if len(mp.faultCum) > 0 {
-		u := x.r.Float64()
-		for k, c := range mp.faultCum {
-			if u < c {
-				f := &mp.set.Faults[k]
-				fk = faultKind(f.Kind)
-				if fk == fkDelay && f.Delay != nil {
-					lat += f.Delay.Sample(x.r)
-				}
-				if fk == fkDelay && mp.handler[fkDelay] != nil {
-					// a delay stops nothing: its bound branch is taken
-					// when the flow reaches the block
-					x.pending = append(x.pending, mp.handler[fkDelay])
-				}
-				break
-			}
-		}
+// xmit sends message mi at time start, bounded by lim, and returns its
+// latency and fault: sampled in virtual time, measured on the real
+// adapter or stub in real time (si is the message's span, side 1 when the
+// callee sends it, for the trace context).
+func (x *runner) xmit(mi int, start, lim time.Duration, si, side int) (time.Duration, uint8) {
+	if x.rt != nil {
+		return x.realSend(mi, start, lim, si, side)
 	}
+	return x.send(mi, start)
+}
+
+// send samples a message's latency and fault, and records them.
+func (x *runner) send(mi int, start time.Duration) (time.Duration, uint8) {
+	lat, extra, fk, _ := x.draw(mi, start)
+	lat += extra
 	x.st.message(mi, lat, fk)
 	return lat, fk
+}
+
+// draw samples a message's latency and the fault injected on it, if any
+// (with a delay fault's extra latency), from the timeline's source: the
+// first fault whose schedule (first, window) holds and whose rate draws.
+func (x *runner) draw(mi int, start time.Duration) (lat, extra time.Duration, fk uint8, f *Fault) {
+	mp := &x.pl.msgs[mi]
+	lat = mp.set.Latency.Sample(x.r)
+	if len(mp.faultCum) == 0 {
+		return lat, 0, fkNone, nil
+	}
+	u := x.r.Float64()
+	nth, sess := int32(0), time.Duration(0)
+	if mp.scheduled {
+		x.lock()
+		x.top.calls[mi]++
+		nth = x.top.calls[mi]
+		x.unlock()
+		sess = x.session(start)
+	}
+	cum := 0.0
+	for k := range mp.set.Faults {
+		g := &mp.set.Faults[k]
+		if mp.scheduled && (g.First > 0 && nth > int32(g.First) ||
+			g.Window != [2]time.Duration{} && (sess < g.Window[0] || sess >= g.Window[1])) {
+			continue
+		}
+		cum += g.Rate
+		if u < cum {
+			f = g
+			break
+		}
+	}
+	if f == nil {
+		return lat, 0, fkNone, nil
+	}
+	fk = faultKind(f.Kind)
+	if fk == fkDelay && f.Delay != nil {
+		extra = f.Delay.Sample(x.r)
+	}
+	if fk == fkDelay && mp.handler[fkDelay] != nil {
+		// a delay stops nothing: its bound branch is taken when the
+		// flow reaches the block
+		x.addPending(mp.handler[fkDelay])
+	}
+	return lat, extra, fk, f
+}
+
+// session is the session time of run time t: since the simulation
+// started (virtual time: run i starts at i·OTLPRunSpacing).
+func (x *runner) session(t time.Duration) time.Duration {
+	if x.rt != nil {
+		return x.rt.start.Add(t).Sub(x.rt.eng.start)
+	}
+	return time.Duration(x.runIdx)*OTLPRunSpacing + t
 }
 
 func (x *runner) land(t, cutoff time.Duration) {
 	if t > cutoff {
 		t = cutoff
 	}
-	if t > x.completion {
-		x.completion = t
+	x.lock()
+	if t > x.top.completion {
+		x.top.completion = t
 	}
+	x.unlock()
 }
 
 func (x *runner) span(s Span) int {
 	if !x.tracing {
 		return -1
 	}
-	x.spans = append(x.spans, s)
-	return len(x.spans) - 1
+	x.lock()
+	defer x.unlock()
+	t := x.top
+	t.spans = append(t.spans, s)
+	return len(t.spans) - 1
+}
+
+// setSpan fills in the times and fault of span i once its message went.
+func (x *runner) setSpan(i int, arrive, leave, end time.Duration, fault string) {
+	if i < 0 {
+		return
+	}
+	x.lock()
+	s := &x.top.spans[i]
+	s.Arrive, s.Leave, s.End, s.Fault = arrive, leave, end, fault
+	x.unlock()
 }
 
 // seq runs a list of nodes from time t. main tells whether the list is on
@@ -234,7 +400,7 @@ func (x *runner) seq(ns []node, t, cutoff time.Duration, owner int, main bool) (
 				if ns[k].kind == nBlock && ns[k].block == x.jump.block {
 					br := x.jump.branch
 					x.jump = nil
-					x.handled = true
+					x.setHandled()
 					t, st = x.block(ns[k].block, br, t, cutoff, owner, main)
 					i = k
 					found = true
@@ -266,23 +432,24 @@ func (x *runner) fails(mi int, fk uint8, at time.Duration) status {
 // message sends a one-way message (or a reply inside a branch).
 func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Duration, status) {
 	mp := &x.pl.msgs[n.msg]
-	lat, fk := x.send(n.msg)
 	start := t
+	si := x.span(Span{N: n.msg + 1, Kind: SpanOneWay, Start: start, Parent: x.parent, Attempt: 1})
+	lat, fk := x.xmit(n.msg, start, cutoff, si, 0)
 	t += lat
 	if main && mp.human {
 		x.human += lat
 	}
-	x.span(Span{N: n.msg + 1, Kind: SpanOneWay, Start: start, Arrive: t, Leave: t, End: t, Parent: x.parent, Attempt: 1, Fault: faultNames[fk]})
+	x.setSpan(si, t, t, t, faultNames[fk])
 	switch fk {
 	case fkError, fkTimeout, fkDrop:
 		return t, x.fails(n.msg, fk, t)
 	}
 	x.land(t, cutoff)
 	if mp.drawn {
-		x.handled = true
+		x.setHandled()
 	}
 	if len(mp.comp) > 0 {
-		x.done = append(x.done, n.msg)
+		x.addDone(n.msg)
 	}
 	return t, stOK
 }
@@ -291,8 +458,9 @@ func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Dura
 // the fork runs from the delivery. A fork's failure fails the run but not
 // the main timeline.
 func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status) {
-	lat, fk := x.send(n.msg)
-	si := x.span(Span{N: n.msg + 1, Kind: SpanAsync, Start: t, Arrive: t + lat, Leave: t + lat, End: t + lat, Parent: x.parent, Attempt: 1, Fault: faultNames[fk]})
+	si := x.span(Span{N: n.msg + 1, Kind: SpanAsync, Start: t, Parent: x.parent, Attempt: 1})
+	lat, fk := x.xmit(n.msg, t, never, si, 0)
+	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
 		// the message is lost when sent: nothing of it lands, so the
 		// run's completion stays the main timeline's
@@ -304,30 +472,51 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 		return t, stOK
 	}
 	x.land(t+lat, never)
+	comp := len(x.pl.msgs[n.msg].comp) > 0
+	if x.rt != nil {
+		if comp {
+			x.addDone(n.msg)
+		}
+		// the fork runs beside the timeline; the run waits for it
+		y := x.child(si)
+		x.rt.wg.Add(1)
+		go func() {
+			defer x.rt.wg.Done()
+			y.fork(n.body, t+lat)
+		}()
+		return t, stOK
+	}
 	saved, savedHuman := x.parent, x.human
 	x.parent = si
-	end, st := x.seq(n.body, t+lat, never, -1, false)
+	x.fork(n.body, t+lat)
 	x.parent, x.human = saved, savedHuman
+	if comp {
+		x.addDone(n.msg)
+	}
+	return t, stOK
+}
+
+// fork runs an async message's fork from its delivery at t.
+func (x *runner) fork(body []node, t time.Duration) {
+	end, st := x.seq(body, t, never, -1, false)
 	switch st {
 	case stFail, stCut:
 		x.recordFailure(end)
 	case stJump:
 		x.pendJump()
 	case stStop:
-		x.handled = true
+		x.setHandled()
 	}
-	if len(x.pl.msgs[n.msg].comp) > 0 {
-		x.done = append(x.done, n.msg)
-	}
-	return t, stOK
 }
 
 // pendJump keeps a fork's handled failure for its bound branch, which the
 // main timeline takes when it reaches the block.
 func (x *runner) pendJump() {
-	x.pending = append(x.pending, x.jump)
+	x.lock()
+	x.top.pending = append(x.top.pending, x.jump)
+	x.top.handled = true
+	x.unlock()
 	x.jump = nil
-	x.handled = true
 }
 
 // exchange runs a request, the work it waits for and the reply, with the
@@ -349,12 +538,13 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		if set.Timeout > 0 && start+set.Timeout < lim {
 			lim, limOwner = start+set.Timeout, n.ex
 		}
-		lat, fk := x.send(n.msg)
+		si := x.span(Span{N: n.msg + 1, Reply: n.reply + 1, Kind: SpanExchange, Start: start, Parent: parent, Attempt: a})
+		lat, fk := x.xmit(n.msg, start, lim, si, 0)
 		arrive := start + lat
 		if main && mp.human {
 			x.human += lat
 		}
-		si := x.span(Span{N: n.msg + 1, Reply: n.reply + 1, Kind: SpanExchange, Start: start, Arrive: arrive, Parent: parent, Attempt: a})
+		x.setSpan(si, arrive, arrive, arrive, "")
 		failAt, rootFault, root := time.Duration(0), fkNone, n.msg
 		switch {
 		case fk == fkTimeout && lim < never:
@@ -370,7 +560,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 				return lim, stCut // an outer timeout: abandoned, not failed
 			}
 			failAt, rootFault = lim, fkTimeout
-			x.st.timedOut(n.msg, fk)
+			x.statTimedOut(n.msg, fk)
 		case fk == fkError || fk == fkDrop:
 			failAt, rootFault = arrive, fk
 		default:
@@ -382,7 +572,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			case stOK:
 				leave := end
 				if n.reply >= 0 {
-					rl, rfk := x.send(n.reply)
+					rl, rfk := x.xmit(n.reply, leave, lim, si, 1)
 					end += rl
 					if main && x.pl.msgs[n.reply].human {
 						x.human += rl
@@ -394,24 +584,24 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 						return lim, stCut
 					case end > lim:
 						failAt, rootFault = lim, fkTimeout
-						x.st.timedOut(n.msg, fkNone)
+						x.statTimedOut(n.msg, fkNone)
 					case rfk == fkError || rfk == fkTimeout || rfk == fkDrop:
 						failAt, rootFault, root = end, rfk, n.reply
 					default:
 						x.land(end, cutoff)
 						if x.pl.msgs[n.reply].drawn {
-							x.handled = true
+							x.setHandled()
 						}
 					}
 				}
 				if rootFault == fkNone {
 					x.endSpan(si, leave, end, "", false)
 					if len(mp.comp) > 0 {
-						x.done = append(x.done, n.msg)
+						x.addDone(n.msg)
 					}
-					x.st.exchange(n.ex, end-t0, false)
+					x.statExchange(n.ex, end-t0, false)
 					if main {
-						x.cp[n.ex] += int64(end - t0)
+						x.addCP(n.ex, end-t0)
 					}
 					return end, stOK
 				}
@@ -421,7 +611,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 					return end, stCut // an outer timeout: abandoned, not failed
 				}
 				failAt, rootFault = lim, fkTimeout
-				x.st.timedOut(n.msg, fkNone)
+				x.statTimedOut(n.msg, fkNone)
 			case stFail:
 				// nested work failed: this exchange fails with it
 				failAt, rootFault, root = end, x.fail.fault, -1
@@ -444,10 +634,10 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 				// a bound branch inside the exchange (the reply drawn
 				// in each branch) is part of it: pairing is per branch
 				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
-				x.st.exchange(n.ex, end-t0, false)
+				x.statExchange(n.ex, end-t0, false)
 				return end, st
 			}
-			x.st.exchange(n.ex, failAt-t0, true)
+			x.statExchange(n.ex, failAt-t0, true)
 			x.fail = failure{root: root, fault: rootFault, at: failAt}
 		} else {
 			// a cascade from nested work: a branch bound to this
@@ -455,11 +645,11 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			// that failure handles it")
 			if h := mp.handler[rootFault]; h != nil {
 				x.jump = h
-				x.st.exchange(n.ex, failAt-t0, false)
+				x.statExchange(n.ex, failAt-t0, false)
 				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
 				return end, st
 			}
-			x.st.exchange(n.ex, failAt-t0, true)
+			x.statExchange(n.ex, failAt-t0, true)
 		}
 		if x.fail.nchain < maxChain {
 			x.fail.chain[x.fail.nchain] = int16(n.msg + 1)
@@ -477,7 +667,7 @@ func (x *runner) resume(body []node, t, cutoff time.Duration, owner int, main bo
 		if body[k].kind == nBlock && body[k].block == x.jump.block {
 			br := x.jump.branch
 			x.jump = nil
-			x.handled = true
+			x.setHandled()
 			saved := x.parent
 			x.parent = si
 			end, st := x.block(body[k].block, br, t, cutoff, owner, main)
@@ -495,7 +685,9 @@ func (x *runner) endSpan(i int, leave, end time.Duration, fault string, abandone
 	if i < 0 {
 		return
 	}
-	s := &x.spans[i]
+	x.lock()
+	defer x.unlock()
+	s := &x.top.spans[i]
 	s.Leave, s.End, s.Fault, s.Abandoned = leave, end, fault, abandoned
 	if s.Leave < s.Arrive {
 		s.Leave = s.Arrive
@@ -506,14 +698,7 @@ func (x *runner) endSpan(i int, leave, end time.Duration, fault string, abandone
 func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
 	set := bp.set
 	if forced < 0 {
-		for k, h := range x.pending {
-			if h.block == bp {
-				forced = h.branch
-				x.handled = true
-				x.pending = append(x.pending[:k], x.pending[k+1:]...)
-				break
-			}
-		}
+		forced = x.takePending(bp)
 	}
 	switch bp.kind {
 	case "rect":
@@ -548,6 +733,9 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 		}
 		return t, stOK
 	case "par", "par_over":
+		if x.rt != nil {
+			return x.realPar(bp, t, cutoff, owner, main)
+		}
 		end := t
 		var worst status
 		var wfail failure

@@ -92,17 +92,7 @@ func Simulate(ctx context.Context, d *flow.Diagram, p *Profile, o Options) (*rep
 		}(cols[w])
 	}
 	wg.Wait()
-	all := cols[0]
-	for _, c := range cols[1:] {
-		all.merge(c)
-	}
-	res := &report.Result{
-		Version: report.Version, Source: "sim", Runs: all.runs, Seed: o.Seed,
-		Profile: p.Path, Scenario: p.Scenario,
-		ElapsedMS: time.Since(start).Milliseconds(),
-	}
-	all.fill(pl, res)
-	res.SLO = evaluateSLO(p, res, all)
+	res := assemble(pl, p, cols, o.Seed, start)
 	var err error
 	if cerr := ctx.Err(); cerr != nil {
 		res.Partial = true

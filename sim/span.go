@@ -35,6 +35,13 @@ type Span struct {
 	// Abandoned is true when the caller gave up (its timeout) before this
 	// span ended.
 	Abandoned bool
+	// Real time only: Status is the HTTP status the system answered (or
+	// an injected abort's), Detail what went wrong or the output of an
+	// exec adapter, Remote that the receiver is an http system whose own
+	// SERVER span joins the trace (so none is written for it).
+	Status int
+	Detail string
+	Remote bool
 }
 
 // RunTrace is the spans of one run, in the order they started.
@@ -42,4 +49,9 @@ type RunTrace struct {
 	Run     int64
 	Outcome string
 	Spans   []Span
+	// Start is the run's start on the wall clock (real time; zero in
+	// virtual time, where runs start at OTLPEpoch + Run·OTLPRunSpacing).
+	Start time.Time
+	// TraceID is the run's trace id in real time (hex); "" in virtual time.
+	TraceID string
 }

@@ -1,0 +1,507 @@
+package sim
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
+)
+
+// Real time. When a participant has a real adapter (http or exec), runs
+// execute on the wall clock with the same flow semantics as in virtual
+// time (the same runner): each message whose receiver is real becomes a
+// call on it, bounded by the caller's timeout through its context; a
+// stub sleeps its sampled latency times TimeScale; an async fork and each
+// par branch run on goroutines of their own. A reply sent by a real
+// system to a stub came with the answer to the request: it takes no time
+// of its own. Times are measured from each message's intended send time
+// (the run's intended start plus the flow's time so far), so a run that
+// waits for a free slot under an open-loop rate counts the wait (no
+// coordinated omission). Injected faults act in front of the real call:
+// error aborts without sending (with a status if the fault names one),
+// drop does not send, timeout holds the call until the caller's limit,
+// delay waits before sending.
+
+// RealOptions control a simulation in real time.
+type RealOptions struct {
+	Runs int64
+	Seed uint64
+	// Concurrency bounds the runs in flight (default 1).
+	Concurrency int
+	// Rate, if positive, starts runs open-loop at Rate per second: run i
+	// is due at i/Rate; when every slot is busy it starts late and its
+	// times count from when it was due. 0: closed loop, each slot starts
+	// its next run when its last one ends.
+	Rate float64
+	// TimeScale multiplies the sleeps of stubs (default 1; 0.01 makes a
+	// 5-minute human step 3 s). Real calls and timeouts are not scaled.
+	TimeScale float64
+	// Trace receives every run's spans, in the order runs end; RunTrace
+	// Start is the run's intended start on the wall clock.
+	Trace func(*RunTrace) error
+	// Faults receives every injected fault as it is injected.
+	Faults func(FaultEvent)
+	// Progress, if set, is called with the runs done after each run.
+	Progress func(done int64)
+	// IDSeed seeds the trace and span ids (with the run index). 0: a
+	// random one, so that two sessions never share trace ids.
+	IDSeed uint64
+}
+
+// FaultEvent is one injected fault, as logged: with the seed, the run and
+// the message it replays exactly (the same seed draws the same faults
+// for rates and first: schedules; window: schedules follow the clock).
+type FaultEvent struct {
+	Run     int64   `json:"run"`
+	N       int     `json:"n"`
+	Attempt int     `json:"attempt"`
+	Fault   string  `json:"fault"`
+	Status  int     `json:"status,omitempty"`
+	AtMS    float64 `json:"at_ms"`      // since the run's start
+	Session float64 `json:"session_ms"` // since the simulation's start
+	TraceID string  `json:"trace_id"`
+}
+
+// Real reports whether the profile gives a participant a real adapter, so
+// that choreo sim runs in real time.
+func (p *Profile) Real() bool {
+	for _, ps := range p.Participants {
+		if ps.Adapter == AdapterHTTP || ps.Adapter == AdapterExec {
+			return true
+		}
+	}
+	return false
+}
+
+// engine is what a real-time simulation shares between its runs.
+type engine struct {
+	pl       *plan
+	start    time.Time
+	seed     uint64
+	idSeed   uint64
+	scale    float64
+	ad       []adapter // the receiver's adapter, per message (nil: stub)
+	req      []*httpRequest
+	carried  []bool // a reply a real system sent to a stub: it came with the answer
+	remote   []bool // the receiver is an http system, whose own spans join the trace
+	faultLog func(FaultEvent)
+	logMu    sync.Mutex
+	injected atomic.Int64
+}
+
+func newEngine(d *flow.Diagram, p *Profile, pl *plan) (*engine, error) {
+	ads, reqs, err := buildAdapters(p, pl.msgs)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{pl: pl, ad: make([]adapter, len(pl.msgs)), req: reqs,
+		carried: make([]bool, len(pl.msgs)), remote: make([]bool, len(pl.msgs))}
+	g := flow.Build(d)
+	for i := range pl.msgs {
+		m := pl.msgs[i].m
+		e.ad[i] = ads[m.To]
+		_, e.remote[i] = ads[m.To].(*httpAdapter)
+		if info := g.Info(m); info != nil && info.Role == flow.RoleReply && ads[m.From] != nil && ads[m.To] == nil {
+			e.carried[i] = true
+		}
+	}
+	return e, nil
+}
+
+// realRun is the state one real-time run shares between its timelines.
+type realRun struct {
+	mu       sync.Mutex
+	ctx      context.Context
+	start    time.Time // the run's intended start
+	eng      *engine
+	ids      otlpIDs
+	traceID  string
+	wg       sync.WaitGroup
+	canceled atomic.Bool
+}
+
+// since is the run time now.
+func (r *realRun) since() time.Duration { return time.Since(r.start) }
+
+// sleepUntil waits until run time t; false when the run was cancelled.
+func (r *realRun) sleepUntil(t time.Duration) bool {
+	d := t - r.since()
+	if d <= 0 {
+		return r.ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}
+
+// child is a timeline that runs beside x (an async fork, a par branch)
+// on a goroutine: its own random stream, the run's shared state.
+func (x *runner) child(parent int) *runner {
+	x.nchild++
+	y := &runner{pl: x.pl, st: x.st, top: x.top, rt: x.rt, tracing: x.tracing, parent: parent,
+		human: x.human, runIdx: x.runIdx, cutOwner: x.cutOwner}
+	y.stream = otlpMix(x.stream ^ otlpMix(x.nchild))
+	y.pcg = mrand.NewPCG(x.rt.eng.seed^y.stream, uint64(x.runIdx))
+	y.r = mrand.New(y.pcg)
+	return y
+}
+
+// realPar runs a par block's branches side by side and joins them as the
+// virtual-time evaluation does: the block ends with its last branch and
+// fails if one fails.
+func (x *runner) realPar(bp *blockPlan, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
+	type branch struct {
+		end   time.Duration
+		st    status
+		y     *runner
+		human time.Duration
+	}
+	out := make([]branch, len(bp.branches))
+	var wg sync.WaitGroup
+	for bi, br := range bp.branches {
+		y := x.child(x.parent)
+		out[bi].y = y
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[bi].end, out[bi].st = y.seq(br, t, cutoff, owner, main)
+		}()
+	}
+	wg.Wait()
+	end := t
+	var worst status
+	var from *runner
+	hEnd := x.human
+	for bi, b := range out {
+		if b.end > end || bi == 0 {
+			end, hEnd = b.end, b.y.human
+		}
+		if b.st != stOK && (worst == stOK || b.st == stFail && worst != stFail) {
+			worst, from = b.st, b.y
+		}
+	}
+	x.human = hEnd
+	if from != nil {
+		x.fail, x.jump, x.cutOwner = from.fail, from.jump, from.cutOwner
+	}
+	if worst == stFail {
+		x.fail.at = end
+	}
+	return end, worst
+}
+
+// realSend sends message mi at run time start, bounded by lim: the fault
+// drawn for it acts first, then the real call or the stub's sleep.
+func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.Duration, uint8) {
+	rr := x.rt
+	e := rr.eng
+	mp := &x.pl.msgs[mi]
+	lat, extra, fk, f := x.draw(mi, start)
+	if !rr.sleepUntil(start) {
+		return x.canceled(mi, start)
+	}
+	attempt := 1
+	x.lock()
+	if si >= 0 {
+		attempt = x.top.spans[si].Attempt
+	}
+	x.unlock()
+	if fk != fkNone {
+		e.injected.Add(1)
+	}
+	if fk != fkNone && e.faultLog != nil {
+		ev := FaultEvent{Run: x.runIdx, N: mi + 1, Attempt: attempt, Fault: faultNames[fk], Status: f.Status,
+			AtMS: millis(start), Session: millis(x.session(start)), TraceID: rr.traceID}
+		e.logMu.Lock()
+		e.faultLog(ev)
+		e.logMu.Unlock()
+	}
+	cut := func() time.Duration { return max(rr.since()-start, lim-start+1) }
+	status, output := 0, ""
+	switch fk {
+	case fkError, fkDrop: // abort: nothing is sent
+		if f.Status != 0 {
+			status = f.Status
+		}
+		return x.recordReal(mi, si, rr.since()-start, fk, status, "injected "+faultNames[fk])
+	case fkTimeout: // the call hangs until the caller's limit
+		if lim < never {
+			if !rr.sleepUntil(lim) {
+				return x.canceled(mi, start)
+			}
+			return x.recordReal(mi, si, lim-start, fkTimeout, 0, "")
+		}
+		if !rr.sleepUntil(start + x.scaled(lat)) {
+			return x.canceled(mi, start)
+		}
+		return x.recordReal(mi, si, rr.since()-start, fkTimeout, 0, "")
+	case fkDelay: // wait, then send
+		if start+extra > lim {
+			if !rr.sleepUntil(lim) {
+				return x.canceled(mi, start)
+			}
+			return x.recordReal(mi, si, cut(), fkDelay, 0, "")
+		}
+		if !rr.sleepUntil(start + extra) {
+			return x.canceled(mi, start)
+		}
+	}
+	ad := e.ad[mi]
+	switch {
+	case ad != nil:
+		ctx, cancel := rr.ctx, context.CancelFunc(func() {})
+		if lim < never {
+			ctx, cancel = context.WithDeadline(rr.ctx, rr.start.Add(lim))
+		}
+		c := &Call{Run: x.runIdx, N: mi + 1, Attempt: attempt, From: mp.m.From, To: mp.m.To, Text: mp.m.Text,
+			Slug: Slug(mp.m.Text), TraceID: rr.traceID, SpanID: spanHex(rr.ids.id(uint64(max(si, 0))<<1 | uint64(side)))}
+		res := ad.do(ctx, c, e.req[mi])
+		cutOff := ctx.Err() != nil && rr.ctx.Err() == nil
+		cancel()
+		if rr.ctx.Err() != nil {
+			return x.canceled(mi, start)
+		}
+		el := rr.since() - start
+		status, output = res.status, res.output
+		switch {
+		case cutOff:
+			return x.recordReal(mi, si, cut(), fkNone, status, "timed out")
+		case res.err != nil:
+			return x.recordReal(mi, si, el, fkError, status, res.err.Error()+trailer(output))
+		}
+		return x.recordReal(mi, si, el, fk, status, output)
+	case e.carried[mi]:
+		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
+	default: // a stub
+		now, d := rr.since(), x.scaled(lat)
+		if now+d > lim {
+			if !rr.sleepUntil(lim) {
+				return x.canceled(mi, start)
+			}
+			return x.recordReal(mi, si, cut(), fk, 0, "")
+		}
+		if !rr.sleepUntil(now + d) {
+			return x.canceled(mi, start)
+		}
+		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
+	}
+}
+
+func trailer(out string) string {
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return ""
+	}
+	if len(out) > 200 {
+		out = out[:200] + "…"
+	}
+	return ": " + out
+}
+
+func (x *runner) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * x.rt.eng.scale)
+}
+
+// recordReal records a real message's measured latency and what the
+// system answered.
+func (x *runner) recordReal(mi, si int, lat time.Duration, fk uint8, status int, detail string) (time.Duration, uint8) {
+	x.lock()
+	x.top.st.message(mi, lat, fk)
+	if si >= 0 && (x.rt.eng.ad[mi] != nil || status != 0) {
+		s := &x.top.spans[si]
+		if status != 0 {
+			s.Status = status
+		}
+		if detail != "" {
+			s.Detail = detail
+		}
+		s.Remote = x.rt.eng.remote[mi]
+	}
+	x.unlock()
+	return lat, fk
+}
+
+// canceled ends a call that Ctrl-C interrupted: the run is not counted.
+func (x *runner) canceled(mi int, start time.Duration) (time.Duration, uint8) {
+	x.rt.canceled.Store(true)
+	return max(x.rt.since()-start, 0), fkError
+}
+
+func millis(d time.Duration) float64 { return float64(d) / 1e6 }
+
+func spanHex(v uint64) string { return string(otlpAppendHex(nil, v)) }
+
+// RunReal runs the flow in real time against the profile's adapters (see
+// the package's real-time notes above) and returns the result. When ctx
+// is cancelled, in-flight calls are cancelled with it, the runs they
+// belong to are dropped, and the result of the runs that ended is
+// returned, marked partial, with ctx's error.
+func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*report.Result, error) {
+	if o.Runs <= 0 {
+		return nil, fmt.Errorf("runs must be positive, not %d", o.Runs)
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 1
+	}
+	if o.TimeScale <= 0 {
+		o.TimeScale = 1
+	}
+	if o.IDSeed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		o.IDSeed = binary.LittleEndian.Uint64(b[:]) | 1
+	}
+	pl := compile(d, p)
+	e, err := newEngine(d, p, pl)
+	if err != nil {
+		return nil, err
+	}
+	e.seed, e.idSeed, e.scale, e.faultLog = o.Seed, o.IDSeed, o.TimeScale, o.Faults
+	e.start = time.Now()
+	slots := make(chan *runner, o.Concurrency)
+	cols := make([]*collector, o.Concurrency)
+	for k := range cols {
+		cols[k] = newCollector(pl)
+		slots <- newRunner(pl, cols[k])
+	}
+	var (
+		wg       sync.WaitGroup
+		done     atomic.Int64
+		traceMu  sync.Mutex
+		traceErr error
+	)
+	for i := int64(0); i < o.Runs && ctx.Err() == nil; i++ {
+		due := time.Now()
+		if o.Rate > 0 {
+			due = e.start.Add(time.Duration(float64(i) / o.Rate * float64(time.Second)))
+			if d := time.Until(due); d > 0 {
+				tm := time.NewTimer(d)
+				select {
+				case <-tm.C:
+				case <-ctx.Done():
+					tm.Stop()
+				}
+			}
+		}
+		var x *runner
+		select {
+		case x = <-slots:
+		case <-ctx.Done():
+		}
+		if x == nil {
+			break
+		}
+		if o.Rate <= 0 {
+			due = time.Now()
+		}
+		traceMu.Lock()
+		stop := traceErr != nil
+		traceMu.Unlock()
+		if stop {
+			slots <- x
+			break
+		}
+		wg.Add(1)
+		go func(x *runner, i int64, due time.Time) {
+			defer wg.Done()
+			defer func() { slots <- x }()
+			rr := &realRun{ctx: ctx, start: due, eng: e}
+			rr.ids = otlpIDs{h: otlpMix(otlpMix(e.idSeed) ^ uint64(i))}
+			rr.traceID = spanHex(rr.ids.id(1<<63)) + spanHex(rr.ids.id(1<<63|1))
+			x.rt, x.stream, x.nchild = rr, 0, 0
+			x.run(o.Seed, i, true)
+			if rr.canceled.Load() || ctx.Err() != nil {
+				return
+			}
+			if o.Trace != nil {
+				rt := &RunTrace{Run: i, Outcome: outcomeNames[x.lastOutcome], Spans: append([]Span(nil), x.spans...), Start: due, TraceID: rr.traceID}
+				traceMu.Lock()
+				if traceErr == nil {
+					traceErr = o.Trace(rt)
+				}
+				traceMu.Unlock()
+			}
+			n := done.Add(1)
+			if o.Progress != nil {
+				o.Progress(n)
+			}
+		}(x, i, due)
+	}
+	wg.Wait()
+	res := assemble(pl, p, cols, o.Seed, e.start)
+	res.Source = "sim"
+	res.RealTime = &report.RealTime{Concurrency: o.Concurrency, Rate: o.Rate, TimeScale: o.TimeScale, Injected: e.injected.Load()}
+	var rerr error
+	if cerr := ctx.Err(); cerr != nil {
+		res.Partial = true
+		rerr = cerr
+	}
+	if traceErr != nil {
+		res.Partial = true
+		rerr = errors.Join(rerr, traceErr)
+	}
+	return res, rerr
+}
+
+// assemble merges the collectors into a result.
+func assemble(pl *plan, p *Profile, cols []*collector, seed uint64, start time.Time) *report.Result {
+	all := cols[0]
+	for _, c := range cols[1:] {
+		all.merge(c)
+	}
+	res := &report.Result{
+		Version: report.Version, Source: "sim", Runs: all.runs, Seed: seed,
+		Profile: p.Path, Scenario: p.Scenario,
+		ElapsedMS: time.Since(start).Milliseconds(),
+	}
+	all.fill(pl, res)
+	res.SLO = evaluateSLO(p, res, all)
+	return res
+}
+
+// Request is a call a real-time run would make, as a dry run shows it.
+type Request struct {
+	N        int
+	Selector string
+	To       string
+	Adapter  string
+	// Text is the request (method, URL, headers, body; or argv and
+	// environment), secrets redacted.
+	Text string
+}
+
+// PlanRequests lists the calls run 0's first attempt would make to real
+// systems, one per message whose receiver has a real adapter, secrets
+// redacted; nothing is sent.
+func PlanRequests(d *flow.Diagram, p *Profile) ([]Request, error) {
+	pl := compile(d, p)
+	e, err := newEngine(d, p, pl)
+	if err != nil {
+		return nil, err
+	}
+	var out []Request
+	for i := range pl.msgs {
+		if e.ad[i] == nil {
+			continue
+		}
+		m := pl.msgs[i].m
+		c := &Call{Run: 0, N: i + 1, Attempt: 1, From: m.From, To: m.To, Text: m.Text, Slug: Slug(m.Text),
+			TraceID: strings.Repeat("0", 32), SpanID: strings.Repeat("0", 16)}
+		out = append(out, Request{N: i + 1, Selector: m.Selector(), To: m.To, Adapter: p.Participants[m.To].Adapter, Text: e.ad[i].describe(c, e.req[i])})
+	}
+	return out, nil
+}
