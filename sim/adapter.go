@@ -20,7 +20,6 @@ import (
 	"text/template"
 	"time"
 	"unicode"
-
 )
 
 // Adapters turn a message into a real call on the system that receives
