@@ -77,6 +77,10 @@ type DrillOptions struct {
 	Runs    int64
 	Seed    uint64
 	Workers int
+	// Real, if set, runs the cases in real time with these options (Runs
+	// and Seed are set per case); the drill's faults act in front of the
+	// real calls.
+	Real *RealOptions
 }
 
 // Drill injects each case's fault in every attempt of its message, runs
@@ -98,7 +102,15 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 	start := time.Now()
 	for ci, c := range plan.Cases {
 		q := withFault(p, c.N, c.Fault)
-		r, err := Simulate(ctx, d, q, Options{Runs: o.Runs, Seed: o.Seed + uint64(ci), Workers: o.Workers})
+		var r *report.Result
+		var err error
+		if o.Real != nil {
+			ro := *o.Real
+			ro.Runs, ro.Seed, ro.First = o.Runs, o.Seed+uint64(ci), int64(ci)*o.Runs
+			r, err = RunReal(ctx, d, q, ro)
+		} else {
+			r, err = Simulate(ctx, d, q, Options{Runs: o.Runs, Seed: o.Seed + uint64(ci), Workers: o.Workers})
+		}
 		if r == nil {
 			return nil, err
 		}

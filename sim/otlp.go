@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -142,6 +143,9 @@ func (o *OTLPWriter) Write(rt *RunTrace) error {
 	}
 	ids := otlpIDs{h: otlpMix(otlpMix(o.seed) ^ uint64(rt.Run))}
 	base := OTLPEpoch.UnixNano() + rt.Run*int64(OTLPRunSpacing)
+	if !rt.Start.IsZero() {
+		base = rt.Start.UnixNano()
+	}
 
 	b := append(o.buf[:0], `{"resourceSpans":[`...)
 	firstSvc := true
@@ -153,8 +157,8 @@ func (o *OTLPWriter) Write(rt *RunTrace) error {
 			for side := range 2 {
 				svc := m.from
 				if side == 1 {
-					if sp.Kind == SpanAsync && sp.Fault == FaultDrop {
-						continue // never delivered
+					if sp.Kind == SpanAsync && sp.Fault == FaultDrop || sp.Remote {
+						continue // never delivered, or the system writes its own
 					}
 					svc = m.to
 				}
@@ -203,8 +207,14 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 		b = otlpAppendHex(b, ids.id(uint64(i)<<1))
 		b = append(b, '"')
 	case sp.Parent >= 0:
+		// the parent's SERVER side, or its CLIENT side when the parent's
+		// receiver is a real system (whose SERVER span is its own)
+		side := uint64(1)
+		if rt.Spans[sp.Parent].Remote {
+			side = 0
+		}
 		b = append(b, `,"parentSpanId":"`...)
-		b = otlpAppendHex(b, ids.id(uint64(sp.Parent)<<1|1))
+		b = otlpAppendHex(b, ids.id(uint64(sp.Parent)<<1|side))
 		b = append(b, '"')
 	}
 	b = append(b, `,"name":`...)
@@ -245,6 +255,9 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 	if sp.Abandoned {
 		b = append(b, `,{"key":"choreo.abandoned","value":{"boolValue":true}}`...)
 	}
+	if sp.Status != 0 {
+		b = otlpIntAttr(b, "http.response.status_code", int64(sp.Status), true)
+	}
 	failed := sp.Fault != "" && sp.Fault != FaultDelay
 	switch {
 	case failed:
@@ -253,8 +266,19 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 		b = otlpStrAttr(b, "choreo.fault", sp.Fault, true)
 	}
 	b = append(b, ']')
+	if !failed && sp.Detail != "" && side == 0 {
+		// an exec adapter's output
+		b = append(b, `,"events":[{"timeUnixNano":"`...)
+		b = strconv.AppendInt(b, base+int64(end), 10)
+		b = append(b, `","name":"choreo.output","attributes":[`...)
+		b = otlpStrAttr(b, "choreo.output", sp.Detail, false)
+		b = append(b, `]}]`...)
+	}
 	if failed {
 		msg := otlpFaultMessage(sp.Fault)
+		if sp.Detail != "" {
+			msg = sp.Detail
+		}
 		b = append(b, `,"events":[{"timeUnixNano":"`...)
 		b = strconv.AppendInt(b, base+int64(end), 10)
 		b = append(b, `","name":"exception","attributes":[`...)
@@ -373,4 +397,27 @@ func otlpAppendString(b []byte, s string) []byte {
 		i++
 	}
 	return append(b, '"')
+}
+
+// RunIDs are the ids of one run's spans as the OTLP writer derives them,
+// for exporters that build spans themselves.
+type RunIDs struct{ x otlpIDs }
+
+// NewRunIDs returns the ids of run in a session seeded with seed.
+func NewRunIDs(seed uint64, run int64) RunIDs {
+	return RunIDs{otlpIDs{h: otlpMix(otlpMix(seed) ^ uint64(run))}}
+}
+
+// TraceID is the run's trace id.
+func (r RunIDs) TraceID() (id [16]byte) {
+	binary.BigEndian.PutUint64(id[:8], r.x.id(1<<63))
+	binary.BigEndian.PutUint64(id[8:], r.x.id(1<<63|1))
+	return id
+}
+
+// SpanID is the id of side 0 (CLIENT, PRODUCER) or 1 (SERVER, CONSUMER)
+// of the run's span i.
+func (r RunIDs) SpanID(i, side int) (id [8]byte) {
+	binary.BigEndian.PutUint64(id[:], r.x.id(uint64(i)<<1|uint64(side)))
+	return id
 }

@@ -21,9 +21,9 @@ import (
 // time (the same runner): each message whose receiver is real becomes a
 // call on it, bounded by the caller's timeout through its context; a
 // stub sleeps its sampled latency times TimeScale; an async fork and each
-// par branch run on goroutines of their own. A reply sent by a real
-// system to a stub came with the answer to the request: it takes no time
-// of its own. Times are measured from each message's intended send time
+// par branch run on goroutines of their own. A reply a real system sends
+// came with the answer to its request: it takes no time of its own and
+// is not sent again. Times are measured from each message's intended send time
 // (the run's intended start plus the flow's time so far), so a run that
 // waits for a free slot under an open-loop rate counts the wait (no
 // coordinated omission). Injected faults act in front of the real call:
@@ -35,6 +35,9 @@ import (
 type RealOptions struct {
 	Runs int64
 	Seed uint64
+	// First numbers the runs from First (a drill's cases, which share a
+	// session's trace ids, number theirs apart).
+	First int64
 	// Concurrency bounds the runs in flight (default 1).
 	Concurrency int
 	// Rate, if positive, starts runs open-loop at Rate per second: run i
@@ -91,7 +94,7 @@ type engine struct {
 	scale    float64
 	ad       []adapter // the receiver's adapter, per message (nil: stub)
 	req      []*httpRequest
-	carried  []bool // a reply a real system sent to a stub: it came with the answer
+	carried  []bool // a reply a real system sends: it came with the answer to the request
 	remote   []bool // the receiver is an http system, whose own spans join the trace
 	faultLog func(FaultEvent)
 	logMu    sync.Mutex
@@ -110,7 +113,7 @@ func newEngine(d *flow.Diagram, p *Profile, pl *plan) (*engine, error) {
 		m := pl.msgs[i].m
 		e.ad[i] = ads[m.To]
 		_, e.remote[i] = ads[m.To].(*httpAdapter)
-		if info := g.Info(m); info != nil && info.Role == flow.RoleReply && ads[m.From] != nil && ads[m.To] == nil {
+		if info := g.Info(m); info != nil && info.Role == flow.RoleReply && ads[m.From] != nil {
 			e.carried[i] = true
 		}
 	}
@@ -262,6 +265,8 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 	}
 	ad := e.ad[mi]
 	switch {
+	case e.carried[mi]:
+		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
 	case ad != nil:
 		ctx, cancel := rr.ctx, context.CancelFunc(func() {})
 		if lim < never {
@@ -276,7 +281,10 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 			return x.canceled(mi, start)
 		}
 		el := rr.since() - start
-		status, output = res.status, res.output
+		status = res.status
+		if _, ok := ad.(*execAdapter); ok {
+			output = res.output // kept as a span event
+		}
 		switch {
 		case cutOff:
 			return x.recordReal(mi, si, cut(), fkNone, status, "timed out")
@@ -284,8 +292,6 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 			return x.recordReal(mi, si, el, fkError, status, res.err.Error()+trailer(output))
 		}
 		return x.recordReal(mi, si, el, fk, status, output)
-	case e.carried[mi]:
-		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
 	default: // a stub
 		now, d := rr.since(), x.scaled(lat)
 		if now+d > lim {
@@ -420,15 +426,15 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 			defer wg.Done()
 			defer func() { slots <- x }()
 			rr := &realRun{ctx: ctx, start: due, eng: e}
-			rr.ids = otlpIDs{h: otlpMix(otlpMix(e.idSeed) ^ uint64(i))}
+			rr.ids = otlpIDs{h: otlpMix(otlpMix(e.idSeed) ^ uint64(o.First+i))}
 			rr.traceID = spanHex(rr.ids.id(1<<63)) + spanHex(rr.ids.id(1<<63|1))
 			x.rt, x.stream, x.nchild = rr, 0, 0
-			x.run(o.Seed, i, true)
+			x.run(o.Seed, o.First+i, true)
 			if rr.canceled.Load() || ctx.Err() != nil {
 				return
 			}
 			if o.Trace != nil {
-				rt := &RunTrace{Run: i, Outcome: outcomeNames[x.lastOutcome], Spans: append([]Span(nil), x.spans...), Start: due, TraceID: rr.traceID}
+				rt := &RunTrace{Run: o.First + i, Outcome: outcomeNames[x.lastOutcome], Spans: append([]Span(nil), x.spans...), Start: due, TraceID: rr.traceID}
 				traceMu.Lock()
 				if traceErr == nil {
 					traceErr = o.Trace(rt)

@@ -459,6 +459,26 @@ func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Dura
 // the main timeline.
 func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status) {
 	si := x.span(Span{N: n.msg + 1, Kind: SpanAsync, Start: t, Parent: x.parent, Attempt: 1})
+	if x.rt != nil {
+		// the send and the fork run beside the timeline, which goes on
+		// at once; the run waits for them
+		y := x.child(si)
+		x.rt.wg.Add(1)
+		go func() {
+			defer x.rt.wg.Done()
+			y.deliver(n, t, si)
+		}()
+		return t, stOK
+	}
+	saved, savedHuman := x.parent, x.human
+	x.deliver(n, t, si)
+	x.parent, x.human = saved, savedHuman
+	return t, stOK
+}
+
+// deliver sends an async message at t and runs its fork from the
+// delivery. A fork's failure fails the run but not the main timeline.
+func (x *runner) deliver(n *node, t time.Duration, si int) {
 	lat, fk := x.xmit(n.msg, t, never, si, 0)
 	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
@@ -469,36 +489,11 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 		} else {
 			x.pendJump()
 		}
-		return t, stOK
+		return
 	}
 	x.land(t+lat, never)
-	comp := len(x.pl.msgs[n.msg].comp) > 0
-	if x.rt != nil {
-		if comp {
-			x.addDone(n.msg)
-		}
-		// the fork runs beside the timeline; the run waits for it
-		y := x.child(si)
-		x.rt.wg.Add(1)
-		go func() {
-			defer x.rt.wg.Done()
-			y.fork(n.body, t+lat)
-		}()
-		return t, stOK
-	}
-	saved, savedHuman := x.parent, x.human
 	x.parent = si
-	x.fork(n.body, t+lat)
-	x.parent, x.human = saved, savedHuman
-	if comp {
-		x.addDone(n.msg)
-	}
-	return t, stOK
-}
-
-// fork runs an async message's fork from its delivery at t.
-func (x *runner) fork(body []node, t time.Duration) {
-	end, st := x.seq(body, t, never, -1, false)
+	end, st := x.seq(n.body, t+lat, never, -1, false)
 	switch st {
 	case stFail, stCut:
 		x.recordFailure(end)
@@ -506,6 +501,9 @@ func (x *runner) fork(body []node, t time.Duration) {
 		x.pendJump()
 	case stStop:
 		x.setHandled()
+	}
+	if len(x.pl.msgs[n.msg].comp) > 0 {
+		x.addDone(n.msg)
 	}
 }
 

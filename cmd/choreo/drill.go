@@ -46,7 +46,12 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	dry := fs.Bool("dry-run", false, "print the cases and run nothing")
 	format := fs.String("format", "text", "output format: text or json")
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
+	traces := fs.String("traces", "", "real time: write the runs as OTLP JSON lines to `FILE`")
+	rf := addRealFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := rf.check(); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -85,9 +90,25 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		for _, pr := range plan.Pruned {
 			fmt.Fprintf(&b, "  pruned: #%d %s  %s (covered by the handler of #%d)\n", pr.N, msgs[pr.N-1].Selector(), pr.Fault, pr.CoveredBy)
 		}
+		if p.Real() {
+			if err := dryRequests(&b, d, p); err != nil {
+				return err
+			}
+		}
 		return writeOutput(io, *out, []byte(b.String()))
 	}
-	res, drillErr := sim.Drill(ctx, d, p, sim.DrillOptions{Runs: *runs, Seed: *seed})
+	do := sim.DrillOptions{Runs: *runs, Seed: *seed}
+	if p.Real() {
+		sess, err := rf.open(d, p, *traces)
+		if err != nil {
+			return err
+		}
+		defer sess.close()
+		do.Real = &sess.opts
+	} else if *traces != "" {
+		return &usageError{msg: "--traces is for drills in real time (a participant with an http or exec adapter)"}
+	}
+	res, drillErr := sim.Drill(ctx, d, p, do)
 	if res == nil {
 		return drillErr
 	}

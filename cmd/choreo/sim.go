@@ -47,7 +47,12 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	shard := fs.String("shard", "", "run only shard `i/N` of the runs (merge the shards with choreo merge)")
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json` instead")
+	dry := fs.Bool("dry-run", false, "real time: print the requests and send nothing")
+	rf := addRealFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := rf.check(); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -82,6 +87,15 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 			return &usageError{msg: "--scenario needs --profile"}
 		}
 		p = sim.DefaultProfile(d)
+	}
+	if p.Real() {
+		if !fs.Changed("runs") {
+			*runs = defaultRealRuns
+		}
+		return runSimReal(ctx, io, f, p, rf, *runs, *seed, *dry, *shard, *traces, *format, *out, *compare)
+	}
+	if *dry {
+		return writeOutput(io, *out, []byte("virtual time: every participant is a stub, nothing would be sent\n"))
 	}
 	o := sim.Options{Runs: *runs, Seed: *seed, Workers: *workers}
 	if *shard != "" {
@@ -130,6 +144,58 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 			return fmt.Errorf("interrupted: the result covers %d of %d runs (marked partial)", res.Runs, total)
 		}
 		return simErr
+	}
+	return nil
+}
+
+// defaultRealRuns is -n in real time: a handful of runs, not a
+// Monte Carlo sample.
+const defaultRealRuns = 10
+
+// runSimReal runs the flow in real time against the profile's adapters.
+func runSimReal(ctx context.Context, io stdio, f *diagramFile, p *sim.Profile, rf *realFlags, runs int64, seed uint64,
+	dry bool, shard, traces, format, out, compare string) error {
+	d := f.Diagram
+	if shard != "" {
+		return &usageError{msg: "--shard is for virtual time: this profile gives a participant a real adapter"}
+	}
+	if dry {
+		var b strings.Builder
+		fmt.Fprintf(&b, "real time: %d runs, concurrency %d", runs, *rf.concurrency)
+		if *rf.rate > 0 {
+			fmt.Fprintf(&b, ", %g runs/s", *rf.rate)
+		}
+		fmt.Fprintf(&b, ", stubs' sleeps ×%g\n", *rf.scale)
+		if err := dryRequests(&b, d, p); err != nil {
+			return err
+		}
+		return writeOutput(io, out, []byte(b.String()))
+	}
+	sess, err := rf.open(d, p, traces)
+	if err != nil {
+		return err
+	}
+	o := sess.opts
+	o.Runs, o.Seed = runs, seed
+	stop := progress(io, runs)
+	o.Progress = stop.update
+	res, runErr := sim.RunReal(ctx, d, p, o)
+	stop.done()
+	if cerr := sess.close(); cerr != nil && runErr == nil {
+		runErr = cerr
+	}
+	if res == nil {
+		return runErr
+	}
+	f.describe(res)
+	if err := emit(io, res, format, out, compare); err != nil {
+		return err
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return fmt.Errorf("interrupted: in-flight requests cancelled; the result covers the %d runs that ended (marked partial)", res.Runs)
+		}
+		return runErr
 	}
 	return nil
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/pflag"
+
+	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/otelexport"
+	"github.com/choreo-dev/choreo/sim"
+)
+
+// realFlags are the flags of a real-time run (sim and drill).
+type realFlags struct {
+	concurrency *int
+	rate        *float64
+	scale       *float64
+	faultLog    *string
+	otlp        *string
+}
+
+func addRealFlags(fs *pflag.FlagSet) *realFlags {
+	return &realFlags{
+		concurrency: fs.Int("concurrency", 1, "real time: runs in flight at most"),
+		rate:        fs.Float64("rate", 0, "real time: start runs open-loop at `R` per second (0: closed loop)"),
+		scale:       fs.Float64("time-scale", 1, "real time: multiply the sleeps of stub participants by `F`"),
+		faultLog:    fs.String("fault-log", "", "real time: write every injected fault as a JSON line to `FILE`"),
+		otlp:        fs.String("otlp-endpoint", "", "real time: send the runs' spans with the OpenTelemetry SDK to this OTLP/HTTP `URL`"),
+	}
+}
+
+func (r *realFlags) check() error {
+	switch {
+	case *r.concurrency < 1:
+		return &usageError{msg: fmt.Sprintf("--concurrency must be at least 1, not %d", *r.concurrency)}
+	case *r.rate < 0:
+		return &usageError{msg: fmt.Sprintf("--rate must not be negative, not %g", *r.rate)}
+	case *r.scale <= 0:
+		return &usageError{msg: fmt.Sprintf("--time-scale must be positive, not %g", *r.scale)}
+	}
+	return nil
+}
+
+// realSession is what a real-time command opens: the options, and the
+// files and exporters to close when it ends.
+type realSession struct {
+	opts    sim.RealOptions
+	closers []func() error
+}
+
+func (s *realSession) close() error {
+	var first error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// open prepares the options of a real-time run: a random id seed (so that
+// sessions never share trace ids), the fault log, the trace file and the
+// OTLP exporter.
+func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realSession, error) {
+	var b [8]byte
+	rand.Read(b[:])
+	s := &realSession{opts: sim.RealOptions{Concurrency: *r.concurrency, Rate: *r.rate, TimeScale: *r.scale,
+		IDSeed: binary.LittleEndian.Uint64(b[:]) | 1}}
+	if *r.faultLog != "" {
+		f, err := os.Create(*r.faultLog)
+		if err != nil {
+			return nil, err
+		}
+		bw := bufio.NewWriter(f)
+		enc := json.NewEncoder(bw)
+		s.opts.Faults = func(ev sim.FaultEvent) { enc.Encode(ev) }
+		s.closers = append(s.closers, func() error {
+			if err := bw.Flush(); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		})
+	}
+	var sinks []func(*sim.RunTrace) error
+	if traces != "" {
+		f, err := os.Create(traces)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		bw := bufio.NewWriterSize(f, 1<<16)
+		w := sim.NewOTLPWriter(bw, d, s.opts.IDSeed)
+		w.AddCompensations(p.Extra)
+		sinks = append(sinks, w.Write)
+		s.closers = append(s.closers, func() error {
+			if err := bw.Flush(); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		})
+	}
+	if *r.otlp != "" {
+		exp, err := otelexport.New(*r.otlp, d, p.Extra, s.opts.IDSeed)
+		if err != nil {
+			s.close()
+			return nil, &usageError{msg: "--otlp-endpoint: " + err.Error()}
+		}
+		sinks = append(sinks, exp.Export)
+		s.closers = append(s.closers, exp.Shutdown)
+	}
+	if len(sinks) > 0 {
+		var mu sync.Mutex
+		s.opts.Trace = func(rt *sim.RunTrace) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, sink := range sinks {
+				if err := sink(rt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return s, nil
+}
+
+// dryRequests prints the requests a real-time run would send, secrets
+// redacted.
+func dryRequests(b *strings.Builder, d *flow.Diagram, p *sim.Profile) error {
+	reqs, err := sim.PlanRequests(d, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "requests of run 0 (real adapters; nothing is sent):\n")
+	for _, r := range reqs {
+		fmt.Fprintf(b, "  #%d %s  [%s %s]\n    %s\n", r.N, r.Selector, r.Adapter, r.To, r.Text)
+	}
+	return nil
+}

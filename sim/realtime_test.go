@@ -1,0 +1,623 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
+)
+
+// The systems of the seed flow (Billing, IdP, Email) are played by local
+// HTTP servers that record every request they receive; App and Admin stay
+// stubs. Their behaviour is set per path.
+
+type request struct {
+	sys, path   string
+	traceparent string
+	tracestate  string
+	auth, key   string
+	body        map[string]any
+}
+
+type systems struct {
+	t    *testing.T
+	mu   sync.Mutex
+	reqs []request
+	// behave answers a request (nil: 200); it may block on r.Context().
+	behave map[string]func(w http.ResponseWriter, r *http.Request) bool
+	urls   map[string]string
+}
+
+func newSystems(t *testing.T, names ...string) *systems {
+	s := &systems{t: t, behave: map[string]func(http.ResponseWriter, *http.Request) bool{}, urls: map[string]string{}}
+	for _, n := range names {
+		srv := httptest.NewServer(s.handler(n))
+		t.Cleanup(srv.Close)
+		s.urls[n] = srv.URL
+	}
+	return s
+}
+
+func (s *systems) handler(sys string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var body map[string]any
+		json.Unmarshal(b, &body)
+		rec := request{sys: sys, path: r.URL.Path, traceparent: r.Header.Get("Traceparent"),
+			tracestate: r.Header.Get("Tracestate"), auth: r.Header.Get("Authorization"), key: r.Header.Get("X-Api-Key"), body: body}
+		s.mu.Lock()
+		s.reqs = append(s.reqs, rec)
+		f := s.behave[sys+" "+r.URL.Path]
+		s.mu.Unlock()
+		if f != nil && f(w, r) {
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func (s *systems) set(key string, f func(w http.ResponseWriter, r *http.Request) bool) {
+	s.mu.Lock()
+	s.behave[key] = f
+	s.mu.Unlock()
+}
+
+func (s *systems) requests() []request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]request(nil), s.reqs...)
+}
+
+// calls lists the requests as "System /path".
+func (s *systems) calls() []string {
+	var out []string
+	for _, r := range s.requests() {
+		out = append(out, r.sys+" "+r.path)
+	}
+	return out
+}
+
+func seedDiagram(t *testing.T) *flow.Diagram {
+	t.Helper()
+	src, err := os.ReadFile("../testdata/provisioning.mmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := parser.Parse("provisioning.mmd", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// seedProfile is the seed's flow against the servers: stubs and actors
+// take 1ms, every call has a short timeout.
+const seedProfile = `
+defaults:
+  latency: 1ms
+  timeout: 300ms
+  actor: {latency: 1ms, timeout: 0}
+participants:
+  Billing:
+    adapter: http
+    url: "{{Billing}}"
+    headers: {Authorization: "Bearer ${CHOREO_TEST_TOKEN}", X-Api-Key: k-123}
+    secret: [X-Api-Key]
+  IdP: {adapter: http, url: "{{IdP}}"}
+  Email: {adapter: http, url: "{{Email}}"}
+messages:
+  "App->>Billing: Provision subscription":
+    compensate: ["App->>Billing: Cancel subscription"]
+    expect: [error, timeout]
+  "App->>IdP: Create tenant directory":
+    compensate: ["App->>IdP: Delete tenant directory"]
+    expect: fails
+`
+
+func (s *systems) profile(t *testing.T, d *flow.Diagram, src string) *Profile {
+	t.Helper()
+	for n, u := range s.urls {
+		src = strings.ReplaceAll(src, "{{"+n+"}}", u)
+	}
+	p, err := LoadProfile("p.yaml", []byte(src), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runRealT(t *testing.T, d *flow.Diagram, p *Profile, o RealOptions) *report.Result {
+	t.Helper()
+	res, err := RunReal(context.Background(), d, p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+var happyCalls = []string{
+	"Billing /provision-subscription",
+	"IdP /create-tenant-directory",
+	"IdP /invite-first-admin",
+	"Email /send-invite-link",
+	"IdP /accept-invite",
+}
+
+var traceparentRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-01$`)
+
+func TestRealSeedOrderAndTraceContext(t *testing.T) {
+	t.Setenv("CHOREO_TEST_TOKEN", "s3cret")
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	var traces []*RunTrace
+	res := runRealT(t, d, p, RealOptions{Runs: 3, Seed: 7, IDSeed: 99, Trace: func(rt *RunTrace) error {
+		traces = append(traces, rt)
+		return nil
+	}})
+	if res.Outcomes.OK != 3 || res.Runs != 3 {
+		t.Fatalf("outcomes %+v, want 3 ok", res.Outcomes)
+	}
+	var want []string
+	for range 3 {
+		want = append(want, happyCalls...)
+	}
+	if diff := cmp.Diff(want, sys.calls()); diff != "" {
+		t.Fatalf("requests (-want +got):\n%s", diff)
+	}
+	reqs := sys.requests()
+	traceOf := map[int64]string{}
+	spans := map[string]bool{}
+	for i, r := range reqs {
+		m := traceparentRE.FindStringSubmatch(r.traceparent)
+		if m == nil {
+			t.Fatalf("request %d: traceparent %q", i, r.traceparent)
+		}
+		run := int64(r.body["run"].(float64))
+		if run != int64(i/5) {
+			t.Errorf("request %d: run %d, want %d (one run at a time)", i, run, i/5)
+		}
+		if tr, ok := traceOf[run]; ok && tr != m[1] {
+			t.Errorf("run %d has two trace ids: %s and %s", run, tr, m[1])
+		}
+		traceOf[run] = m[1]
+		if spans[m[2]] {
+			t.Errorf("span id %s sent twice", m[2])
+		}
+		spans[m[2]] = true
+		n := int(r.body["n"].(float64))
+		if want := fmt.Sprintf("choreo=%d-%d-1", run, n); r.tracestate != want {
+			t.Errorf("tracestate %q, want %q", r.tracestate, want)
+		}
+		msg := d.Messages()[n-1]
+		if r.body["from"] != msg.From || r.body["to"] != msg.To || r.body["text"] != msg.Text {
+			t.Errorf("request %d: body %v for #%d %s", i, r.body, n, msg.Selector())
+		}
+		if r.sys == "Billing" && (r.auth != "Bearer s3cret" || r.key != "k-123") {
+			t.Errorf("Billing got Authorization %q, X-Api-Key %q", r.auth, r.key)
+		}
+	}
+	if len(traceOf) != 3 || traceOf[0] == traceOf[1] || traceOf[1] == traceOf[2] {
+		t.Errorf("trace ids per run: %v, want 3 distinct", traceOf)
+	}
+	// the spans handed to --traces carry the same ids: the CLIENT span of
+	// each call is the parent the system received
+	if len(traces) != 3 {
+		t.Fatalf("%d traces, want 3", len(traces))
+	}
+	for _, rt := range traces {
+		ids := NewRunIDs(99, rt.Run)
+		if got := fmt.Sprintf("%x", ids.TraceID()); got != rt.TraceID || got != traceOf[rt.Run] {
+			t.Errorf("run %d: trace id %s, RunTrace %s, sent %s", rt.Run, got, rt.TraceID, traceOf[rt.Run])
+		}
+		for i, sp := range rt.Spans {
+			if sp.Remote && !spans[fmt.Sprintf("%x", ids.SpanID(i, 0))] {
+				t.Errorf("run %d: span %d (#%d) is remote but its id was never sent", rt.Run, i, sp.N)
+			}
+		}
+	}
+	if res.RealTime == nil || res.RealTime.Concurrency != 1 {
+		t.Errorf("real_time section %+v", res.RealTime)
+	}
+}
+
+func TestRealServerErrorRunsCompensations(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	sys.set("IdP /create-tenant-directory", func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "quota exceeded", http.StatusInternalServerError)
+		return true
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	var traces []*RunTrace
+	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1, Trace: func(rt *RunTrace) error { traces = append(traces, rt); return nil }})
+	if res.Outcomes.Failed != 2 {
+		t.Fatalf("outcomes %+v, want 2 failed", res.Outcomes)
+	}
+	one := []string{"Billing /provision-subscription", "IdP /create-tenant-directory", "Billing /cancel-subscription"}
+	want := append(append([]string(nil), one...), one...)
+	if diff := cmp.Diff(want, sys.calls()); diff != "" {
+		t.Fatalf("requests (-want +got):\n%s", diff)
+	}
+	if len(res.Cascades) != 1 || res.Cascades[0].Root.N != 4 || res.Cascades[0].Compensated != 2 {
+		t.Errorf("cascades %+v, want root #4, compensated twice", res.Cascades)
+	}
+	var sp *Span
+	for i := range traces[0].Spans {
+		if traces[0].Spans[i].N == 4 {
+			sp = &traces[0].Spans[i]
+		}
+	}
+	if sp == nil || sp.Status != 500 || sp.Fault != FaultError || !strings.Contains(sp.Detail, "500") {
+		t.Errorf("span of #4: %+v, want status 500 and the error", sp)
+	}
+}
+
+func TestRealHangingServerTimesOutAndRollsBack(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	gone := make(chan struct{}, 1)
+	sys.set("Email /send-invite-link", func(w http.ResponseWriter, r *http.Request) bool {
+		<-r.Context().Done() // hangs until the client gives up
+		gone <- struct{}{}
+		return true
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.Failed != 1 {
+		t.Fatalf("outcomes %+v, want failed", res.Outcomes)
+	}
+	want := []string{"Billing /provision-subscription", "IdP /create-tenant-directory", "IdP /invite-first-admin",
+		"Email /send-invite-link", "IdP /delete-tenant-directory", "Billing /cancel-subscription"}
+	if diff := cmp.Diff(want, sys.calls()); diff != "" {
+		t.Fatalf("requests (-want +got):\n%s", diff)
+	}
+	select {
+	case <-gone: // the client's timeout cancelled the hanging request
+	case <-time.After(10 * time.Second):
+		t.Error("the hanging request was not cancelled by the client's timeout")
+	}
+	c := res.Cascades[0]
+	if c.Root.N != 7 || c.Root.Fault != FaultTimeout {
+		t.Errorf("cascade root %+v, want #7 timeout", c.Root)
+	}
+	// it failed at its 300ms timeout, not before
+	if got := c.TimeToFailure.P50MS; got < 300 {
+		t.Errorf("time to failure %.1fms, want at least the 300ms timeout", got)
+	}
+}
+
+func TestRealConnectionReset(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	sys.set("Billing /provision-subscription", func(w http.ResponseWriter, r *http.Request) bool {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close() // no answer: the connection drops
+		}
+		return true
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1})
+	if res.Outcomes.Failed != 2 || len(res.Cascades) != 1 || res.Cascades[0].Root.N != 2 || res.Cascades[0].Root.Fault != FaultError {
+		t.Fatalf("outcomes %+v cascades %+v, want runs failed at #2 with an error", res.Outcomes, res.Cascades)
+	}
+	if got := res.Messages[1].Faults.Error; got != 2 {
+		t.Errorf("#2 errors %d, want 2", got)
+	}
+}
+
+func TestRealSlowServerIsMeasured(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	sys.set("Email /send-invite-link", func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(80 * time.Millisecond)
+		return false
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1})
+	if res.Outcomes.OK != 2 {
+		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+	if got := res.Messages[6].Latency.MinMS; got < 80 {
+		t.Errorf("#7 min latency %.1fms, want at least the server's 80ms", got)
+	}
+	// the reply came with the answer: no latency of its own
+	if got := res.Messages[7].Latency.MaxMS; got > res.Messages[6].Latency.MinMS {
+		t.Errorf("#8 (the reply) max %.1fms, more than the request", got)
+	}
+}
+
+func TestRealInjectedFaultsAreSeededAndLogged(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	d := seedDiagram(t)
+	p := sys.profile(t, d, strings.Replace(seedProfile, `    expect: [error, timeout]
+`, `    expect: [error, timeout]
+    fault: {kind: error, status: 503, first: 1}
+    retry: {attempts: 2, backoff: 1ms}
+  "IdP->>Email: Send invite link":
+    fault: {kind: delay, delay: 20ms, rate: 0.5}
+`, 1))
+	session := func() ([]FaultEvent, []string) {
+		var evs []FaultEvent
+		var mu sync.Mutex
+		before := len(sys.requests())
+		res := runRealT(t, d, p, RealOptions{Runs: 8, Seed: 3, Concurrency: 2, Faults: func(e FaultEvent) {
+			mu.Lock()
+			evs = append(evs, e)
+			mu.Unlock()
+		}})
+		if res.Outcomes.OK != 8 {
+			t.Fatalf("outcomes %+v: the retry should absorb the injected abort", res.Outcomes)
+		}
+		var billing []string
+		for _, r := range sys.requests()[before:] {
+			if r.sys == "Billing" {
+				billing = append(billing, r.tracestate[strings.LastIndexByte(r.tracestate, '-'):])
+			}
+		}
+		return evs, billing
+	}
+	evs, billing := session()
+	// the abort sends nothing: Billing sees only the second attempts
+	if len(billing) != 8 || strings.Count(strings.Join(billing, ""), "-2") != 8 {
+		t.Errorf("Billing saw attempts %v, want 8 second attempts", billing)
+	}
+	key := func(es []FaultEvent) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, fmt.Sprintf("run %d #%d attempt %d %s %d", e.Run, e.N, e.Attempt, e.Fault, e.Status))
+		}
+		sortStrings(out)
+		return out
+	}
+	aborts, delays := 0, 0
+	for _, e := range evs {
+		switch {
+		case e.N == 2 && e.Fault == FaultError && e.Status == 503 && e.Attempt == 1:
+			aborts++
+		case e.N == 7 && e.Fault == FaultDelay:
+			delays++
+		default:
+			t.Errorf("unexpected fault %+v", e)
+		}
+	}
+	if aborts != 8 || delays == 0 || delays == 8 {
+		t.Errorf("%d aborts (want 8), %d delays (want some of 8)", aborts, delays)
+	}
+	// replay: the same seed injects the same faults
+	again, _ := session()
+	if diff := cmp.Diff(key(evs), key(again)); diff != "" {
+		t.Errorf("replay injected other faults (-first +again):\n%s", diff)
+	}
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func TestRealCancelStopsInFlightRequests(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	arrived, gone := make(chan struct{}, 1), make(chan struct{}, 1)
+	sys.set("IdP /create-tenant-directory", func(w http.ResponseWriter, r *http.Request) bool {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+		gone <- struct{}{}
+		return true
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, strings.Replace(seedProfile, "timeout: 300ms", "timeout: 1h", 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	res, err := RunReal(ctx, d, p, RealOptions{Runs: 5, Seed: 1})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if res == nil || !res.Partial || res.Runs != 0 {
+		t.Fatalf("result %+v, want partial with no finished run", res)
+	}
+	select {
+	case <-gone: // the server saw the client go
+	case <-time.After(10 * time.Second):
+		t.Fatal("the in-flight request was never cancelled")
+	}
+	reqs := sys.requests()
+	if len(reqs) != 2 {
+		t.Errorf("requests %+v, want the in-flight one cancelled and nothing after", sys.calls())
+	}
+}
+
+func TestRealOpenLoopCountsQueueing(t *testing.T) {
+	sys := newSystems(t, "B")
+	sys.set("B /work", func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(50 * time.Millisecond)
+		return false
+	})
+	d := mustParse(t, "sequenceDiagram\nA->>B: work\nB-->>A: done\n")
+	p := sys.profile(t, d, "participants:\n  B: {adapter: http, url: \"{{B}}\"}\n")
+	// due every 10ms, served every 50ms or more by one slot: run i starts
+	// at least 40·i ms late, and its times count from when it was due
+	res := runRealT(t, d, p, RealOptions{Runs: 6, Seed: 1, Rate: 100, Concurrency: 1})
+	if got := res.EndToEnd.MaxMS; got < 250 {
+		t.Errorf("end_to_end max %.1fms, want at least 250ms (5·40ms late + 50ms)", got)
+	}
+}
+
+// A par block's branches and an async fork run beside the timeline: each
+// server below answers only once the other request has arrived, which
+// can happen only if both are in flight together.
+func TestRealParAndAsyncRunConcurrently(t *testing.T) {
+	sys := newSystems(t, "B", "C", "D", "E")
+	meet := func(mine, other chan struct{}) func(http.ResponseWriter, *http.Request) bool {
+		return func(w http.ResponseWriter, r *http.Request) bool {
+			close(mine)
+			select {
+			case <-other:
+				return false
+			case <-time.After(5 * time.Second):
+				http.Error(w, "alone", http.StatusConflict)
+				return true
+			}
+		}
+	}
+	b, c, dd, e := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+	sys.set("B /left", meet(b, c))
+	sys.set("C /right", meet(c, b))
+	sys.set("D /event", meet(dd, e))
+	sys.set("E /next", meet(e, dd))
+	d := mustParse(t, `sequenceDiagram
+par
+  A->>B: left
+  B-->>A: ok
+and
+  A->>C: right
+  C-->>A: ok
+end
+A-)D: event
+A->>E: next
+E-->>A: ok
+`)
+	p := sys.profile(t, d, `defaults: {latency: 1ms, timeout: 10s}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+  C: {adapter: http, url: "{{C}}"}
+  D: {adapter: http, url: "{{D}}"}
+  E: {adapter: http, url: "{{E}}"}
+`)
+	// the async message is sent and the main timeline goes on: D's
+	// answer waits for E's request, so the send runs on the fork
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.OK != 1 {
+		t.Fatalf("outcomes %+v, cascades %+v: a branch waited for the other", res.Outcomes, res.Cascades)
+	}
+}
+
+func TestRealExecAdapter(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nA->>B: make report\nB-->>A: done\nA->>C: fail\nC-->>A: done\n")
+	p, err := LoadProfile("p.yaml", []byte(`defaults: {latency: 1ms}
+participants:
+  B: {adapter: exec, command: ["sh", "-c", "echo $CHOREO_N $CHOREO_TEXT $CHOREO_FROM $TRACEPARENT"]}
+  C: {adapter: exec, command: "false"}
+`), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rt *RunTrace
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, IDSeed: 5, Trace: func(r *RunTrace) error { rt = r; return nil }})
+	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.N != 3 {
+		t.Fatalf("outcomes %+v cascades %+v, want failed at #3", res.Outcomes, res.Cascades)
+	}
+	out := rt.Spans[0].Detail
+	want := fmt.Sprintf("1 make report A 00-%s-%x-01", rt.TraceID, NewRunIDs(5, 0).SpanID(0, 0))
+	if strings.TrimSpace(out) != want {
+		t.Errorf("exec output %q, want %q", out, want)
+	}
+	if !strings.Contains(rt.Spans[1].Detail, "exit status 1") {
+		t.Errorf("failing command: %q", rt.Spans[1].Detail)
+	}
+}
+
+func TestRealTLSWithProfileCA(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := mustParse(t, "sequenceDiagram\nA->>B: charge card\nB-->>A: ok\n")
+	p, err := LoadProfile(filepath.Join(dir, "p.yaml"), []byte(`defaults: {latency: 1ms}
+participants:
+  B: {adapter: http, url: "`+srv.URL+`/api/", ca: ca.pem}
+messages:
+  "A->>B: charge card":
+    http: {method: PUT, path: "/cards/{{.Run}}?n={{.N}}", body: '{"t": {{json .Text}}}'}
+`), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1})
+	if res.Outcomes.OK != 2 {
+		t.Fatalf("outcomes %+v cascades %+v", res.Outcomes, res.Cascades)
+	}
+	if diff := cmp.Diff([]string{"PUT /api/cards/0", "PUT /api/cards/1"}, got); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestRealDrillSweep(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	res, err := Drill(context.Background(), d, p, DrillOptions{Runs: 2, Seed: 1, Real: &RealOptions{IDSeed: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[string]string{}
+	for _, c := range res.Drill.Cases {
+		verdicts[fmt.Sprintf("#%d %s", c.N, c.Fault)] = c.Verdict
+		if c.Runs != 2 {
+			t.Errorf("case #%d %s: %d runs", c.N, c.Fault, c.Runs)
+		}
+	}
+	want := map[string]string{
+		"#2 error": report.VerdictExpected, "#2 timeout": report.VerdictExpected,
+		"#4 error": report.VerdictExpected, "#4 timeout": report.VerdictExpected,
+		"#6 error": report.VerdictFailed, "#6 timeout": report.VerdictFailed,
+		"#7 error": report.VerdictFailed, "#7 timeout": report.VerdictFailed,
+		"#10 error": report.VerdictFailed, "#10 timeout": report.VerdictFailed,
+	}
+	if diff := cmp.Diff(want, verdicts); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+	// a fault on #4 rolls back Billing; on #2 nothing needs it
+	cancels := 0
+	for _, r := range sys.requests() {
+		if r.path == "/cancel-subscription" {
+			cancels++
+		}
+		if r.sys == "Billing" && r.path == "/provision-subscription" && r.body == nil {
+			t.Error("a request without its body")
+		}
+	}
+	// #4, #6, #7, #10 × error, timeout × 2 runs each fail after Billing
+	// succeeded: 16 rollbacks
+	if cancels != 16 {
+		t.Errorf("%d cancel-subscription calls, want 16", cancels)
+	}
+	for _, c := range res.Drill.Cases {
+		if c.N >= 4 && c.Compensated != c.Runs {
+			t.Errorf("case #%d %s: compensated %d of %d", c.N, c.Fault, c.Compensated, c.Runs)
+		}
+	}
+}
