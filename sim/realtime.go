@@ -29,7 +29,8 @@ import (
 // coordinated omission). Injected faults act in front of the real call:
 // error aborts without sending (with a status if the fault names one),
 // drop does not send, timeout holds the call until the caller's limit,
-// delay waits before sending.
+// delay waits before sending. A message an actor sends to a real system
+// waits for the person first (its sampled latency, scaled).
 
 // RealOptions control a simulation in real time.
 type RealOptions struct {
@@ -268,6 +269,20 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 	case e.carried[mi]:
 		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
 	case ad != nil:
+		if mp.human {
+			// a person sends it: their time (the sampled latency,
+			// scaled) passes before the call
+			think := rr.since() + x.scaled(lat)
+			if think > lim {
+				if !rr.sleepUntil(lim) {
+					return x.canceled(mi, start)
+				}
+				return x.recordReal(mi, si, cut(), fk, 0, "")
+			}
+			if !rr.sleepUntil(think) {
+				return x.canceled(mi, start)
+			}
+		}
 		ctx, cancel := rr.ctx, context.CancelFunc(func() {})
 		if lim < never {
 			ctx, cancel = context.WithDeadline(rr.ctx, rr.start.Add(lim))
@@ -501,12 +516,12 @@ func PlanRequests(d *flow.Diagram, p *Profile) ([]Request, error) {
 	}
 	var out []Request
 	for i := range pl.msgs {
-		if e.ad[i] == nil {
+		if e.ad[i] == nil || e.carried[i] {
 			continue
 		}
 		m := pl.msgs[i].m
 		c := &Call{Run: 0, N: i + 1, Attempt: 1, From: m.From, To: m.To, Text: m.Text, Slug: Slug(m.Text),
-			TraceID: strings.Repeat("0", 32), SpanID: strings.Repeat("0", 16)}
+			TraceID: "{run's trace id}", SpanID: "{call's span id}"}
 		out = append(out, Request{N: i + 1, Selector: m.Selector(), To: m.To, Adapter: p.Participants[m.To].Adapter, Text: e.ad[i].describe(c, e.req[i])})
 	}
 	return out, nil
