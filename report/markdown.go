@@ -140,6 +140,9 @@ func (p *mdWriter) title() {
 		if r.Scenario != "" {
 			what += ", scenario " + mdCode(r.Scenario, false)
 		}
+		if r.RealTime != nil {
+			what += "; " + r.RealTime.String() + " against the real systems"
+		}
 		what += ")"
 	}
 	if r.Diagram != "" {

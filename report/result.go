@@ -1,6 +1,10 @@
 package report
 
-import "github.com/choreo-dev/choreo/flow"
+import (
+	"strconv"
+
+	"github.com/choreo-dev/choreo/flow"
+)
 
 // Version is the version of the result JSON. It changes only when a field
 // changes meaning or goes away; new fields may appear within a version.
@@ -83,6 +87,18 @@ type RealTime struct {
 	Rate        float64 `json:"rate,omitempty"`
 	TimeScale   float64 `json:"time_scale"`
 	Injected    int64   `json:"injected"`
+}
+
+// String describes the real-time setting in a few words.
+func (rt *RealTime) String() string {
+	s := "real time, concurrency " + strconv.Itoa(rt.Concurrency)
+	if rt.Rate > 0 {
+		s += ", " + strconv.FormatFloat(rt.Rate, 'g', -1, 64) + " runs/s open loop"
+	}
+	if rt.TimeScale != 1 {
+		s += ", stub sleeps ×" + strconv.FormatFloat(rt.TimeScale, 'g', -1, 64)
+	}
+	return s + ", " + strconv.FormatInt(rt.Injected, 10) + " faults injected"
 }
 
 // Histograms holds the distributions of a result. Messages, Exchanges and

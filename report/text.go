@@ -212,6 +212,9 @@ func (p *textPrinter) header(r *Result) {
 	if r.Scenario != "" {
 		extra = append(extra, "scenario "+r.Scenario)
 	}
+	if r.RealTime != nil {
+		extra = append(extra, r.RealTime.String())
+	}
 	extra = append(extra, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("%s\n", strings.Join(extra, ", "))
 	if r.Partial {

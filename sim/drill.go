@@ -115,6 +115,14 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 			return nil, err
 		}
 		res.Runs += r.Runs
+		if r.RealTime != nil {
+			if res.RealTime == nil {
+				rt := *r.RealTime
+				rt.Injected = 0
+				res.RealTime = &rt
+			}
+			res.RealTime.Injected += r.RealTime.Injected
+		}
 		dc := report.DrillCase{
 			N: c.N, Selector: r.Messages[c.N-1].Selector, Fault: c.Fault, Runs: r.Runs,
 			Outcomes: r.Outcomes, SLOOK: true,
