@@ -215,7 +215,7 @@ func newHTTPAdapter(ps *ParticipantSettings, hosts map[string]bool) (*httpAdapte
 // httpRequest is a message's request: templates over Call.
 type httpRequest struct {
 	method  string
-	path    *template.Template
+	path    *template.Template // nil: /{{.Slug}}
 	body    *template.Template // nil: the default JSON body
 	headers map[string]*template.Template
 }
@@ -232,10 +232,6 @@ var httpKeys = []string{"method", "path", "body", "headers"}
 
 func newHTTPRequest(spec map[string]any, h *httpAdapter) (*httpRequest, error) {
 	r := &httpRequest{method: http.MethodPost, headers: map[string]*template.Template{}}
-	var err error
-	if r.path, err = template.New("path").Funcs(templateFuncs).Parse("/{{.Slug}}"); err != nil {
-		return nil, err
-	}
 	keys := make([]string, 0, len(spec))
 	for k := range spec {
 		keys = append(keys, k)
@@ -306,9 +302,12 @@ func render(t *template.Template, c *Call) (string, error) {
 // build makes the request of a call: the adapter's base URL (scheme and
 // host are never taken from a template) with the path appended.
 func (r *httpRequest) build(ctx context.Context, h *httpAdapter, c *Call) (*http.Request, error) {
-	p, err := render(r.path, c)
-	if err != nil {
-		return nil, err
+	p := "/" + c.Slug
+	if r.path != nil {
+		var err error
+		if p, err = render(r.path, c); err != nil {
+			return nil, err
+		}
 	}
 	rel, err := url.Parse(p)
 	if err != nil {

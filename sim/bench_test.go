@@ -1,11 +1,16 @@
 package sim
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
 
@@ -88,4 +93,46 @@ func BenchmarkSimulateFourMessages(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}
+
+// Real time: the cost of one run of a one-exchange flow against a local
+// HTTP server (choreo's adapter, trace context, fault draw, accounting),
+// beside the baseline of the same POST made with a bare http.Client.
+func BenchmarkRealOneCall(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	d, err := parser.Parse("b.mmd", []byte("sequenceDiagram\nA->>B: work\nB-->>A: ok\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := LoadProfile("p.yaml", []byte("defaults: {latency: 0ms}\nparticipants:\n  B: {adapter: http, url: \""+srv.URL+"\"}\n"), d, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	res, err := RunReal(context.Background(), d, p, RealOptions{Runs: int64(b.N), Seed: 1, IDSeed: 1})
+	if err != nil || res.Outcomes.OK != int64(b.N) {
+		b.Fatalf("%v %+v", err, res.Outcomes)
+	}
+}
+
+func BenchmarkBaselineHTTPPost(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	body := []byte(`{"run":0,"n":1,"from":"A","to":"B","text":"work"}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/work", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 }

@@ -96,6 +96,7 @@ type engine struct {
 	ad       []adapter // the receiver's adapter, per message (nil: stub)
 	req      []*httpRequest
 	carried  []bool // a reply a real system sends: it came with the answer to the request
+	slug     []string
 	remote   []bool // the receiver is an http system, whose own spans join the trace
 	faultLog func(FaultEvent)
 	logMu    sync.Mutex
@@ -108,11 +109,12 @@ func newEngine(d *flow.Diagram, p *Profile, pl *plan) (*engine, error) {
 		return nil, err
 	}
 	e := &engine{pl: pl, ad: make([]adapter, len(pl.msgs)), req: reqs,
-		carried: make([]bool, len(pl.msgs)), remote: make([]bool, len(pl.msgs))}
+		carried: make([]bool, len(pl.msgs)), remote: make([]bool, len(pl.msgs)), slug: make([]string, len(pl.msgs))}
 	g := flow.Build(d)
 	for i := range pl.msgs {
 		m := pl.msgs[i].m
 		e.ad[i] = ads[m.To]
+		e.slug[i] = Slug(m.Text)
 		_, e.remote[i] = ads[m.To].(*httpAdapter)
 		if info := g.Info(m); info != nil && info.Role == flow.RoleReply && ads[m.From] != nil {
 			e.carried[i] = true
@@ -288,7 +290,7 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 			ctx, cancel = context.WithDeadline(rr.ctx, rr.start.Add(lim))
 		}
 		c := &Call{Run: x.runIdx, N: mi + 1, Attempt: attempt, From: mp.m.From, To: mp.m.To, Text: mp.m.Text,
-			Slug: Slug(mp.m.Text), TraceID: rr.traceID, SpanID: spanHex(rr.ids.id(uint64(max(si, 0))<<1 | uint64(side)))}
+			Slug: e.slug[mi], TraceID: rr.traceID, SpanID: spanHex(rr.ids.id(uint64(max(si, 0))<<1 | uint64(side)))}
 		res := ad.do(ctx, c, e.req[mi])
 		cutOff := ctx.Err() != nil && rr.ctx.Err() == nil
 		cancel()

@@ -99,22 +99,39 @@ func (x *runner) unlock() {
 	}
 }
 
+// The helpers below change the run's shared state: in virtual time
+// directly (small enough to inline: the Monte Carlo hot path), in real
+// time under the run's lock (the shared* functions).
+
 func (x *runner) setHandled() {
-	x.lock()
-	x.top.handled = true
-	x.unlock()
+	if x.rt != nil {
+		x.shared(func(t *runner) { t.handled = true })
+		return
+	}
+	x.handled = true
 }
 
 func (x *runner) addDone(mi int) {
-	x.lock()
-	x.top.done = append(x.top.done, mi)
-	x.unlock()
+	if x.rt != nil {
+		x.shared(func(t *runner) { t.done = append(t.done, mi) })
+		return
+	}
+	x.done = append(x.done, mi)
 }
 
 func (x *runner) addCP(ex int, d time.Duration) {
-	x.lock()
-	x.top.cp[ex] += int64(d)
-	x.unlock()
+	if x.rt != nil {
+		x.shared(func(t *runner) { t.cp[ex] += int64(d) })
+		return
+	}
+	x.cp[ex] += int64(d)
+}
+
+// shared runs f on the run's shared state under the run's lock.
+func (x *runner) shared(f func(t *runner)) {
+	x.rt.mu.Lock()
+	defer x.rt.mu.Unlock()
+	f(x.top)
 }
 
 func (x *runner) addPending(h *handlerRef) {
@@ -140,15 +157,19 @@ func (x *runner) takePending(bp *blockPlan) int {
 }
 
 func (x *runner) statTimedOut(mi int, fk uint8) {
-	x.lock()
-	x.top.st.timedOut(mi, fk)
-	x.unlock()
+	if x.rt != nil {
+		x.shared(func(t *runner) { t.st.timedOut(mi, fk) })
+		return
+	}
+	x.st.timedOut(mi, fk)
 }
 
 func (x *runner) statExchange(ex int, d time.Duration, failed bool) {
-	x.lock()
-	x.top.st.exchange(ex, d, failed)
-	x.unlock()
+	if x.rt != nil {
+		x.shared(func(t *runner) { t.st.exchange(ex, d, failed) })
+		return
+	}
+	x.st.exchange(ex, d, failed)
 }
 
 // never is the cutoff of work that nothing bounds.
@@ -245,7 +266,7 @@ func (x *runner) compensate(mi int, t time.Duration) (time.Duration, bool) {
 	attempts := max(mp.set.Retry.Attempts, 1)
 	for a := 1; a <= attempts; a++ {
 		start := t
-		si := x.span(Span{N: mi + 1, Kind: SpanCompensation, Start: start, Parent: -1, Attempt: a})
+		si := x.span(SpanCompensation, mi, 0, start, -1, a)
 		lim := never
 		if mp.set.Timeout > 0 {
 			lim = start + mp.set.Timeout
@@ -344,17 +365,25 @@ func (x *runner) land(t, cutoff time.Duration) {
 	if t > cutoff {
 		t = cutoff
 	}
-	x.lock()
-	if t > x.top.completion {
-		x.top.completion = t
+	if x.rt != nil {
+		x.shared(func(r *runner) { r.completion = max(r.completion, t) })
+		return
 	}
-	x.unlock()
+	if t > x.completion {
+		x.completion = t
+	}
 }
 
-func (x *runner) span(s Span) int {
+// span opens a span of message mi (reply: the reply's number, 0 for
+// none) and returns its index, or -1 when the run is not traced.
+func (x *runner) span(kind SpanKind, mi, reply int, start time.Duration, parent, attempt int) int {
 	if !x.tracing {
 		return -1
 	}
+	return x.addSpan(Span{N: mi + 1, Reply: reply, Kind: kind, Start: start, Parent: parent, Attempt: attempt})
+}
+
+func (x *runner) addSpan(s Span) int {
 	x.lock()
 	defer x.unlock()
 	t := x.top
@@ -364,9 +393,12 @@ func (x *runner) span(s Span) int {
 
 // setSpan fills in the times and fault of span i once its message went.
 func (x *runner) setSpan(i int, arrive, leave, end time.Duration, fault string) {
-	if i < 0 {
-		return
+	if i >= 0 {
+		x.fillSpan(i, arrive, leave, end, fault)
 	}
+}
+
+func (x *runner) fillSpan(i int, arrive, leave, end time.Duration, fault string) {
 	x.lock()
 	s := &x.top.spans[i]
 	s.Arrive, s.Leave, s.End, s.Fault = arrive, leave, end, fault
@@ -433,7 +465,7 @@ func (x *runner) fails(mi int, fk uint8, at time.Duration) status {
 func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Duration, status) {
 	mp := &x.pl.msgs[n.msg]
 	start := t
-	si := x.span(Span{N: n.msg + 1, Kind: SpanOneWay, Start: start, Parent: x.parent, Attempt: 1})
+	si := x.span(SpanOneWay, n.msg, 0, start, x.parent, 1)
 	lat, fk := x.xmit(n.msg, start, cutoff, si, 0)
 	t += lat
 	if main && mp.human {
@@ -458,7 +490,7 @@ func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Dura
 // the fork runs from the delivery. A fork's failure fails the run but not
 // the main timeline.
 func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status) {
-	si := x.span(Span{N: n.msg + 1, Kind: SpanAsync, Start: t, Parent: x.parent, Attempt: 1})
+	si := x.span(SpanAsync, n.msg, 0, t, x.parent, 1)
 	if x.rt != nil {
 		// the send and the fork run beside the timeline, which goes on
 		// at once; the run waits for them
@@ -536,7 +568,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		if set.Timeout > 0 && start+set.Timeout < lim {
 			lim, limOwner = start+set.Timeout, n.ex
 		}
-		si := x.span(Span{N: n.msg + 1, Reply: n.reply + 1, Kind: SpanExchange, Start: start, Parent: parent, Attempt: a})
+		si := x.span(SpanExchange, n.msg, n.reply+1, start, parent, a)
 		lat, fk := x.xmit(n.msg, start, lim, si, 0)
 		arrive := start + lat
 		if main && mp.human {
