@@ -77,7 +77,9 @@ func TestExportThroughTheSDK(t *testing.T) {
 			}
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Start < rows[j].Start || rows[i].Start == rows[j].Start && rows[i].Kind < rows[j].Kind })
+	sort.Slice(rows, func(i, j int) bool {
+		return rows[i].Start < rows[j].Start || rows[i].Start == rows[j].Start && rows[i].Kind < rows[j].Kind
+	})
 	id := func(i, side int) string { b := ids.SpanID(i, side); return string(b[:]) }
 	want := []row{
 		{"A", "charge", "SPAN_KIND_CLIENT", id(0, 0), "", 0, false},
