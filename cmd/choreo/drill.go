@@ -10,7 +10,7 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const drillUsage = "choreo drill DIAGRAM --profile P [-k RUNS] [--seed N] [--dry-run] [--format text|json] [-o FILE]"
+const drillUsage = "choreo drill DIAGRAM --profile P [-k RUNS] [--seed N] [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
 
 const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
 timeout on every message a system sends, drop on async messages — and runs
@@ -30,12 +30,21 @@ A case is pruned when the fault cascades into an enclosing exchange whose
 failure a bound branch handles: that exchange's own case drills the same
 path (Filibuster's pruning). --dry-run prints the plan and runs nothing.
 
+When the profile gives a participant an http or exec adapter, the drill runs
+in real time against the real systems, the faults injected in front of the
+real calls (see choreo sim -h). The K runs of a case are then in flight
+together (--concurrency defaults to K, at most 32), cases one after another;
+every run has its own trace id.
+
 Exit status: 0 no finding, 1 a finding, 2 trouble.
 
 Examples:
   choreo drill testdata/provisioning.mmd --profile testdata/provisioning.yaml
   choreo drill flow.mmd --profile p.yaml -k 100 --format json -o drill.json
   choreo drill flow.mmd --profile p.yaml --dry-run`
+
+// maxDrillConcurrency caps the default --concurrency of a real-time drill.
+const maxDrillConcurrency = 32
 
 func runDrill(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("drill", drillUsage, drillHelp, io)
@@ -99,6 +108,11 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	}
 	do := sim.DrillOptions{Runs: *runs, Seed: *seed}
 	if p.Real() {
+		if !fs.Changed("concurrency") {
+			// a case's runs are repetitions of one experiment: in flight
+			// together, so that timeout cases wait their timeout once
+			*rf.concurrency = int(min(*runs, maxDrillConcurrency))
+		}
 		sess, err := rf.open(d, p, *traces)
 		if err != nil {
 			return err

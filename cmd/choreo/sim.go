@@ -14,7 +14,7 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const simUsage = "choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--shard i/N] [--traces FILE] [--format F] [--compare BASE.json] [-o FILE]"
+const simUsage = "choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--shard i/N] [--traces FILE] [--format F] [--compare BASE.json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --fault-log FILE --otlp-endpoint URL --dry-run]"
 
 const simHelp = `Sim runs the flow of a diagram many times in virtual time (nothing sleeps)
 with the latencies, faults, timeouts, retries and compensations of a profile
@@ -26,13 +26,25 @@ The result is the same for the same inputs and --seed on any machine and
 any number of workers. Ctrl-C stops early and still writes the result of
 the runs done, marked partial.
 
+When the profile gives a participant an http or exec adapter, the runs are
+made in real time against those systems (-n defaults to 10): each message to
+them is a real call (http: POST {url}/{slug of the text} with a JSON body,
+2xx is success; exec: the command with CHOREO_* variables, exit 0 is
+success) carrying the run's W3C traceparent and tracestate; stubs sleep
+their sampled latency times --time-scale; the profile's faults act in front
+of the calls. --concurrency bounds the runs in flight, --rate starts them
+open-loop (latency counts from the intended start), --dry-run prints the
+requests with secrets redacted and sends nothing, Ctrl-C cancels the calls
+in flight and writes the runs that ended.
+
 Exit status: 0 done and every SLO held; 1 an SLO was breached; 2 trouble.
 
 Examples:
   choreo sim testdata/provisioning.mmd --profile testdata/provisioning.yaml
   choreo sim flow.mmd -n 1000000 --seed 7 --format json -o result.json
   choreo sim flow.mmd --profile p.yaml --scenario billing-down
-  choreo sim flow.mmd --traces runs.otlp.jsonl --traces-sample 1000`
+  choreo sim flow.mmd --traces runs.otlp.jsonl --traces-sample 1000
+  choreo sim flow.mmd --profile real.yaml -n 100 --concurrency 10 --rate 5 --otlp-endpoint http://localhost:4318`
 
 func runSim(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("sim", simUsage, simHelp, io)
