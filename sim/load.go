@@ -236,6 +236,7 @@ func (l *loader) load(data []byte, scenario string) *Profile {
 	l.collectExtras(layers)
 	l.messages(p, layers)
 	l.participants(p, layers)
+	l.adapters(p)
 	l.blocks(p, layers)
 	l.slo(p, layers)
 	return p
@@ -620,7 +621,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			good = good && rok
 			f.Rate = r
 			sum += r
-		} else if f.First > 0 || f.Window != [2]time.Duration{} {
+		} else if get(ents, "first") != nil || get(ents, "window") != nil {
 			f.Rate = 1 // scheduled: every call the schedule selects
 		} else {
 			l.errf(deref(it), "fault: rate is missing (a share of the messages, such as 0.02 or 2%%)")
@@ -836,6 +837,29 @@ func (l *loader) participants(p *Profile, layers []layer) {
 			l.errf(k, "participant %q: the http adapter needs url:", pt.ID)
 		case ps.Adapter == AdapterExec && len(ps.Command) == 0:
 			l.errf(k, "participant %q: the exec adapter needs command:", pt.ID)
+		}
+	}
+}
+
+// adapters checks what the real adapters will need before anything runs:
+// every http request template of a message to an http participant, the
+// CA files.
+func (l *loader) adapters(p *Profile) {
+	if len(l.errs) > 0 || !p.Real() {
+		return
+	}
+	pl := &plan{}
+	for i, m := range l.msgs {
+		pl.msgs = append(pl.msgs, msgPlan{m: m, set: p.Messages[i]})
+	}
+	for _, c := range p.Extra {
+		pl.msgs = append(pl.msgs, msgPlan{m: c.Message, set: c.Settings})
+	}
+	if _, _, err := buildAdapters(p, pl.msgs); err != nil {
+		var pe *ProfileError
+		if errors.As(err, &pe) {
+			pe.Src = l.src(pe.Pos.Line)
+			l.errs = append(l.errs, pe)
 		}
 	}
 }

@@ -621,3 +621,30 @@ func TestRealDrillSweep(t *testing.T) {
 		}
 	}
 }
+
+func TestRealProfileErrors(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nA->>B: charge card\nB-->>A: ok\n")
+	for _, tc := range []struct{ name, src, want string }{
+		{"unknown http key", "participants:\n  B: {adapter: http, url: \"http://h\"}\nmessages:\n  \"#1\":\n    http: {methd: PUT}\n",
+			`p.yaml:4:3: message #1 "A->>B: charge card": http: unknown key "methd"; did you mean "method"?; want method, path, body, headers`},
+		{"template field", "participants:\n  B: {adapter: http, url: \"http://h\"}\nmessages:\n  \"#1\":\n    http: {path: \"/c/{{.Nope}}\"}\n",
+			`p.yaml:4:3: message #1 "A->>B: charge card": http: template: path:1:5: executing "path" at <.Nope>: can't evaluate field Nope in type *sim.Call`},
+		{"path without slash", "participants:\n  B: {adapter: http, url: \"http://h\"}\nmessages:\n  \"#1\":\n    http: {path: \"c\"}\n",
+			`p.yaml:4:3: message #1 "A->>B: charge card": http: path "c" must start with /`},
+		{"missing CA", "participants:\n  B: {adapter: http, url: \"https://h\", ca: nope.pem}\n",
+			`p.yaml:2:3: participant "B": ca: open nope.pem: no such file or directory`},
+		{"status on delay", "messages:\n  \"#1\": {fault: {kind: delay, delay: 1s, status: 503, rate: 1}}\n",
+			`p.yaml:2:42: fault: status is for kind error, not delay`},
+		{"empty window", "messages:\n  \"#1\": {fault: {kind: error, window: [30s, 10s]}}\n",
+			`p.yaml:2:39: fault: window [30s, 10s] is empty: its end must come after its start`},
+		{"first zero", "messages:\n  \"#1\": {fault: {kind: error, first: 0}}\n",
+			`p.yaml:2:38: fault: first must be at least 1 (the first K attempts of the message in each run), not 0`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadProfile("p.yaml", []byte(tc.src), d, "")
+			if err == nil || strings.Split(err.Error(), "\n")[0] != tc.want {
+				t.Errorf("got  %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
