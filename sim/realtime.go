@@ -65,6 +65,7 @@ type RealOptions struct {
 // the message it replays exactly (the same seed draws the same faults
 // for rates and first: schedules; window: schedules follow the clock).
 type FaultEvent struct {
+	Seed    uint64  `json:"seed"`
 	Run     int64   `json:"run"`
 	N       int     `json:"n"`
 	Attempt int     `json:"attempt"`
@@ -230,7 +231,7 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		e.injected.Add(1)
 	}
 	if fk != fkNone && e.faultLog != nil {
-		ev := FaultEvent{Run: x.runIdx, N: mi + 1, Attempt: attempt, Fault: faultNames[fk], Status: f.Status,
+		ev := FaultEvent{Seed: e.seed, Run: x.runIdx, N: mi + 1, Attempt: attempt, Fault: faultNames[fk], Status: f.Status,
 			AtMS: millis(start), Session: millis(x.session(start)), TraceID: rr.traceID}
 		e.logMu.Lock()
 		e.faultLog(ev)

@@ -961,3 +961,40 @@ end
 		t.Errorf("the cascade was not handled: %+v", res.Outcomes)
 	}
 }
+
+// A fault with first: K fails exactly the first K attempts of each run:
+// with K+1 attempts every run succeeds on its last one.
+func TestSemanticsFaultFirst(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nA->>B: charge\nB-->>A: ok\n")
+	p := loadYAML(t, d, `defaults: {latency: 10ms}
+messages:
+  "#1":
+    fault: {kind: error, first: 2}
+    retry: {attempts: 3, backoff: 5ms, jitter: none, multiplier: 1}
+`)
+	const runs = 1000
+	res := simulate(t, d, p, runs)
+	if res.Outcomes.OK != runs {
+		t.Fatalf("outcomes %+v, want all ok", res.Outcomes)
+	}
+	if got := res.Messages[0].Faults.Error; got != 2*runs {
+		t.Errorf("%d errors, want exactly %d", got, 2*runs)
+	}
+	// three attempts of 10ms and two waits of 5ms, then the 10ms reply
+	exactMS(t, "exchange", res.Exchanges[0].Duration.MaxMS, 50)
+	exactMS(t, "exchange", res.Exchanges[0].Duration.MinMS, 50)
+}
+
+// A fault with a window acts on the runs that start inside it: in virtual
+// time run i starts at i seconds.
+func TestSemanticsFaultWindow(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nA->>B: charge\nB-->>A: ok\n")
+	p := loadYAML(t, d, `defaults: {latency: 10ms}
+messages:
+  "#1": {fault: {kind: error, window: [10s, 30s]}}
+`)
+	res := simulate(t, d, p, 100)
+	if res.Outcomes.Failed != 20 || res.Outcomes.OK != 80 {
+		t.Errorf("outcomes %+v, want runs 10..29 failed", res.Outcomes)
+	}
+}

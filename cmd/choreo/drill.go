@@ -121,6 +121,8 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		do.Real = &sess.opts
 	} else if *traces != "" {
 		return &usageError{msg: "--traces is for drills in real time (a participant with an http or exec adapter)"}
+	} else if err := rf.virtualOnly(); err != nil {
+		return err
 	}
 	res, drillErr := sim.Drill(ctx, d, p, do)
 	if res == nil {

@@ -24,6 +24,8 @@ type realFlags struct {
 	scale       *float64
 	faultLog    *string
 	otlp        *string
+	fromRun     *int64
+	fs          *pflag.FlagSet
 }
 
 func addRealFlags(fs *pflag.FlagSet) *realFlags {
@@ -33,7 +35,19 @@ func addRealFlags(fs *pflag.FlagSet) *realFlags {
 		scale:       fs.Float64("time-scale", 1, "real time: multiply the sleeps of stub participants by `F`"),
 		faultLog:    fs.String("fault-log", "", "real time: write every injected fault as a JSON line to `FILE`"),
 		otlp:        fs.String("otlp-endpoint", "", "real time: send the runs' spans with the OpenTelemetry SDK to this OTLP/HTTP `URL`"),
+		fromRun:     fs.Int64("from-run", 0, "real time: number the runs from `I` (with -n 1 and the same --seed, replays run I of a fault log)"),
+		fs:          fs,
 	}
+}
+
+// virtualOnly refuses real-time flags when every participant is a stub.
+func (r *realFlags) virtualOnly() error {
+	for _, name := range []string{"concurrency", "rate", "time-scale", "fault-log", "otlp-endpoint", "from-run"} {
+		if r.fs.Changed(name) {
+			return &usageError{msg: "--" + name + " is for real time: give a participant an http or exec adapter in the profile"}
+		}
+	}
+	return nil
 }
 
 func (r *realFlags) check() error {
@@ -44,6 +58,8 @@ func (r *realFlags) check() error {
 		return &usageError{msg: fmt.Sprintf("--rate must not be negative, not %g", *r.rate)}
 	case *r.scale <= 0:
 		return &usageError{msg: fmt.Sprintf("--time-scale must be positive, not %g", *r.scale)}
+	case *r.fromRun < 0:
+		return &usageError{msg: fmt.Sprintf("--from-run must not be negative, not %d", *r.fromRun)}
 	}
 	return nil
 }
@@ -72,7 +88,7 @@ func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realS
 	var b [8]byte
 	rand.Read(b[:])
 	s := &realSession{opts: sim.RealOptions{Concurrency: *r.concurrency, Rate: *r.rate, TimeScale: *r.scale,
-		IDSeed: binary.LittleEndian.Uint64(b[:]) | 1}}
+		IDSeed: binary.LittleEndian.Uint64(b[:]) | 1, First: *r.fromRun}}
 	if *r.faultLog != "" {
 		f, err := os.Create(*r.faultLog)
 		if err != nil {

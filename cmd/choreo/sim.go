@@ -106,6 +106,9 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 		}
 		return runSimReal(ctx, io, f, p, rf, *runs, *seed, *dry, *shard, *traces, *format, *out, *compare)
 	}
+	if err := rf.virtualOnly(); err != nil {
+		return err
+	}
 	if *dry {
 		return writeOutput(io, *out, []byte("virtual time: every participant is a stub, nothing would be sent\n"))
 	}
