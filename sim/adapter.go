@@ -324,7 +324,7 @@ func (r *httpRequest) build(ctx context.Context, h *httpAdapter, c *Call) (*http
 			return nil, err
 		}
 		body = []byte(s)
-	} else {
+	} else if r.method != http.MethodGet && r.method != http.MethodHead && r.method != http.MethodDelete {
 		body, _ = json.Marshal(struct {
 			Run  int64  `json:"run"`
 			N    int    `json:"n"`
@@ -333,11 +333,17 @@ func (r *httpRequest) build(ctx context.Context, h *httpAdapter, c *Call) (*http
 			Text string `json:"text"`
 		}{c.Run, c.N, c.From, c.To, c.Text})
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), bytes.NewReader(body))
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), rd)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("User-Agent", "choreo")
 	for k, v := range h.headers {
 		req.Header.Set(k, v)

@@ -155,6 +155,26 @@ func (r *realRun) sleepUntil(t time.Duration) bool {
 	}
 }
 
+// How a bounded wait ended.
+const (
+	waitDone     = iota
+	waitCut      // the limit came first
+	waitCanceled // the run was cancelled
+)
+
+// waitBounded sleeps until run time until, or until lim if that comes
+// first.
+func (r *realRun) waitBounded(until, lim time.Duration) int {
+	cut := until > lim
+	if !r.sleepUntil(min(until, lim)) {
+		return waitCanceled
+	}
+	if cut {
+		return waitCut
+	}
+	return waitDone
+}
+
 // child is a timeline that runs beside x (an async fork, a par branch)
 // on a goroutine: its own random stream, the run's shared state.
 func (x *runner) child(parent int) *runner {
@@ -257,14 +277,11 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		}
 		return x.recordReal(mi, si, rr.since()-start, fkTimeout, 0, "")
 	case fkDelay: // wait, then send
-		if start+extra > lim {
-			if !rr.sleepUntil(lim) {
-				return x.canceled(mi, start)
-			}
-			return x.recordReal(mi, si, cut(), fkDelay, 0, "")
-		}
-		if !rr.sleepUntil(start + extra) {
+		switch rr.waitBounded(start+extra, lim) {
+		case waitCanceled:
 			return x.canceled(mi, start)
+		case waitCut:
+			return x.recordReal(mi, si, cut(), fkDelay, 0, "")
 		}
 	}
 	ad := e.ad[mi]
@@ -275,15 +292,11 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		if mp.human {
 			// a person sends it: their time (the sampled latency,
 			// scaled) passes before the call
-			think := rr.since() + x.scaled(lat)
-			if think > lim {
-				if !rr.sleepUntil(lim) {
-					return x.canceled(mi, start)
-				}
-				return x.recordReal(mi, si, cut(), fk, 0, "")
-			}
-			if !rr.sleepUntil(think) {
+			switch rr.waitBounded(rr.since()+x.scaled(lat), lim) {
+			case waitCanceled:
 				return x.canceled(mi, start)
+			case waitCut:
+				return x.recordReal(mi, si, cut(), fk, 0, "")
 			}
 		}
 		ctx, cancel := rr.ctx, context.CancelFunc(func() {})
@@ -311,15 +324,11 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		}
 		return x.recordReal(mi, si, el, fk, status, output)
 	default: // a stub
-		now, d := rr.since(), x.scaled(lat)
-		if now+d > lim {
-			if !rr.sleepUntil(lim) {
-				return x.canceled(mi, start)
-			}
-			return x.recordReal(mi, si, cut(), fk, 0, "")
-		}
-		if !rr.sleepUntil(now + d) {
+		switch rr.waitBounded(rr.since()+x.scaled(lat), lim) {
+		case waitCanceled:
 			return x.canceled(mi, start)
+		case waitCut:
+			return x.recordReal(mi, si, cut(), fk, 0, "")
 		}
 		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
 	}

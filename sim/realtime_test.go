@@ -648,3 +648,51 @@ func TestRealProfileErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestRealHTTPRequestShapes(t *testing.T) {
+	type seen struct{ method, path, query, ctype, body, key string }
+	var mu sync.Mutex
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), string(b), r.Header.Get("Idempotency-Key")})
+		mu.Unlock()
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "http://example.invalid/elsewhere", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	d := mustParse(t, "sequenceDiagram\nA->>B: Look up: user 7!\nB-->>A: ok\nA->>B: pay\nB-->>A: ok\nA->>B: move\nB-->>A: ok\n")
+	p, err := LoadProfile("p.yaml", []byte(`defaults: {latency: 1ms}
+participants:
+  B: {adapter: http, url: "`+srv.URL+`"}
+messages:
+  "#1": {http: {method: get}}
+  "#3":
+    http:
+      path: "/pay/{{.Run}}?attempt={{.Attempt}}"
+      body: '{"text": {{json .Text}}, "trace": "{{.TraceID}}"}'
+      headers: {Idempotency-Key: "k-{{.Run}}-{{.N}}"}
+  "#5": {http: {path: /moved}}
+`), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rt *RunTrace
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, Trace: func(r *RunTrace) error { rt = r; return nil }})
+	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.N != 5 {
+		t.Fatalf("outcomes %+v cascades %+v: the redirect to another host must fail #5", res.Outcomes, res.Cascades)
+	}
+	want := []seen{
+		{"GET", "/look-up-user-7", "", "", "", ""},
+		{"POST", "/pay/0", "attempt=1", "application/json", `{"text": "pay", "trace": "` + rt.TraceID + `"}`, "k-0-3"},
+		{"POST", "/moved", "", "application/json", `{"run":0,"n":5,"from":"A","to":"B","text":"move"}`, ""},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(seen{})); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	if d := rt.Spans[2].Detail; !strings.Contains(d, "not a host of the profile") {
+		t.Errorf("redirect error %q", d)
+	}
+}
