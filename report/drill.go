@@ -37,6 +37,17 @@ type DrillCase struct {
 	TimeToFailure Stats    `json:"time_to_failure"`
 	// Chain is the most frequent chain of exchanges the fault failed.
 	Chain []int `json:"chain"`
+	// Traces lists the case's runs in real time: the run number, its trace
+	// id (what the systems received in traceparent) and its outcome, so
+	// that the systems' logs and spans can be matched to the case.
+	Traces []DrillRun `json:"traces,omitempty"`
+}
+
+// DrillRun is one run of a real-time drill case.
+type DrillRun struct {
+	Run     int64  `json:"run"`
+	TraceID string `json:"trace_id"`
+	Outcome string `json:"outcome"`
 }
 
 // Finding reports whether the case is a finding (exit status 1).

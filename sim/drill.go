@@ -104,10 +104,20 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		q := withFault(p, c.N, c.Fault)
 		var r *report.Result
 		var err error
+		var runs []report.DrillRun
 		if o.Real != nil {
 			ro := *o.Real
 			ro.Runs, ro.Seed, ro.First = o.Runs, o.Seed+uint64(ci), int64(ci)*o.Runs
+			inner := ro.Trace
+			ro.Trace = func(rt *RunTrace) error { // RunReal serialises the calls
+				runs = append(runs, report.DrillRun{Run: rt.Run, TraceID: rt.TraceID, Outcome: rt.Outcome})
+				if inner != nil {
+					return inner(rt)
+				}
+				return nil
+			}
 			r, err = RunReal(ctx, d, q, ro)
+			slices.SortFunc(runs, func(a, b report.DrillRun) int { return int(a.Run - b.Run) })
 		} else {
 			r, err = Simulate(ctx, d, q, Options{Runs: o.Runs, Seed: o.Seed + uint64(ci), Workers: o.Workers})
 		}
@@ -125,7 +135,7 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		}
 		dc := report.DrillCase{
 			N: c.N, Selector: r.Messages[c.N-1].Selector, Fault: c.Fault, Runs: r.Runs,
-			Outcomes: r.Outcomes, SLOOK: true,
+			Outcomes: r.Outcomes, SLOOK: true, Traces: runs,
 		}
 		ttf := report.NewHistogram()
 		for i, cs := range r.Cascades {

@@ -615,6 +615,23 @@ func TestRealDrillSweep(t *testing.T) {
 	if cancels != 16 {
 		t.Errorf("%d cancel-subscription calls, want 16", cancels)
 	}
+	// every run has its own trace id, and the systems received them
+	sent := map[string]bool{}
+	for _, r := range sys.requests() {
+		sent[traceparentRE.FindStringSubmatch(r.traceparent)[1]] = true
+	}
+	seen := map[string]bool{}
+	for _, c := range res.Drill.Cases {
+		if len(c.Traces) != 2 {
+			t.Errorf("case #%d %s: traces %+v", c.N, c.Fault, c.Traces)
+		}
+		for _, tr := range c.Traces {
+			if seen[tr.TraceID] || !sent[tr.TraceID] && c.N != 2 {
+				t.Errorf("case #%d %s: trace %s reused or never sent", c.N, c.Fault, tr.TraceID)
+			}
+			seen[tr.TraceID] = true
+		}
+	}
 	for _, c := range res.Drill.Cases {
 		if c.N >= 4 && c.Compensated != c.Runs {
 			t.Errorf("case #%d %s: compensated %d of %d", c.N, c.Fault, c.Compensated, c.Runs)
