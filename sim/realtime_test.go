@@ -713,3 +713,94 @@ messages:
 		t.Errorf("redirect error %q", d)
 	}
 }
+
+// The caller's timeout bounds the work it waits for: a stub's nested call
+// to a hanging system is cancelled when the outer attempt times out, not
+// at its own, longer timeout.
+func TestRealOuterTimeoutCancelsNestedCalls(t *testing.T) {
+	sys := newSystems(t, "C")
+	gone := make(chan struct{}, 1)
+	sys.set("C /y", func(w http.ResponseWriter, r *http.Request) bool {
+		<-r.Context().Done()
+		gone <- struct{}{}
+		return true
+	})
+	d := mustParse(t, "sequenceDiagram\nA->>B: x\nB->>C: y\nC-->>B: ok\nB-->>A: ok\n")
+	p := sys.profile(t, d, `defaults: {latency: 1ms}
+participants:
+  C: {adapter: http, url: "{{C}}"}
+messages:
+  "#1": {timeout: 200ms}
+  "#2": {timeout: 1h}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	select {
+	case <-gone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the nested call was not cancelled")
+	}
+	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.N != 1 || res.Cascades[0].Root.Fault != FaultTimeout {
+		t.Fatalf("outcomes %+v cascades %+v, want #1 timed out", res.Outcomes, res.Cascades)
+	}
+	if got := res.Cascades[0].TimeToFailure.MinMS; got < 200 {
+		t.Errorf("failed after %.1fms, before the 200ms timeout", got)
+	}
+}
+
+// A branch bound to a failure handles it in real time as in virtual time:
+// the payment system answers 500, the declined branch runs and mails.
+func TestRealBoundBranchHandlesServerError(t *testing.T) {
+	sys := newSystems(t, "Pay", "Mail")
+	sys.set("Pay /charge", func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "card declined", http.StatusPaymentRequired)
+		return true
+	})
+	d := mustParse(t, `sequenceDiagram
+App->>Pay: charge
+alt paid
+  Pay-->>App: ok
+  App->>Mail: receipt
+else declined
+  Pay--xApp: declined
+  App->>Mail: notify declined
+end
+`)
+	p := sys.profile(t, d, `defaults: {latency: 1ms}
+participants:
+  Pay: {adapter: http, url: "{{Pay}}"}
+  Mail: {adapter: exec, command: "true"}
+blocks:
+  "else declined": {when: "#1 fails"}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 3, Seed: 1})
+	if res.Outcomes.Handled != 3 {
+		t.Fatalf("outcomes %+v, want 3 handled", res.Outcomes)
+	}
+	if res.Messages[4].Latency.Count != 3 || res.Messages[2].Latency.Count != 0 {
+		t.Errorf("receipt sent %d times, notify %d: want the declined branch only", res.Messages[2].Latency.Count, res.Messages[4].Latency.Count)
+	}
+	// the declined reply came with Pay's answer: no call of its own
+	if diff := cmp.Diff([]string{"Pay /charge", "Pay /charge", "Pay /charge"}, sys.calls()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestRealExecShell(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nA->>B: shout it\nB-->>A: done\n")
+	p, err := LoadProfile("p.yaml", []byte(`defaults: {latency: 1ms}
+participants:
+  B: {adapter: exec, shell: true, command: "echo $CHOREO_SLUG | tr a-z A-Z; echo $MODE", env: {MODE: "loud-${CHOREO_TEST_MODE}"}}
+`), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CHOREO_TEST_MODE", "x")
+	var rt *RunTrace
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, Trace: func(r *RunTrace) error { rt = r; return nil }})
+	if res.Outcomes.OK != 1 {
+		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+	if got := rt.Spans[0].Detail; got != "SHOUT-IT\nloud-x\n" {
+		t.Errorf("output %q", got)
+	}
+}
