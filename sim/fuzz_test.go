@@ -26,6 +26,10 @@ func FuzzLoadProfile(f *testing.F) {
 		"messages:\n  \"#1\": {latency: quantiles(p50=10ms, p90=50ms, p99=200ms)}\n",
 		"defaults: [\n",
 		"messages: {\"App->>Billing: Cancel subscription\": {latency: 1ms}}\n",
+		"participants:\n  Billing: {adapter: http, url: \"http://127.0.0.1:1/api\", headers: {Authorization: \"Bearer ${T}\"}, secret: [X-K]}\n" +
+			"messages:\n  \"#2\": {http: {method: PUT, path: \"/s/{{.Run}}\", body: '{\"t\": {{json .Text}}}', headers: {X-K: \"{{.N}}\"}}}\n",
+		"participants:\n  Email: {adapter: exec, command: [\"true\"], shell: true, env: {A: b}}\n",
+		"messages:\n  \"#2\": {fault: [{kind: error, status: 503, first: 2}, {kind: delay, delay: 1s, window: [1s, 2s]}]}\n",
 	} {
 		f.Add(s)
 	}
@@ -54,5 +58,12 @@ func FuzzLoadProfile(f *testing.F) {
 		// is not part of the property: a profile may ask for a billion
 		// loop iterations, which is slow, not wrong)
 		compile(d, p)
+		if p.Real() {
+			// the requests it would send can be shown: the templates that
+			// passed loading run
+			if _, err := PlanRequests(d, p); err != nil {
+				t.Fatalf("a loaded profile's requests cannot be planned: %v", err)
+			}
+		}
 	})
 }

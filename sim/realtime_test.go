@@ -804,3 +804,28 @@ participants:
 		t.Errorf("output %q", got)
 	}
 }
+
+// A rollback that fails leaves the run inconsistent: the compensation is
+// retried as its policy says, then given up.
+func TestRealFailedRollbackIsInconsistent(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	fail := func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return true
+	}
+	sys.set("IdP /create-tenant-directory", fail)
+	sys.set("Billing /cancel-subscription", fail)
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile+`  "App->>Billing: Cancel subscription":
+    retry: {attempts: 3, backoff: 1ms}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.Inconsistent != 1 {
+		t.Fatalf("outcomes %+v, want inconsistent", res.Outcomes)
+	}
+	want := []string{"Billing /provision-subscription", "IdP /create-tenant-directory",
+		"Billing /cancel-subscription", "Billing /cancel-subscription", "Billing /cancel-subscription"}
+	if diff := cmp.Diff(want, sys.calls()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
