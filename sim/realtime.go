@@ -390,6 +390,9 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 	if o.Concurrency <= 0 {
 		o.Concurrency = 1
 	}
+	if int64(o.Concurrency) > o.Runs {
+		o.Concurrency = int(o.Runs) // no idle slots
+	}
 	if o.TimeScale <= 0 {
 		o.TimeScale = 1
 	}
