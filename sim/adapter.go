@@ -74,6 +74,20 @@ type adapter interface {
 	do(ctx context.Context, c *Call, r *httpRequest) callResult
 	// describe is the call as a person reads it, secrets redacted.
 	describe(c *Call, r *httpRequest) string
+	// redact replaces the values of the adapter's secrets in s (an error
+	// message, an answer, a command's output) with Redacted.
+	redact(s string) string
+}
+
+// redactValues replaces every value of vals (4 bytes or longer: shorter
+// ones would blank out ordinary words) in s with Redacted.
+func redactValues(s string, vals []string) string {
+	for _, v := range vals {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return s
 }
 
 // alwaysSecret are headers redacted whatever the profile says.
@@ -405,6 +419,19 @@ func (h *httpAdapter) describe(c *Call, r *httpRequest) string {
 	return b.String()
 }
 
+func (h *httpAdapter) redact(s string) string {
+	var vals []string
+	for k, v := range h.headers {
+		if h.isSecret(k) {
+			vals = append(vals, v, strings.TrimPrefix(strings.TrimPrefix(v, "Bearer "), "Basic "))
+		}
+	}
+	if p, ok := h.base.User.Password(); ok {
+		vals = append(vals, p)
+	}
+	return redactValues(s, vals)
+}
+
 func (h *httpAdapter) isSecret(name string) bool {
 	for _, s := range h.secret {
 		if strings.EqualFold(s, name) {
@@ -478,6 +505,16 @@ func (e *execAdapter) do(ctx context.Context, c *Call, _ *httpRequest) callResul
 		res.err = fmt.Errorf("%s: %w", e.argv[0], err)
 	}
 	return res
+}
+
+func (e *execAdapter) redact(s string) string {
+	var vals []string
+	for _, k := range e.secret {
+		if v, ok := e.env[k]; ok {
+			vals = append(vals, expandEnv(v))
+		}
+	}
+	return redactValues(s, vals)
 }
 
 func (e *execAdapter) describe(c *Call, _ *httpRequest) string {

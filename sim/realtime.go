@@ -313,14 +313,15 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		}
 		el := rr.since() - start
 		status = res.status
-		if _, ok := ad.(*execAdapter); ok {
-			output = res.output // kept as a span event
-		}
 		switch {
 		case cutOff:
 			return x.recordReal(mi, si, cut(), fkNone, status, "timed out")
 		case res.err != nil:
-			return x.recordReal(mi, si, el, fkError, status, res.err.Error()+trailer(output))
+			// the error with the start of the answer, secrets redacted
+			return x.recordReal(mi, si, el, fkError, status, ad.redact(res.err.Error()+trailer(res.output)))
+		}
+		if _, ok := ad.(*execAdapter); ok {
+			output = ad.redact(res.output) // kept as a span event
 		}
 		return x.recordReal(mi, si, el, fk, status, output)
 	default: // a stub

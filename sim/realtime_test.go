@@ -829,3 +829,30 @@ func TestRealFailedRollbackIsInconsistent(t *testing.T) {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }
+
+// Secrets never reach traces: a system that echoes its credentials in an
+// error answer gets them redacted in the span's detail.
+func TestRealSecretsRedactedInTraces(t *testing.T) {
+	t.Setenv("CHOREO_TEST_TOKEN", "tok-5f2a9")
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	sys.set("Billing /provision-subscription", func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "bad credentials: "+r.Header.Get("Authorization")+" key "+r.Header.Get("X-Api-Key"), http.StatusUnauthorized)
+		return true
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, seedProfile)
+	var buf strings.Builder
+	w := NewOTLPWriter(&buf, d, 1)
+	w.AddCompensations(p.Extra)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, IDSeed: 1, Trace: w.Write})
+	if res.Outcomes.Failed != 1 {
+		t.Fatalf("outcomes %+v", res.Outcomes)
+	}
+	out := buf.String()
+	if strings.Contains(out, "tok-5f2a9") || strings.Contains(out, "k-123") {
+		t.Errorf("a secret reached the trace:\n%s", out)
+	}
+	if !strings.Contains(out, "bad credentials: REDACTED key REDACTED") {
+		t.Errorf("the answer is not in the trace, redacted:\n%s", out)
+	}
+}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
@@ -651,6 +652,10 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			}
 		}
 		x.endSpan(si, failAt, failAt, faultNames[rootFault], false)
+		if root < 0 && si >= 0 {
+			// not a fault of its own: say where the failure came from
+			x.setDetail(si, "cascade from #"+strconv.Itoa(x.fail.root+1)+" ("+faultNames[x.fail.fault]+")")
+		}
 		if a < attempts {
 			if next := failAt + backoff(&set.Retry, a, x.r.Float64()); next < dl {
 				t = next
@@ -709,6 +714,12 @@ func (x *runner) resume(body []node, t, cutoff time.Duration, owner int, main bo
 		}
 	}
 	return t, stJump // the handler follows the exchange
+}
+
+func (x *runner) setDetail(i int, detail string) {
+	x.lock()
+	x.top.spans[i].Detail = detail
+	x.unlock()
 }
 
 func (x *runner) endSpan(i int, leave, end time.Duration, fault string, abandoned bool) {
