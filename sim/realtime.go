@@ -192,10 +192,9 @@ func (x *runner) child(parent int) *runner {
 // fails if one fails.
 func (x *runner) realPar(bp *blockPlan, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
 	type branch struct {
-		end   time.Duration
-		st    status
-		y     *runner
-		human time.Duration
+		end time.Duration
+		st  status
+		y   *runner
 	}
 	out := make([]branch, len(bp.branches))
 	var wg sync.WaitGroup
@@ -306,7 +305,9 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		c := &Call{Run: x.runIdx, N: mi + 1, Attempt: attempt, From: mp.m.From, To: mp.m.To, Text: mp.m.Text,
 			Slug: e.slug[mi], TraceID: rr.traceID, SpanID: spanHex(rr.ids.id(uint64(max(si, 0))<<1 | uint64(side)))}
 		res := ad.do(ctx, c, e.req[mi])
-		cutOff := ctx.Err() != nil && rr.ctx.Err() == nil
+		// cut off: it failed because the caller's limit passed (an answer
+		// that came in time stands, however close to the limit)
+		cutOff := res.err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && rr.ctx.Err() == nil
 		cancel()
 		if rr.ctx.Err() != nil {
 			return x.canceled(mi, start)
