@@ -134,6 +134,7 @@ type realRun struct {
 	traceID  string
 	wg       sync.WaitGroup
 	canceled atomic.Bool
+	dropped  bool // the run was interrupted and not counted
 }
 
 // since is the run time now.
@@ -462,7 +463,7 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 			rr.traceID = spanHex(rr.ids.id(1<<63)) + spanHex(rr.ids.id(1<<63|1))
 			x.rt, x.stream, x.nchild = rr, 0, 0
 			x.run(o.Seed, o.First+i, true)
-			if rr.canceled.Load() || ctx.Err() != nil {
+			if rr.dropped {
 				return
 			}
 			if o.Trace != nil {

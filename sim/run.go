@@ -201,6 +201,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	if x.rt != nil {
 		x.rt.wg.Wait() // the forks' timelines
 		if x.rt.canceled.Load() || x.rt.ctx.Err() != nil {
+			x.rt.dropped = true
 			return // interrupted: not a run
 		}
 	}
