@@ -1,5 +1,6 @@
 // Package otelexport sends the spans of real-time runs to an OTLP/HTTP
-// endpoint (a Collector, Jaeger, Tempo) through the OpenTelemetry SDK.
+// endpoint (a Collector, Jaeger, Tempo) through the OpenTelemetry SDK, over
+// a small OTLP/HTTP protobuf exporter of its own (see wire).
 //
 // The spans are the ones sim's OTLP writer writes to a file, with the same
 // trace and span ids, so that the spans the systems export themselves
@@ -12,13 +13,13 @@ package otelexport
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -29,7 +30,7 @@ import (
 
 // Exporter exports runs; Export is not safe for concurrent use.
 type Exporter struct {
-	exp       sdktrace.SpanExporter
+	exp       *wire
 	providers map[string]*sdktrace.TracerProvider
 	tracers   map[string]trace.Tracer
 	msgs      map[int]*flow.Message
@@ -47,17 +48,13 @@ func New(endpoint string, d *flow.Diagram, extra []*sim.Compensation, seed uint6
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/v1/traces"
 	}
-	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(u.String()))
-	if err != nil {
-		return nil, err
-	}
+	exp := &wire{url: u.String(), client: &http.Client{Timeout: 30 * time.Second}}
 	x := &Exporter{exp: exp, providers: map[string]*sdktrace.TracerProvider{}, tracers: map[string]trace.Tracer{},
 		msgs: map[int]*flow.Message{}, seed: seed}
-	shared := keepOpen{exp}
 	for _, p := range d.Participants {
 		tp := sdktrace.NewTracerProvider(
 			sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", p.ID))),
-			sdktrace.WithBatcher(shared),
+			sdktrace.WithBatcher(exp),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
 			sdktrace.WithIDGenerator(givenIDs{}),
 		)
@@ -74,12 +71,6 @@ func New(endpoint string, d *flow.Diagram, extra []*sim.Compensation, seed uint6
 	}
 	return x, nil
 }
-
-// keepOpen lets every provider's batcher share the exporter: their
-// shutdowns leave it open, Exporter.Shutdown closes it once.
-type keepOpen struct{ sdktrace.SpanExporter }
-
-func (keepOpen) Shutdown(context.Context) error { return nil }
 
 type idKey struct{}
 
@@ -191,7 +182,7 @@ func (x *Exporter) Shutdown() error {
 			errs = append(errs, err.Error())
 		}
 	}
-	if err := x.exp.Shutdown(ctx); err != nil {
+	if err := x.exp.firstError(); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if len(errs) > 0 {
