@@ -107,17 +107,16 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return writeOutput(io, *out, []byte(b.String()))
 	}
 	do := sim.DrillOptions{Runs: *runs, Seed: *seed}
+	var sess *realSession
 	if p.Real() {
 		if !fs.Changed("concurrency") {
 			// a case's runs are repetitions of one experiment: in flight
 			// together, so that timeout cases wait their timeout once
 			*rf.concurrency = int(min(*runs, maxDrillConcurrency))
 		}
-		sess, err := rf.open(d, p, *traces)
-		if err != nil {
+		if sess, err = rf.open(d, p, *traces); err != nil {
 			return err
 		}
-		defer sess.close()
 		do.Real = &sess.opts
 	} else if *traces != "" {
 		return &usageError{msg: "--traces is for drills in real time (a participant with an http or exec adapter)"}
@@ -125,6 +124,12 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	res, drillErr := sim.Drill(ctx, d, p, do)
+	if sess != nil {
+		// the trace file, the fault log, the OTLP exporter's last batch
+		if cerr := sess.close(); cerr != nil && drillErr == nil {
+			drillErr = cerr
+		}
+	}
 	if res == nil {
 		return drillErr
 	}
