@@ -39,7 +39,8 @@ type RealOptions struct {
 	// First numbers the runs from First (a drill's cases, which share a
 	// session's trace ids, number theirs apart).
 	First int64
-	// Concurrency bounds the runs in flight (default 1).
+	// Concurrency bounds the runs in flight (default 1; with a Rate,
+	// DefaultOpenConcurrency).
 	Concurrency int
 	// Rate, if positive, starts runs open-loop at Rate per second: run i
 	// is due at i/Rate; when every slot is busy it starts late and its
@@ -60,6 +61,12 @@ type RealOptions struct {
 	// random one, so that two sessions never share trace ids.
 	IDSeed uint64
 }
+
+// DefaultOpenConcurrency bounds the runs in flight of an open-loop
+// simulation (a Rate) when Concurrency does not: high enough that arrivals
+// do not wait for a slot unless the systems are very slow, as vegeta and
+// k6's arrival-rate executors do.
+const DefaultOpenConcurrency = 1000
 
 // FaultEvent is one injected fault, as logged: with the seed, the run and
 // the message it replays exactly (the same seed draws the same faults
@@ -101,6 +108,10 @@ type engine struct {
 	remote   []bool // the receiver is an http system, whose own spans join the trace
 	faultLog func(FaultEvent)
 	logMu    sync.Mutex
+	// mu guards the statistics, which all runs share, and each run's
+	// shared state: real time makes few enough calls that one lock is
+	// free of contention.
+	mu sync.Mutex
 	injected atomic.Int64
 }
 
@@ -126,7 +137,7 @@ func newEngine(d *flow.Diagram, p *Profile, pl *plan) (*engine, error) {
 
 // realRun is the state one real-time run shares between its timelines.
 type realRun struct {
-	mu       sync.Mutex
+	mu       *sync.Mutex // the engine's
 	ctx      context.Context
 	start    time.Time // the run's intended start
 	eng      *engine
@@ -392,6 +403,9 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 1
+		if o.Rate > 0 {
+			o.Concurrency = DefaultOpenConcurrency
+		}
 	}
 	if int64(o.Concurrency) > o.Runs {
 		o.Concurrency = int(o.Runs) // no idle slots
@@ -412,10 +426,9 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 	e.seed, e.idSeed, e.scale, e.faultLog = o.Seed, o.IDSeed, o.TimeScale, o.Faults
 	e.start = time.Now()
 	slots := make(chan *runner, o.Concurrency)
-	cols := make([]*collector, o.Concurrency)
-	for k := range cols {
-		cols[k] = newCollector(pl)
-		slots <- newRunner(pl, cols[k])
+	col := newCollector(pl)
+	for range o.Concurrency {
+		slots <- newRunner(pl, col)
 	}
 	var (
 		wg       sync.WaitGroup
@@ -458,7 +471,7 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 		go func(x *runner, i int64, due time.Time) {
 			defer wg.Done()
 			defer func() { slots <- x }()
-			rr := &realRun{ctx: ctx, start: due, eng: e}
+			rr := &realRun{ctx: ctx, start: due, eng: e, mu: &e.mu}
 			rr.ids = otlpIDs{h: otlpMix(otlpMix(e.idSeed) ^ uint64(o.First+i))}
 			rr.traceID = spanHex(rr.ids.id(1<<63)) + spanHex(rr.ids.id(1<<63|1))
 			x.rt, x.stream, x.nchild = rr, 0, 0
@@ -481,7 +494,7 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 		}(x, i, due)
 	}
 	wg.Wait()
-	res := assemble(pl, p, cols, o.Seed, e.start)
+	res := assemble(pl, p, []*collector{col}, o.Seed, e.start)
 	res.Source = "sim"
 	res.RealTime = &report.RealTime{Concurrency: o.Concurrency, Rate: o.Rate, TimeScale: o.TimeScale, Injected: e.injected.Load()}
 	var rerr error

@@ -69,7 +69,8 @@ type runner struct {
 	// In real time (rt != nil) a run has several timelines (async forks,
 	// par branches) on goroutines: each is a runner of its own, with its
 	// own random stream, and the run's shared state (outcome, failures,
-	// compensations, spans, statistics) lives in top under rt.mu. In
+	// compensations, spans, statistics) lives in top under rt.mu (the
+	// session's lock: the statistics are shared by all runs). In
 	// virtual time top is x itself and nothing locks.
 	rt     *realRun
 	top    *runner
@@ -217,7 +218,9 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	}
 	outcome := x.finish(e2e)
 	x.lastOutcome = outcome
+	x.lock()
 	x.st.run(x, e2e, outcome)
+	x.unlock()
 }
 
 func (x *runner) recordFailure(at time.Duration) {

@@ -30,7 +30,7 @@ type realFlags struct {
 
 func addRealFlags(fs *pflag.FlagSet) *realFlags {
 	return &realFlags{
-		concurrency: fs.Int("concurrency", 1, "real time: runs in flight at most"),
+		concurrency: fs.Int("concurrency", 1, "real time: runs in flight at most (with --rate: 1000 unless given)"),
 		rate:        fs.Float64("rate", 0, "real time: start runs open-loop at `R` per second (0: closed loop)"),
 		scale:       fs.Float64("time-scale", 1, "real time: multiply the sleeps of stub participants by `F`"),
 		faultLog:    fs.String("fault-log", "", "real time: write every injected fault as a JSON line to `FILE`"),
@@ -89,6 +89,9 @@ func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realS
 	rand.Read(b[:])
 	s := &realSession{opts: sim.RealOptions{Concurrency: *r.concurrency, Rate: *r.rate, TimeScale: *r.scale,
 		IDSeed: binary.LittleEndian.Uint64(b[:]) | 1, First: *r.fromRun}}
+	if *r.rate > 0 && !r.fs.Changed("concurrency") {
+		s.opts.Concurrency = 0 // open loop: sim.DefaultOpenConcurrency
+	}
 	if *r.faultLog != "" {
 		f, err := os.Create(*r.faultLog)
 		if err != nil {
