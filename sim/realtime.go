@@ -111,7 +111,7 @@ type engine struct {
 	// mu guards the statistics, which all runs share, and each run's
 	// shared state: real time makes few enough calls that one lock is
 	// free of contention.
-	mu sync.Mutex
+	mu       sync.Mutex
 	injected atomic.Int64
 }
 
