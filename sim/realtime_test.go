@@ -856,3 +856,98 @@ func TestRealSecretsRedactedInTraces(t *testing.T) {
 		t.Errorf("the answer is not in the trace, redacted:\n%s", out)
 	}
 }
+
+// Real time is the virtual-time semantics on the wall clock: on every
+// diagram of the corpus, with every participant a real system that always
+// answers 200 and faults injected in front of the calls, run i draws the
+// same numbers in both clocks, so the outcomes and cascades are the same
+// run for run. (par branches and async forks draw from streams of their
+// own in real time, so diagrams with them are only run, not compared.)
+func TestRealMatchesVirtualOnTheCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the corpus in real time")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	files, err := filepath.Glob("../testdata/mermaid/*.mmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, f := range files {
+		src, _ := os.ReadFile(f)
+		d, err := parser.Parse(filepath.Base(f), src)
+		if err != nil || len(d.Messages()) == 0 {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("defaults: {latency: 0ms, timeout: 0, fault: {rate: 0.2, kind: error}, retry: {attempts: 2, backoff: 0ms}, actor: {latency: 0ms, timeout: 0}}\nparticipants:\n")
+		for _, pt := range d.Participants {
+			fmt.Fprintf(&b, "  %q: {adapter: http, url: %q}\n", pt.ID, srv.URL)
+		}
+		p, err := LoadProfile("p.yaml", []byte(b.String()), d, "")
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		const runs = 6
+		real, err := RunReal(context.Background(), d, p, RealOptions{Runs: runs, Seed: 9, IDSeed: 1})
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if got := real.Outcomes.OK + real.Outcomes.Handled + real.Outcomes.Failed + real.Outcomes.Inconsistent; got != runs {
+			t.Errorf("%s: %d outcomes for %d runs", f, got, runs)
+		}
+		if hasParOrAsync(d.Statements) {
+			continue
+		}
+		virt, err := Simulate(context.Background(), d, p, Options{Runs: runs, Seed: 9, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compared++
+		if diff := cmp.Diff(virt.Outcomes, real.Outcomes); diff != "" {
+			t.Errorf("%s: outcomes differ (-virtual +real):\n%s", f, diff)
+		}
+		roots := func(r *report.Result) map[string]int64 {
+			m := map[string]int64{}
+			for _, c := range r.Cascades {
+				m[fmt.Sprintf("#%d %s %v", c.Root.N, c.Root.Fault, c.Chain)] += c.Runs
+			}
+			return m
+		}
+		if diff := cmp.Diff(roots(virt), roots(real)); diff != "" {
+			t.Errorf("%s: cascades differ (-virtual +real):\n%s", f, diff)
+		}
+		for i := range virt.Messages {
+			if v, r := virt.Messages[i].Faults, real.Messages[i].Faults; v != r {
+				t.Errorf("%s: #%d faults %+v virtual, %+v real", f, i+1, v, r)
+			}
+		}
+	}
+	if compared < 100 {
+		t.Errorf("compared %d diagrams, want the corpus's 100 and more", compared)
+	}
+}
+
+func hasParOrAsync(stmts []flow.Statement) bool {
+	for _, s := range stmts {
+		switch x := s.(type) {
+		case *flow.Message:
+			if x.Arrow.Async() {
+				return true
+			}
+		case *flow.Block:
+			if x.Kind == "par" || x.Kind == "par_over" {
+				return true
+			}
+			for _, br := range x.Branches {
+				if hasParOrAsync(br.Statements) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
