@@ -162,6 +162,9 @@ func (p *htmlPage) header(title string) {
 	if r.Shard != "" {
 		parts = append(parts, "shard "+htmlEsc(r.Shard))
 	}
+	if r.RealTime != nil {
+		parts = append(parts, htmlEsc(r.RealTime.String()))
+	}
 	parts = append(parts, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("<p class=\"meta\">%s</p>\n", strings.Join(parts, " · "))
 	if r.Partial {

@@ -13,7 +13,9 @@ import (
 // merged data, so the shards of a seeded simulation merge to exactly the
 // result of running it whole (elapsed_ms aside: the merged value is the
 // longest shard's). The results must come from the same diagram, profile,
-// scenario and seed, and carry their histograms.
+// scenario and seed, and carry their histograms. Real-time results merge
+// with each other (runs made from several machines at once: their
+// concurrency, rate and injected faults add up), not with virtual ones.
 func Merge(rs ...*Result) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("nothing to merge")
@@ -40,6 +42,8 @@ func Merge(rs ...*Result) (*Result, error) {
 			return nil, fmt.Errorf("result %d has other messages or exchanges", i+1)
 		case len(r.SLO) != len(first.SLO):
 			return nil, fmt.Errorf("result %d has other SLO targets", i+1)
+		case (r.RealTime == nil) != (first.RealTime == nil):
+			return nil, fmt.Errorf("result %d ran in another clock (real time and virtual time do not merge)", i+1)
 		}
 	}
 	out := &Result{
@@ -61,6 +65,15 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	cascades := map[string]*cascadeAgg{}
 	for _, r := range rs {
+		if rt := r.RealTime; rt != nil {
+			// load generators side by side: their loads add up
+			if out.RealTime == nil {
+				out.RealTime = &RealTime{TimeScale: rt.TimeScale}
+			}
+			out.RealTime.Concurrency += rt.Concurrency
+			out.RealTime.Rate += rt.Rate
+			out.RealTime.Injected += rt.Injected
+		}
 		out.Runs += r.Runs
 		out.EndToEndNS += r.EndToEndNS
 		out.ElapsedMS = max(out.ElapsedMS, r.ElapsedMS)
