@@ -17,6 +17,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/choreo-dev/choreo/internal/seedsystems"
+	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
+	"github.com/choreo-dev/choreo/sim"
 )
 
 // --otlp-endpoint: the runs' spans reach an OTLP/HTTP receiver through the
@@ -84,5 +87,43 @@ func TestSimOTLPEndpoint(t *testing.T) {
 		if !services[s] {
 			t.Errorf("no spans of service %s (have %v)", s, services)
 		}
+	}
+}
+
+// Real-time results from two load generators merge: runs and loads add
+// up; a real-time result does not merge with a virtual one.
+func TestRealResultsMerge(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	d, err := parser.Parse("t.mmd", []byte("sequenceDiagram\nA->>B: work\nB-->>A: ok\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sim.LoadProfile("p.yaml", []byte("defaults: {latency: 0ms}\nparticipants:\n  B: {adapter: http, url: \""+srv.URL+"\"}\n"), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := sim.RunReal(ctx, d, p, sim.RealOptions{Runs: 4, Seed: 1, Concurrency: 2, Rate: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sim.RunReal(ctx, d, p, sim.RealOptions{Runs: 6, Seed: 1, Concurrency: 3, Rate: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := report.Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Runs != 10 || m.Outcomes.OK != 10 || m.RealTime == nil || m.RealTime.Concurrency != 5 || m.RealTime.Rate != 150 {
+		t.Errorf("merged: runs %d, outcomes %+v, real time %+v", m.Runs, m.Outcomes, m.RealTime)
+	}
+	v, err := sim.Simulate(ctx, d, p, sim.Options{Runs: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report.Merge(a, v); err == nil || !strings.Contains(err.Error(), "another clock") {
+		t.Errorf("real with virtual: %v", err)
 	}
 }
