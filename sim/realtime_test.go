@@ -951,3 +951,33 @@ func hasParOrAsync(stmts []flow.Statement) bool {
 	}
 	return false
 }
+
+// A window: fault acts on the calls sent while the session clock is in it.
+func TestRealFaultWindow(t *testing.T) {
+	sys := newSystems(t, "B")
+	d := mustParse(t, "sequenceDiagram\nA->>B: work\nB-->>A: ok\nA->>B: more\nB-->>A: ok\n")
+	p := sys.profile(t, d, `defaults: {latency: 0ms}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+messages:
+  "#1": {fault: {kind: error, window: [0s, 1h]}}
+  "#3": {fault: {kind: error, window: [1h, 2h]}}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 3, Seed: 1})
+	if res.Outcomes.Failed != 3 || res.Messages[0].Faults.Error != 3 {
+		t.Fatalf("outcomes %+v, #1 faults %+v: the open window injects every time", res.Outcomes, res.Messages[0].Faults)
+	}
+	if len(sys.requests()) != 0 {
+		t.Errorf("%d requests reached B: an abort sends nothing", len(sys.requests()))
+	}
+	p = sys.profile(t, d, `defaults: {latency: 0ms}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+messages:
+  "#3": {fault: {kind: error, window: [1h, 2h]}}
+`)
+	res = runRealT(t, d, p, RealOptions{Runs: 3, Seed: 1})
+	if res.Outcomes.OK != 3 || len(sys.requests()) != 6 {
+		t.Errorf("outcomes %+v, %d requests: a window an hour away injects nothing", res.Outcomes, len(sys.requests()))
+	}
+}
