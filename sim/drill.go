@@ -77,6 +77,9 @@ type DrillOptions struct {
 	Runs    int64
 	Seed    uint64
 	Workers int
+	// Progress, if set, is called now and then with the runs done so far
+	// over all cases (of len(cases)·Runs).
+	Progress func(done int64)
 	// Real, if set, runs the cases in real time with these options (Runs
 	// and Seed are set per case); the drill's faults act in front of the
 	// real calls.
@@ -108,6 +111,10 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		if o.Real != nil {
 			ro := *o.Real
 			ro.Runs, ro.Seed, ro.First = o.Runs, o.Seed+uint64(ci), int64(ci)*o.Runs
+			if o.Progress != nil {
+				base := int64(ci) * o.Runs
+				ro.Progress = func(n int64) { o.Progress(base + n) }
+			}
 			inner := ro.Trace
 			ro.Trace = func(rt *RunTrace) error { // RunReal serialises the calls
 				runs = append(runs, report.DrillRun{Run: rt.Run, TraceID: rt.TraceID, Outcome: rt.Outcome})

@@ -123,7 +123,10 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	} else if err := rf.virtualOnly(); err != nil {
 		return err
 	}
+	stop := progress(io, int64(len(sim.PlanDrill(d, p).Cases))**runs)
+	do.Progress = stop.update
 	res, drillErr := sim.Drill(ctx, d, p, do)
+	stop.done()
 	if sess != nil {
 		// the trace file, the fault log, the OTLP exporter's last batch
 		if cerr := sess.close(); cerr != nil && drillErr == nil {
