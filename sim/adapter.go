@@ -115,8 +115,9 @@ func Slug(text string) string {
 	return b.String()
 }
 
-// expandEnv replaces ${NAME} (only that form: a lone $ stays) with the
-// environment variable NAME.
+// expandEnv replaces ${NAME} with the environment variable NAME. Only
+// that form: os.Expand would also take $NAME, and a header value may hold
+// a literal $.
 func expandEnv(s string) string {
 	var b strings.Builder
 	for {
@@ -136,7 +137,7 @@ func expandEnv(s string) string {
 	}
 }
 
-// adapters builds the adapter of every participant that has a real one,
+// buildAdapters builds the adapter of every participant that has a real one,
 // with the http requests of the messages they receive. Problems point at
 // the profile.
 func buildAdapters(p *Profile, msgs []msgPlan) (map[string]adapter, []*httpRequest, error) {
