@@ -1,7 +1,43 @@
-// Package sim executes a flow: virtual-time Monte Carlo runs, real-time
-// drills against adapters, and the profiles that drive both.
+// Package sim executes a flow: virtual-time Monte Carlo runs (Simulate),
+// real-time runs against real systems (RunReal), fault-injection drills
+// (Drill) in either clock, and the profiles that drive them (LoadProfile).
+//
+// # One runner, two clocks
+//
+// A diagram is compiled into a plan: each request grouped with the work it
+// waits for and its reply (an exchange), async messages with their forks,
+// blocks with their settings, and for every message the branch bound to
+// its failure, if any. A runner evaluates the plan in causal order. In
+// virtual time every message's latency and fault is drawn from run i's own
+// source, PCG(seed, i), and nothing sleeps. In real time the same runner
+// runs on the wall clock: a message whose receiver has an http or exec
+// adapter is a real call, stubs sleep their sampled latency, and async
+// forks and par branches run on goroutines. The draws are the same in both
+// clocks, so a run without real failures ends the same way in both.
+//
+// # One message
+//
+// The order of the resilience settings of one message, outside in: the
+// deadline bounds all attempts together; retries (attempts counts the
+// first try, with backoff, multiplier, jitter and max between attempts)
+// run inside it; the timeout bounds each attempt; each attempt draws its
+// latency and fault anew. An attempt that a limit cuts fails at the limit;
+// the callee's unfinished work is abandoned (in real time, cancelled
+// through its context). When the attempts are spent, a branch bound to the
+// failure (`when`) takes it forward (the run is handled); otherwise it
+// fails the exchange that waited for it, and so on up the chain (a
+// cascade). When a run fails unhandled, the compensations of the messages
+// that had succeeded run in reverse order; a compensation that fails
+// leaves the run inconsistent.
+//
+// # Faults
+//
+// error, timeout, drop (async only) and delay, by rate, and optionally for
+// the first K attempts of each run or within a window of session time. In
+// real time they act in front of the real call: error aborts without
+// sending, drop does not send, timeout holds the call until the caller's
+// limit, delay waits and then sends.
 //
 // It imports report and flow, never trace or parser: cmd/choreo parses the
-// diagram and hands sim a flow.Diagram. The package is being built (see the
-// project's issues).
+// diagram and hands sim a flow.Diagram.
 package sim
