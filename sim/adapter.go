@@ -142,14 +142,6 @@ func expandEnv(s string) string {
 // the profile.
 func buildAdapters(p *Profile, msgs []msgPlan) (map[string]adapter, []*httpRequest, error) {
 	out := map[string]adapter{}
-	hosts := map[string]bool{}
-	for _, ps := range p.Participants {
-		if ps.Adapter == AdapterHTTP {
-			if u, err := url.Parse(ps.URL); err == nil {
-				hosts[u.Host] = true
-			}
-		}
-	}
 	ids := make([]string, 0, len(p.Participants))
 	for id := range p.Participants {
 		ids = append(ids, id)
@@ -159,7 +151,7 @@ func buildAdapters(p *Profile, msgs []msgPlan) (map[string]adapter, []*httpReque
 		ps := p.Participants[id]
 		switch ps.Adapter {
 		case AdapterHTTP:
-			h, err := newHTTPAdapter(ps, hosts)
+			h, err := newHTTPAdapter(ps)
 			if err != nil {
 				return nil, nil, &ProfileError{Pos: ps.Pos, Msg: fmt.Sprintf("participant %q: %v", id, err)}
 			}
@@ -192,7 +184,7 @@ type httpAdapter struct {
 	secret  []string
 }
 
-func newHTTPAdapter(ps *ParticipantSettings, hosts map[string]bool) (*httpAdapter, error) {
+func newHTTPAdapter(ps *ParticipantSettings) (*httpAdapter, error) {
 	u, err := url.Parse(ps.URL)
 	if err != nil {
 		return nil, err
@@ -215,9 +207,11 @@ func newHTTPAdapter(ps *ParticipantSettings, hosts map[string]bool) (*httpAdapte
 		h.headers[k] = expandEnv(v)
 	}
 	h.client = &http.Client{Transport: tr, CheckRedirect: func(r *http.Request, via []*http.Request) error {
-		// requests go only to hosts the profile names
-		if !hosts[r.URL.Host] {
-			return fmt.Errorf("redirect to %s refused: not a host of the profile", r.URL.Host)
+		// requests go only to the system's own scheme and host: another
+		// host (even one of the profile) would receive this system's
+		// headers, secrets included, and https must not turn into http
+		if r.URL.Host != via[0].URL.Host || r.URL.Scheme != via[0].URL.Scheme {
+			return fmt.Errorf("redirect to %s://%s refused: a system's requests stay on its own scheme and host", r.URL.Scheme, r.URL.Host)
 		}
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -328,10 +322,20 @@ func (r *httpRequest) build(ctx context.Context, h *httpAdapter, c *Call) (*http
 	if err != nil {
 		return nil, fmt.Errorf("path %q: %v", p, err)
 	}
+	// the path appended to the base's, as written (%2F stays %2F); the
+	// base's query first, then the template's
 	u := *h.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.TrimLeft(rel.Path, "/")
-	u.RawPath = ""
-	u.RawQuery = rel.RawQuery
+	escaped := strings.TrimSuffix(h.base.EscapedPath(), "/") + "/" + strings.TrimLeft(rel.EscapedPath(), "/")
+	if u.Path, err = url.PathUnescape(escaped); err != nil {
+		return nil, fmt.Errorf("path %q: %v", p, err)
+	}
+	u.RawPath = escaped
+	switch {
+	case h.base.RawQuery == "":
+		u.RawQuery = rel.RawQuery
+	case rel.RawQuery != "":
+		u.RawQuery = h.base.RawQuery + "&" + rel.RawQuery
+	}
 	var body []byte
 	if r.body != nil {
 		s, err := render(r.body, c)
@@ -380,19 +384,32 @@ func (h *httpAdapter) do(ctx context.Context, c *Call, r *httpRequest) callResul
 	if err != nil {
 		return callResult{err: err}
 	}
+	// the values of the secret headers sent, the message's own included,
+	// are redacted from whatever the answer or the error keeps
+	var secrets []string
+	for k, vs := range req.Header {
+		if h.isSecret(k) {
+			for _, v := range vs {
+				secrets = append(secrets, v, strings.TrimPrefix(strings.TrimPrefix(v, "Bearer "), "Basic "))
+			}
+		}
+	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return callResult{err: err}
+		return callResult{err: errors.New(redactValues(err.Error(), secrets))}
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxOutput))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
-	res := callResult{status: resp.StatusCode, output: string(b)}
+	res := callResult{status: resp.StatusCode, output: redactValues(string(b), secrets)}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		res.err = fmt.Errorf("%s %s: %s", req.Method, redactURL(req.URL), resp.Status)
 	}
 	return res
 }
+
+// closeIdle closes the adapter's idle connections.
+func (h *httpAdapter) closeIdle() { h.client.CloseIdleConnections() }
 
 func (h *httpAdapter) describe(c *Call, r *httpRequest) string {
 	req, err := r.build(context.Background(), h, c)

@@ -12,8 +12,10 @@
 // source, PCG(seed, i), and nothing sleeps. In real time the same runner
 // runs on the wall clock: a message whose receiver has an http or exec
 // adapter is a real call, stubs sleep their sampled latency, and async
-// forks and par branches run on goroutines. The draws are the same in both
-// clocks, so a run without real failures ends the same way in both.
+// forks and par branches run on goroutines. On the main timeline the draws
+// are the same in both clocks, so a run without real failures, forks or
+// par blocks ends the same way in both (forks and par branches draw from
+// streams of their own in real time, derived from the run's).
 //
 // # One message
 //

@@ -178,7 +178,9 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		res.Outcomes.Handled += r.Outcomes.Handled
 		res.Outcomes.Failed += r.Outcomes.Failed
 		res.Outcomes.Inconsistent += r.Outcomes.Inconsistent
-		dr.Cases = append(dr.Cases, dc)
+		if err == nil || r.Runs > 0 { // an interrupted case keeps the runs it ended
+			dr.Cases = append(dr.Cases, dc)
+		}
 		if err != nil { // interrupted: keep the cases done
 			res.Partial = true
 			res.Drill = dr

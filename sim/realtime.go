@@ -248,6 +248,7 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 	rr := x.rt
 	e := rr.eng
 	mp := &x.pl.msgs[mi]
+	x.think = -1
 	lat, extra, fk, f := x.draw(mi, start)
 	if !rr.sleepUntil(start) {
 		return x.canceled(mi, start)
@@ -270,10 +271,18 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 	}
 	cut := func() time.Duration { return max(rr.since()-start, lim-start+1) }
 	status, output := 0, ""
+	ad := e.ad[mi]
 	switch fk {
 	case fkError, fkDrop: // abort: nothing is sent
 		if f.Status != 0 {
 			status = f.Status
+		}
+		if ad == nil && !e.carried[mi] {
+			// a stub's failure comes once its latency has passed, as
+			// in virtual time; a real call is aborted at once
+			if rr.waitBounded(start+x.scaled(lat), lim) == waitCanceled {
+				return x.canceled(mi, start)
+			}
 		}
 		return x.recordReal(mi, si, rr.since()-start, fk, status, "injected "+faultNames[fk])
 	case fkTimeout: // the call hangs until the caller's limit
@@ -295,7 +304,6 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 			return x.recordReal(mi, si, cut(), fkDelay, 0, "")
 		}
 	}
-	ad := e.ad[mi]
 	switch {
 	case e.carried[mi]:
 		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
@@ -303,7 +311,10 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		if mp.human {
 			// a person sends it: their time (the sampled latency,
 			// scaled) passes before the call
-			switch rr.waitBounded(rr.since()+x.scaled(lat), lim) {
+			t0 := rr.since()
+			w := rr.waitBounded(t0+x.scaled(lat), lim)
+			x.think = rr.since() - t0
+			switch w {
 			case waitCanceled:
 				return x.canceled(mi, start)
 			case waitCut:
@@ -494,6 +505,11 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 		}(x, i, due)
 	}
 	wg.Wait()
+	for _, a := range e.ad {
+		if h, ok := a.(*httpAdapter); ok {
+			h.closeIdle() // a drill opens a session per case
+		}
+	}
 	res := assemble(pl, p, []*collector{col}, o.Seed, e.start)
 	res.Source = "sim"
 	res.RealTime = &report.RealTime{Concurrency: o.Concurrency, Rate: o.Rate, TimeScale: o.TimeScale, Injected: e.injected.Load()}

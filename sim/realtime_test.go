@@ -709,7 +709,7 @@ messages:
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(seen{})); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
-	if d := rt.Spans[2].Detail; !strings.Contains(d, "not a host of the profile") {
+	if d := rt.Spans[2].Detail; !strings.Contains(d, "stay on its own scheme and host") {
 		t.Errorf("redirect error %q", d)
 	}
 }
@@ -979,5 +979,230 @@ messages:
 	res = runRealT(t, d, p, RealOptions{Runs: 3, Seed: 1})
 	if res.Outcomes.OK != 3 || len(sys.requests()) != 6 {
 		t.Errorf("outcomes %+v, %d requests: a window an hour away injects nothing", res.Outcomes, len(sys.requests()))
+	}
+}
+
+// Regressions from the real-time review.
+
+// A fork that fails early does not make the rollback start in the past:
+// the compensation is sent, within its own timeout, when the run ends.
+func TestRealRollbackAfterEarlyForkFailure(t *testing.T) {
+	sys := newSystems(t, "B", "C", "D")
+	sys.set("B /notify", func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "no", http.StatusInternalServerError)
+		return true
+	})
+	sys.set("D /slow", func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(300 * time.Millisecond)
+		return false
+	})
+	d := mustParse(t, "sequenceDiagram\nA->>C: reserve\nC-->>A: ok\nA-)B: notify\nA->>D: slow\nD-->>A: ok\n")
+	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+  C: {adapter: http, url: "{{C}}"}
+  D: {adapter: http, url: "{{D}}"}
+messages:
+  "#1": {compensate: ["A->>C: release"]}
+  "A->>C: release": {timeout: 100ms}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.Failed != 1 {
+		t.Fatalf("outcomes %+v, want failed and rolled back", res.Outcomes)
+	}
+	calls := sys.calls()
+	if calls[len(calls)-1] != "C /release" {
+		t.Errorf("requests %v: the rollback never reached C", calls)
+	}
+}
+
+// A fork's failure whose bound branch the main timeline passed before it
+// failed is a failure, not a handled run.
+func TestRealLateForkFailureIsNotHandled(t *testing.T) {
+	sys := newSystems(t, "B", "C", "D")
+	sys.set("B /notify", func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(time.Second)
+		http.Error(w, "no", http.StatusInternalServerError)
+		return true
+	})
+	d := mustParse(t, "sequenceDiagram\nA-)B: notify\nA->>C: go\nC-->>A: ok\nbreak notify failed\n  A->>D: alert\nend\n")
+	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+  C: {adapter: http, url: "{{C}}"}
+  D: {adapter: http, url: "{{D}}"}
+blocks:
+  "break notify failed": {when: "#1 fails"}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.Failed != 1 || res.Outcomes.Handled != 0 {
+		t.Errorf("outcomes %+v: the handler never ran, so the run failed", res.Outcomes)
+	}
+	for _, c := range sys.calls() {
+		if c == "D /alert" {
+			t.Error("the alert ran although the failure came after the block")
+		}
+	}
+}
+
+// What a real system takes to answer a person is system time; only the
+// person's think time is human time.
+func TestRealActorCallIsSystemTime(t *testing.T) {
+	sys := newSystems(t, "B")
+	sys.set("B /click", func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(100 * time.Millisecond)
+		return false
+	})
+	d := mustParse(t, "sequenceDiagram\nactor U\nU->>B: click\nB-->>U: ok\n")
+	p := sys.profile(t, d, `defaults: {actor: {latency: 20ms, timeout: 0}}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if got := res.SystemTime.MinMS; got < 100 {
+		t.Errorf("system_time %.1fms, want at least B's 100ms", got)
+	}
+}
+
+// A redirect to another system of the profile is refused: that system
+// would receive this one's headers.
+func TestRealRedirectToAnotherSystemRefused(t *testing.T) {
+	sys := newSystems(t, "B", "C")
+	sys.set("B /pay", func(w http.ResponseWriter, r *http.Request) bool {
+		http.Redirect(w, r, sys.urls["C"]+"/steal", http.StatusFound)
+		return true
+	})
+	d := mustParse(t, "sequenceDiagram\nparticipant C\nA->>B: pay\nB-->>A: ok\n")
+	p := sys.profile(t, d, `defaults: {latency: 0ms}
+participants:
+  B: {adapter: http, url: "{{B}}", headers: {X-Key: sekret-b}, secret: [X-Key]}
+  C: {adapter: http, url: "{{C}}"}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.Failed != 1 {
+		t.Errorf("outcomes %+v, want the redirect refused", res.Outcomes)
+	}
+	for _, r := range sys.requests() {
+		if r.sys == "C" {
+			t.Errorf("C received %s", r.path)
+		}
+	}
+}
+
+// A secret header set on the message (not the participant) is redacted
+// from the answer kept in the trace too.
+func TestRealMessageSecretHeaderRedacted(t *testing.T) {
+	t.Setenv("CHOREO_TEST_TOKEN", "tok-77777")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad "+r.Header.Get("X-Token"), http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	d := mustParse(t, "sequenceDiagram\nA->>B: pay\nB-->>A: ok\n")
+	p, err := LoadProfile("p.yaml", []byte(`participants:
+  B: {adapter: http, url: "`+srv.URL+`", secret: [X-Token]}
+messages:
+  "#1": {http: {headers: {X-Token: "${CHOREO_TEST_TOKEN}"}}}
+`), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rt *RunTrace
+	runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, Trace: func(r *RunTrace) error { rt = r; return nil }})
+	if det := rt.Spans[0].Detail; strings.Contains(det, "tok-77777") || !strings.Contains(det, "bad REDACTED") {
+		t.Errorf("detail %q", det)
+	}
+}
+
+// A one-way or async message to a system that never answers is bounded by
+// its own timeout in real time: the run ends.
+func TestRealHangingAsyncIsBounded(t *testing.T) {
+	sys := newSystems(t, "B")
+	sys.set("B /event", func(w http.ResponseWriter, r *http.Request) bool {
+		<-r.Context().Done()
+		return true
+	})
+	d := mustParse(t, "sequenceDiagram\nA-)B: event\nA->>A: done\n")
+	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 200ms}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.Fault != FaultTimeout {
+		t.Errorf("outcomes %+v cascades %+v, want the async send timed out", res.Outcomes, res.Cascades)
+	}
+}
+
+// Under an open-loop rate a run that waited for a slot still gives its
+// calls their whole timeout: they are sent, not failed for the wait.
+func TestRealLateRunKeepsItsTimeouts(t *testing.T) {
+	sys := newSystems(t, "B")
+	sys.set("B /work", func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(100 * time.Millisecond)
+		return false
+	})
+	d := mustParse(t, "sequenceDiagram\nA->>B: work\nB-->>A: ok\n")
+	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 1s}
+participants:
+  B: {adapter: http, url: "{{B}}"}
+`)
+	// due every 10ms, one slot, 100ms a call: run 19 starts ~1.7s late
+	res := runRealT(t, d, p, RealOptions{Runs: 20, Seed: 1, Rate: 100, Concurrency: 1})
+	if res.Outcomes.OK != 20 || len(sys.requests()) != 20 {
+		t.Errorf("outcomes %+v, %d requests: late runs must still send", res.Outcomes, len(sys.requests()))
+	}
+	if got := res.EndToEnd.MaxMS; got < 1000 {
+		t.Errorf("end_to_end max %.1fms: the wait for a slot must count", got)
+	}
+}
+
+func TestRealHTTPURLJoin(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.EscapedPath()+"?"+r.URL.RawQuery)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	d := mustParse(t, "sequenceDiagram\nA->>B: a\nB-->>A: ok\nA->>B: b\nB-->>A: ok\n")
+	p, err := LoadProfile("p.yaml", []byte(`defaults: {latency: 0ms}
+participants:
+  B: {adapter: http, url: "`+srv.URL+`/api/v1?key=k1"}
+messages:
+  "#3": {http: {path: "/files/a%2Fb?x=1"}}
+`), d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
+	if diff := cmp.Diff([]string{"/api/v1/a?key=k1", "/api/v1/files/a%2Fb?key=k1&x=1"}, got); diff != "" {
+		t.Errorf("URLs (-want +got):\n%s", diff)
+	}
+}
+
+// Ctrl-C during the rollback: the run is not counted (nor traced).
+func TestRealCancelDuringRollback(t *testing.T) {
+	sys := newSystems(t, "Billing", "IdP", "Email")
+	sys.set("IdP /create-tenant-directory", func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "down", http.StatusInternalServerError)
+		return true
+	})
+	arrived := make(chan struct{}, 1)
+	sys.set("Billing /cancel-subscription", func(w http.ResponseWriter, r *http.Request) bool {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+		return true
+	})
+	d := seedDiagram(t)
+	p := sys.profile(t, d, strings.Replace(seedProfile, "timeout: 300ms", "timeout: 1h", 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	traced := 0
+	res, err := RunReal(ctx, d, p, RealOptions{Runs: 1, Seed: 1, Trace: func(*RunTrace) error { traced++; return nil }})
+	if !errors.Is(err, context.Canceled) || res == nil || res.Runs != 0 || !res.Partial || traced != 0 {
+		t.Errorf("err %v, result %+v, %d traced: want a partial result without the interrupted run", err, res, traced)
 	}
 }

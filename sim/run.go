@@ -66,6 +66,14 @@ type runner struct {
 	// message in the run (kept only when a fault has a first: schedule).
 	runIdx int64
 	calls  []int32
+	// jumpFail is the failure behind the current jump (real time: a
+	// fork's handled failure stays a failure unless the main timeline
+	// reaches its handler); forkFails are those pending on top.
+	jumpFail  failure
+	forkFails []forkFail
+	// think is the person's part of the latency realSend returned for a
+	// message an actor sends to a real system (-1: all of it).
+	think time.Duration
 	// In real time (rt != nil) a run has several timelines (async forks,
 	// par branches) on goroutines: each is a runner of its own, with its
 	// own random stream, and the run's shared state (outcome, failures,
@@ -99,6 +107,12 @@ func (x *runner) unlock() {
 	if x.rt != nil {
 		x.rt.mu.Unlock()
 	}
+}
+
+// forkFail is a fork's failure waiting for its bound branch.
+type forkFail struct {
+	h *handlerRef
+	f failure
 }
 
 // The helpers below change the run's shared state: in virtual time
@@ -152,6 +166,12 @@ func (x *runner) takePending(bp *blockPlan) int {
 		if h.block == bp {
 			t.pending = append(t.pending[:k], t.pending[k+1:]...)
 			t.handled = true
+			for j, ff := range t.forkFails {
+				if ff.h == h {
+					t.forkFails = append(t.forkFails[:j], t.forkFails[j+1:]...)
+					break
+				}
+			}
 			return h.branch
 		}
 	}
@@ -189,6 +209,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.completion, x.human = 0, 0
 	x.jump = nil
 	x.pending = x.pending[:0]
+	x.forkFails = x.forkFails[:0]
 	x.fail, x.firstFail = failure{}, failure{}
 	x.cutOwner = 0
 	x.done = x.done[:0]
@@ -198,12 +219,24 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.tracing = trace
 	x.spans = x.spans[:0]
 	x.parent = -1
-	end, st := x.seq(x.pl.root, 0, never, -1, true)
+	t0 := time.Duration(0)
+	if x.rt != nil {
+		// a run that waited for a free slot starts late: its timeline
+		// (and its calls' timeouts) from now, its times from when it was
+		// due (the wait counts in end_to_end)
+		t0 = max(0, x.rt.since())
+	}
+	end, st := x.seq(x.pl.root, t0, never, -1, true)
 	if x.rt != nil {
 		x.rt.wg.Wait() // the forks' timelines
-		if x.rt.canceled.Load() || x.rt.ctx.Err() != nil {
-			x.rt.dropped = true
-			return // interrupted: not a run
+		if x.interrupted() {
+			return
+		}
+		// a fork's failure whose bound branch the main timeline passed
+		// before it failed was not handled after all
+		for _, ff := range x.forkFails {
+			x.fail = ff.f
+			x.recordFailure(ff.f.at)
 		}
 	}
 	if st == stStop {
@@ -218,9 +251,31 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	}
 	outcome := x.finish(e2e)
 	x.lastOutcome = outcome
+	if x.rt != nil && x.interrupted() {
+		return // interrupted during the compensations
+	}
 	x.lock()
 	x.st.run(x, e2e, outcome)
 	x.unlock()
+}
+
+// humanOf is the person's part of the latency of a message an actor sent:
+// all of it, but for a real call only the think time before it.
+func (x *runner) humanOf(lat time.Duration) time.Duration {
+	if x.rt != nil && x.think >= 0 {
+		return x.think
+	}
+	return lat
+}
+
+// interrupted reports (and marks) a real-time run that Ctrl-C cut short:
+// it is not a run.
+func (x *runner) interrupted() bool {
+	if x.rt.canceled.Load() || x.rt.ctx.Err() != nil {
+		x.rt.dropped = true
+		return true
+	}
+	return false
 }
 
 func (x *runner) recordFailure(at time.Duration) {
@@ -244,6 +299,11 @@ func (x *runner) finish(e2e time.Duration) uint8 {
 		return outOK
 	}
 	t := x.firstFail.at
+	if x.rt != nil {
+		// a fork may have failed while the main timeline went on: the
+		// rollback starts when the run has ended, not in the past
+		t = max(t, x.rt.since())
+	}
 	consistent := true
 	for k := len(x.done) - 1; k >= 0; k-- {
 		for _, ci := range x.pl.msgs[x.done[k]].comp {
@@ -459,7 +519,7 @@ func (x *runner) seq(ns []node, t, cutoff time.Duration, owner int, main bool) (
 // unhandled failure that starts a cascade.
 func (x *runner) fails(mi int, fk uint8, at time.Duration) status {
 	if h := x.pl.msgs[mi].handler[fk]; h != nil {
-		x.jump = h
+		x.jump, x.jumpFail = h, failure{root: mi, fault: fk, at: at}
 		return stJump
 	}
 	x.fail = failure{root: mi, fault: fk, at: at}
@@ -471,10 +531,10 @@ func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Dura
 	mp := &x.pl.msgs[n.msg]
 	start := t
 	si := x.span(SpanOneWay, n.msg, 0, start, x.parent, 1)
-	lat, fk := x.xmit(n.msg, start, cutoff, si, 0)
+	lat, fk := x.sendBounded(n.msg, start, cutoff, si)
 	t += lat
 	if main && mp.human {
-		x.human += lat
+		x.human += x.humanOf(lat)
 	}
 	x.setSpan(si, t, t, t, faultNames[fk])
 	switch fk {
@@ -513,10 +573,28 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 	return t, stOK
 }
 
+// sendBounded sends a message that no exchange times (one-way, async),
+// bounded by cutoff. In real time its own timeout bounds it too, so that a
+// system that never answers cannot hold the run forever: past it the
+// message failed with a timeout. (In virtual time such a message takes its
+// latency, whatever it is.)
+func (x *runner) sendBounded(mi int, start, cutoff time.Duration, si int) (time.Duration, uint8) {
+	own := x.pl.msgs[mi].set.Timeout
+	if x.rt == nil || own <= 0 || start+own >= cutoff {
+		return x.xmit(mi, start, cutoff, si, 0)
+	}
+	lat, fk := x.xmit(mi, start, start+own, si, 0)
+	if lat > own && (fk == fkNone || fk == fkDelay) {
+		x.statTimedOut(mi, fkNone)
+		fk = fkTimeout
+	}
+	return lat, fk
+}
+
 // deliver sends an async message at t and runs its fork from the
 // delivery. A fork's failure fails the run but not the main timeline.
 func (x *runner) deliver(n *node, t time.Duration, si int) {
-	lat, fk := x.xmit(n.msg, t, never, si, 0)
+	lat, fk := x.sendBounded(n.msg, t, never, si)
 	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
 		// the message is lost when sent: nothing of it lands, so the
@@ -548,8 +626,14 @@ func (x *runner) deliver(n *node, t time.Duration, si int) {
 // main timeline takes when it reaches the block.
 func (x *runner) pendJump() {
 	x.lock()
-	x.top.pending = append(x.top.pending, x.jump)
-	x.top.handled = true
+	t := x.top
+	t.pending = append(t.pending, x.jump)
+	if x.rt != nil {
+		// handled only if the main timeline takes the branch
+		t.forkFails = append(t.forkFails, forkFail{h: x.jump, f: x.jumpFail})
+	} else {
+		t.handled = true
+	}
 	x.unlock()
 	x.jump = nil
 }
@@ -577,7 +661,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		lat, fk := x.xmit(n.msg, start, lim, si, 0)
 		arrive := start + lat
 		if main && mp.human {
-			x.human += lat
+			x.human += x.humanOf(lat)
 		}
 		x.setSpan(si, arrive, arrive, arrive, "")
 		failAt, rootFault, root := time.Duration(0), fkNone, n.msg
@@ -610,7 +694,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 					rl, rfk := x.xmit(n.reply, leave, lim, si, 1)
 					end += rl
 					if main && x.pl.msgs[n.reply].human {
-						x.human += rl
+						x.human += x.humanOf(rl)
 					}
 					switch {
 					case end > lim && limOwner != n.ex:
@@ -669,7 +753,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		// out of attempts, or of deadline
 		if root >= 0 {
 			if h := x.pl.msgs[root].handler[rootFault]; h != nil {
-				x.jump = h
+				x.jump, x.jumpFail = h, failure{root: root, fault: rootFault, at: failAt}
 				// a bound branch inside the exchange (the reply drawn
 				// in each branch) is part of it: pairing is per branch
 				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
@@ -683,7 +767,8 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			// exchange's failure handles it ("unless a branch bound to
 			// that failure handles it")
 			if h := mp.handler[rootFault]; h != nil {
-				x.jump = h
+				x.jump, x.jumpFail = h, x.fail
+				x.jumpFail.at = failAt
 				x.statExchange(n.ex, failAt-t0, false)
 				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
 				return end, st

@@ -123,6 +123,9 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	} else if err := rf.virtualOnly(); err != nil {
 		return err
 	}
+	if fs.Changed("from-run") {
+		return &usageError{msg: "--from-run is for choreo sim: a drill numbers its cases' runs itself"}
+	}
 	stop := progress(io, int64(len(sim.PlanDrill(d, p).Cases))**runs)
 	do.Progress = stop.update
 	res, drillErr := sim.Drill(ctx, d, p, do)

@@ -54,7 +54,9 @@ func New(endpoint string, d *flow.Diagram, extra []*sim.Compensation, seed uint6
 	for _, p := range d.Participants {
 		tp := sdktrace.NewTracerProvider(
 			sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", p.ID))),
-			sdktrace.WithBatcher(exp),
+			// blocking: a busy session waits for the exporter rather
+			// than dropping spans
+			sdktrace.WithBatcher(exp, sdktrace.WithBlocking()),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
 			sdktrace.WithIDGenerator(givenIDs{}),
 		)
