@@ -993,7 +993,7 @@ func TestRealRollbackAfterEarlyForkFailure(t *testing.T) {
 		return true
 	})
 	sys.set("D /slow", func(w http.ResponseWriter, r *http.Request) bool {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
 		return false
 	})
 	d := mustParse(t, "sequenceDiagram\nA->>C: reserve\nC-->>A: ok\nA-)B: notify\nA->>D: slow\nD-->>A: ok\n")
@@ -1004,7 +1004,7 @@ participants:
   D: {adapter: http, url: "{{D}}"}
 messages:
   "#1": {compensate: ["A->>C: release"]}
-  "A->>C: release": {timeout: 100ms}
+  "A->>C: release": {timeout: 1s}
 `)
 	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
 	if res.Outcomes.Failed != 1 {
