@@ -496,5 +496,6 @@ func (p *textPrinter) drill(r *Result) {
 	for _, pr := range d.Pruned {
 		p.printf("  pruned: %s %s (covered by the handler of #%d)\n", p.name(pr.N), pr.Fault, pr.CoveredBy)
 	}
-	p.printf("\n  %d cases, %d findings (failed without an expect, inconsistent, or over a latency SLO)\n", len(d.Cases), findings)
+	p.printf("\n  %s, %s (failed without an expect, inconsistent, or over a latency SLO)\n",
+		mdPlural(int64(len(d.Cases)), "case", "cases"), mdPlural(int64(findings), "finding", "findings"))
 }

@@ -84,6 +84,10 @@ type DrillOptions struct {
 	// and Seed are set per case); the drill's faults act in front of the
 	// real calls.
 	Real *RealOptions
+	// Only, if set, picks the cases to run. The others are left out, and
+	// those run keep the seed and run numbers they have in the whole
+	// drill, so one case replays exactly as it ran in the sweep.
+	Only func(DrillCase) bool
 }
 
 // Drill injects each case's fault in every attempt of its message, runs
@@ -104,6 +108,9 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 	}
 	start := time.Now()
 	for ci, c := range plan.Cases {
+		if o.Only != nil && !o.Only(c) {
+			continue
+		}
 		q := withFault(p, c.N, c.Fault)
 		var r *report.Result
 		var err error

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/report"
 )
@@ -84,6 +86,35 @@ Shop-->>User: done
 	for _, c := range res.Drill.Cases {
 		if c.N == 2 && c.Fault == "timeout" && (c.TimeToFailure.MinMS != 1010 || c.TimeToFailure.MaxMS != 1010) {
 			t.Errorf("time to failure %+v, want 10ms + the 1s timeout", c.TimeToFailure)
+		}
+	}
+}
+
+// One case run alone (Only) replays exactly what it did in the sweep: the
+// same seed and run numbers, so the same outcomes and times.
+func TestDrillOneCaseReplaysTheSweep(t *testing.T) {
+	d := mustParse(t, seed)
+	p := loadYAML(t, d, `defaults: {latency: lognormal(median=20ms, p99=200ms), timeout: 1s, retry: {attempts: 2}}
+messages:
+  "#2": {compensate: ["App->>Billing: Cancel subscription"]}
+  "App->>Billing: Cancel subscription": {fault: {rate: 0.3, kind: error}}
+`)
+	all, err := Drill(context.Background(), d, p, DrillOptions{Runs: 50, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range all.Drill.Cases {
+		one, err := Drill(context.Background(), d, p, DrillOptions{Runs: 50, Seed: 4, Only: func(c DrillCase) bool {
+			return c.N == want.N && c.Fault == want.Fault
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one.Drill.Cases) != 1 {
+			t.Fatalf("#%d %s alone: %d cases", want.N, want.Fault, len(one.Drill.Cases))
+		}
+		if diff := cmp.Diff(want, one.Drill.Cases[0]); diff != "" {
+			t.Errorf("#%d %s alone differs from the sweep (-sweep +alone):\n%s", want.N, want.Fault, diff)
 		}
 	}
 }

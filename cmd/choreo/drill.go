@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/sim"
 )
 
@@ -29,6 +30,8 @@ saw the failure, the latency SLOs, and a verdict:
 A case is pruned when the fault cascades into an enclosing exchange whose
 failure a bound branch handles: that exchange's own case drills the same
 path (Filibuster's pruning). --dry-run prints the plan and runs nothing.
+--case "#7 timeout" runs only that case, with the seed and run numbers it
+has in the whole drill: it replays what the sweep saw.
 
 When the profile gives a participant an http or exec adapter, the drill runs
 in real time against the real systems, the faults injected in front of the
@@ -56,6 +59,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	format := fs.String("format", "text", "output format: text or json")
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	traces := fs.String("traces", "", "real time: write the runs as OTLP JSON lines to `FILE`")
+	only := fs.StringArray("case", nil, "run only the case `\"MESSAGE FAULT\"` (\"#7 timeout\"; repeatable), with the seed and run numbers it has in the whole drill")
 	rf := addRealFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -126,7 +130,20 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if fs.Changed("from-run") {
 		return &usageError{msg: "--from-run is for choreo sim: a drill numbers its cases' runs itself"}
 	}
-	stop := progress(io, int64(len(sim.PlanDrill(d, p).Cases))**runs)
+	if len(*only) > 0 {
+		pick, err := pickCases(d, p, *only, *profile)
+		if err != nil {
+			return err
+		}
+		do.Only = pick
+	}
+	ncases := 0
+	for _, c := range sim.PlanDrill(d, p).Cases {
+		if do.Only == nil || do.Only(c) {
+			ncases++
+		}
+	}
+	stop := progress(io, int64(ncases)**runs)
 	do.Progress = stop.update
 	res, drillErr := sim.Drill(ctx, d, p, do)
 	stop.done()
@@ -159,4 +176,32 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return &findingError{msg: fmt.Sprintf("%d drill cases are findings: %s", len(findings), strings.Join(findings, ", "))}
 	}
 	return nil
+}
+
+// pickCases reads --case values ("#7 timeout", "App->>IdP: Invite first
+// admin error") into a filter of the drill's cases; each must name a case
+// the drill has.
+func pickCases(d *flow.Diagram, p *sim.Profile, specs []string, profile string) (func(sim.DrillCase) bool, error) {
+	plan := sim.PlanDrill(d, p)
+	want := map[sim.DrillCase]bool{}
+	for _, spec := range specs {
+		m, fault, err := d.LookupWhen(spec)
+		if err != nil {
+			return nil, &usageError{msg: "--case " + err.Error()}
+		}
+		c := sim.DrillCase{N: m.N, Fault: fault}
+		found := false
+		for _, pc := range plan.Cases {
+			found = found || pc == c
+		}
+		if !found {
+			var names []string
+			for _, pc := range plan.Cases {
+				names = append(names, fmt.Sprintf("#%d %s", pc.N, pc.Fault))
+			}
+			return nil, &usageError{msg: fmt.Sprintf("--case %q: the drill of %s has no such case; it has %s", spec, profile, strings.Join(names, ", "))}
+		}
+		want[c] = true
+	}
+	return func(c sim.DrillCase) bool { return want[c] }, nil
 }
