@@ -79,6 +79,57 @@ func (s *systems) set(key string, f func(w http.ResponseWriter, r *http.Request)
 	s.mu.Unlock()
 }
 
+// answer answers with an HTTP error.
+func answer(code int) func(http.ResponseWriter, *http.Request) bool {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, http.StatusText(code), code)
+		return true
+	}
+}
+
+// slow answers 200 after d.
+func slow(d time.Duration) func(http.ResponseWriter, *http.Request) bool {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(d)
+		return false
+	}
+}
+
+// participants is the profile's participants: every system as http.
+func (s *systems) participants() string {
+	names := make([]string, 0, len(s.urls))
+	for n := range s.urls {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	var b strings.Builder
+	b.WriteString("participants:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %s: {adapter: http, url: %q}\n", n, s.urls[n])
+	}
+	return b.String()
+}
+
+// interruptAt makes the system hold the request key until the client
+// gives up, and returns a context cancelled (Ctrl-C) as soon as the
+// request arrives, and a channel that receives when the server saw the
+// client go.
+func (s *systems) interruptAt(key string) (context.Context, chan struct{}) {
+	arrived, gone := make(chan struct{}, 1), make(chan struct{}, 1)
+	s.set(key, func(w http.ResponseWriter, r *http.Request) bool {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+		gone <- struct{}{}
+		return true
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	return ctx, gone
+}
+
 func (s *systems) requests() []request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,10 +291,7 @@ func TestRealSeedOrderAndTraceContext(t *testing.T) {
 
 func TestRealServerErrorRunsCompensations(t *testing.T) {
 	sys := newSystems(t, "Billing", "IdP", "Email")
-	sys.set("IdP /create-tenant-directory", func(w http.ResponseWriter, r *http.Request) bool {
-		http.Error(w, "quota exceeded", http.StatusInternalServerError)
-		return true
-	})
+	sys.set("IdP /create-tenant-directory", answer(http.StatusInternalServerError))
 	d := seedDiagram(t)
 	p := sys.profile(t, d, seedProfile)
 	var traces []*RunTrace
@@ -326,10 +374,7 @@ func TestRealConnectionReset(t *testing.T) {
 
 func TestRealSlowServerIsMeasured(t *testing.T) {
 	sys := newSystems(t, "Billing", "IdP", "Email")
-	sys.set("Email /send-invite-link", func(w http.ResponseWriter, r *http.Request) bool {
-		time.Sleep(80 * time.Millisecond)
-		return false
-	})
+	sys.set("Email /send-invite-link", slow(80*time.Millisecond))
 	d := seedDiagram(t)
 	p := sys.profile(t, d, seedProfile)
 	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1})
@@ -419,20 +464,9 @@ func sortStrings(s []string) {
 
 func TestRealCancelStopsInFlightRequests(t *testing.T) {
 	sys := newSystems(t, "Billing", "IdP", "Email")
-	arrived, gone := make(chan struct{}, 1), make(chan struct{}, 1)
-	sys.set("IdP /create-tenant-directory", func(w http.ResponseWriter, r *http.Request) bool {
-		arrived <- struct{}{}
-		<-r.Context().Done()
-		gone <- struct{}{}
-		return true
-	})
+	ctx, gone := sys.interruptAt("IdP /create-tenant-directory")
 	d := seedDiagram(t)
 	p := sys.profile(t, d, strings.Replace(seedProfile, "timeout: 300ms", "timeout: 1h", 1))
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-arrived
-		cancel()
-	}()
 	res, err := RunReal(ctx, d, p, RealOptions{Runs: 5, Seed: 1})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
@@ -453,10 +487,7 @@ func TestRealCancelStopsInFlightRequests(t *testing.T) {
 
 func TestRealOpenLoopCountsQueueing(t *testing.T) {
 	sys := newSystems(t, "B")
-	sys.set("B /work", func(w http.ResponseWriter, r *http.Request) bool {
-		time.Sleep(50 * time.Millisecond)
-		return false
-	})
+	sys.set("B /work", slow(50*time.Millisecond))
 	d := mustParse(t, "sequenceDiagram\nA->>B: work\nB-->>A: done\n")
 	p := sys.profile(t, d, "participants:\n  B: {adapter: http, url: \"{{B}}\"}\n")
 	// due every 10ms, served every 50ms or more by one slot: run i starts
@@ -502,12 +533,7 @@ A->>E: next
 E-->>A: ok
 `)
 	p := sys.profile(t, d, `defaults: {latency: 1ms, timeout: 10s}
-participants:
-  B: {adapter: http, url: "{{B}}"}
-  C: {adapter: http, url: "{{C}}"}
-  D: {adapter: http, url: "{{D}}"}
-  E: {adapter: http, url: "{{E}}"}
-`)
+`+sys.participants())
 	// the async message is sent and the main timeline goes on: D's
 	// answer waits for E's request, so the send runs on the fork
 	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
@@ -988,21 +1014,11 @@ messages:
 // the compensation is sent, within its own timeout, when the run ends.
 func TestRealRollbackAfterEarlyForkFailure(t *testing.T) {
 	sys := newSystems(t, "B", "C", "D")
-	sys.set("B /notify", func(w http.ResponseWriter, r *http.Request) bool {
-		http.Error(w, "no", http.StatusInternalServerError)
-		return true
-	})
-	sys.set("D /slow", func(w http.ResponseWriter, r *http.Request) bool {
-		time.Sleep(1500 * time.Millisecond)
-		return false
-	})
+	sys.set("B /notify", answer(http.StatusInternalServerError))
+	sys.set("D /slow", slow(1500*time.Millisecond))
 	d := mustParse(t, "sequenceDiagram\nA->>C: reserve\nC-->>A: ok\nA-)B: notify\nA->>D: slow\nD-->>A: ok\n")
 	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
-participants:
-  B: {adapter: http, url: "{{B}}"}
-  C: {adapter: http, url: "{{C}}"}
-  D: {adapter: http, url: "{{D}}"}
-messages:
+`+sys.participants()+`messages:
   "#1": {compensate: ["A->>C: release"]}
   "A->>C: release": {timeout: 1s}
 `)
@@ -1027,11 +1043,7 @@ func TestRealLateForkFailureIsNotHandled(t *testing.T) {
 	})
 	d := mustParse(t, "sequenceDiagram\nA-)B: notify\nA->>C: go\nC-->>A: ok\nbreak notify failed\n  A->>D: alert\nend\n")
 	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
-participants:
-  B: {adapter: http, url: "{{B}}"}
-  C: {adapter: http, url: "{{C}}"}
-  D: {adapter: http, url: "{{D}}"}
-blocks:
+`+sys.participants()+`blocks:
   "break notify failed": {when: "#1 fails"}
 `)
 	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
@@ -1049,10 +1061,7 @@ blocks:
 // person's think time is human time.
 func TestRealActorCallIsSystemTime(t *testing.T) {
 	sys := newSystems(t, "B")
-	sys.set("B /click", func(w http.ResponseWriter, r *http.Request) bool {
-		time.Sleep(100 * time.Millisecond)
-		return false
-	})
+	sys.set("B /click", slow(100*time.Millisecond))
 	d := mustParse(t, "sequenceDiagram\nactor U\nU->>B: click\nB-->>U: ok\n")
 	p := sys.profile(t, d, `defaults: {actor: {latency: 20ms, timeout: 0}}
 participants:
@@ -1136,10 +1145,7 @@ participants:
 // calls their whole timeout: they are sent, not failed for the wait.
 func TestRealLateRunKeepsItsTimeouts(t *testing.T) {
 	sys := newSystems(t, "B")
-	sys.set("B /work", func(w http.ResponseWriter, r *http.Request) bool {
-		time.Sleep(100 * time.Millisecond)
-		return false
-	})
+	sys.set("B /work", slow(100*time.Millisecond))
 	d := mustParse(t, "sequenceDiagram\nA->>B: work\nB-->>A: ok\n")
 	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 1s}
 participants:
@@ -1183,23 +1189,10 @@ messages:
 // Ctrl-C during the rollback: the run is not counted (nor traced).
 func TestRealCancelDuringRollback(t *testing.T) {
 	sys := newSystems(t, "Billing", "IdP", "Email")
-	sys.set("IdP /create-tenant-directory", func(w http.ResponseWriter, r *http.Request) bool {
-		http.Error(w, "down", http.StatusInternalServerError)
-		return true
-	})
-	arrived := make(chan struct{}, 1)
-	sys.set("Billing /cancel-subscription", func(w http.ResponseWriter, r *http.Request) bool {
-		arrived <- struct{}{}
-		<-r.Context().Done()
-		return true
-	})
+	sys.set("IdP /create-tenant-directory", answer(http.StatusInternalServerError))
+	ctx, _ := sys.interruptAt("Billing /cancel-subscription")
 	d := seedDiagram(t)
 	p := sys.profile(t, d, strings.Replace(seedProfile, "timeout: 300ms", "timeout: 1h", 1))
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-arrived
-		cancel()
-	}()
 	traced := 0
 	res, err := RunReal(ctx, d, p, RealOptions{Runs: 1, Seed: 1, Trace: func(*RunTrace) error { traced++; return nil }})
 	if !errors.Is(err, context.Canceled) || res == nil || res.Runs != 0 || !res.Partial || traced != 0 {
