@@ -98,6 +98,9 @@ func (rt *RealTime) String() string {
 	if rt.TimeScale != 1 {
 		s += ", stub sleeps ×" + strconv.FormatFloat(rt.TimeScale, 'g', -1, 64)
 	}
+	if rt.Injected == 1 {
+		return s + ", 1 fault injected"
+	}
 	return s + ", " + strconv.FormatInt(rt.Injected, 10) + " faults injected"
 }
 
