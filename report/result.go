@@ -19,7 +19,8 @@ const Version = 1
 type Result struct {
 	// Version is the format version (Version).
 	Version int `json:"version"`
-	// Source is "sim" for a simulation, "trace" for a trace check.
+	// Source is "sim" for a simulation (virtual or real time), "trace" for
+	// a trace check, "drill" for a fault-injection sweep.
 	Source string `json:"source"`
 	// Diagram is the diagram's file name, DiagramSource its text, so that
 	// `choreo report` can render without the file.

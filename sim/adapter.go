@@ -530,6 +530,8 @@ func (e *execAdapter) redact(s string) string {
 	for _, k := range e.secret {
 		if v, ok := e.env[k]; ok {
 			vals = append(vals, expandEnv(v))
+		} else if v, ok := os.LookupEnv(k); ok {
+			vals = append(vals, v) // inherited from choreo's environment
 		}
 	}
 	return redactValues(s, vals)

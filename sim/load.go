@@ -584,6 +584,9 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			case k == FaultDrop && m != nil && !m.Arrow.Async():
 				l.errf(e.val, "fault kind drop is for async messages (-) or --)); #%d %q is not one", m.N, m.Selector())
 				good = false
+			case k == FaultDrop && m == nil:
+				l.errf(e.val, "fault kind drop is for async messages (-) or --)): set it on them under messages:, not in defaults")
+				good = false
 			}
 			f.Kind = k
 		}

@@ -380,6 +380,8 @@ Shop-->>User: Done
 			want: `p.yaml:3:30: unknown fault kind "eror"; did you mean "error"?; want error, timeout, drop, delay`},
 		{name: "drop on a request", src: "messages:\n  \"#2\":\n    fault: {rate: 0.1, kind: drop}\n",
 			want: `p.yaml:3:30: fault kind drop is for async messages (-) or --)); #2 "Shop->>Pay: Charge card" is not one`},
+		{name: "drop in defaults", src: "defaults:\n  fault: {rate: 0.1, kind: drop}\n",
+			want: `p.yaml:2:28: fault kind drop is for async messages (-) or --)): set it on them under messages:, not in defaults`},
 		{name: "delay without delay", src: "messages:\n  \"#5\":\n    fault: {rate: 0.1, kind: delay}\n",
 			want: `p.yaml:3:12: fault: kind delay needs delay: the extra latency, such as 2s`},
 		{name: "delay on error", src: "messages:\n  \"#2\":\n    fault: {rate: 0.1, delay: 1s}\n",

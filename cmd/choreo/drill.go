@@ -11,10 +11,11 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const drillUsage = "choreo drill DIAGRAM --profile P [-k RUNS] [--seed N] [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
+const drillUsage = "choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N] [--case \"MESSAGE FAULT\"]... [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
 
 const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
-timeout on every message a system sends, drop on async messages — and runs
+timeout on every request and one-way message a system sends, drop on its
+async messages; replies and what actors send are not drilled — and runs
 the flow K times per case in virtual time. For each case it reports the
 outcomes, whether the compensations ran and succeeded, when the initiator
 saw the failure, the latency SLOs, and a verdict:
@@ -60,7 +61,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	traces := fs.String("traces", "", "real time: write the runs as OTLP JSON lines to `FILE`")
 	only := fs.StringArray("case", nil, "run only the case `\"MESSAGE FAULT\"` (\"#7 timeout\"; repeatable), with the seed and run numbers it has in the whole drill")
-	rf := addRealFlags(fs)
+	rf := addRealFlags(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -121,14 +122,12 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		if sess, err = rf.open(d, p, *traces); err != nil {
 			return err
 		}
+		sess.opts.Concurrency = *rf.concurrency // K by default, even with --rate
 		do.Real = &sess.opts
 	} else if *traces != "" {
 		return &usageError{msg: "--traces is for drills in real time (a participant with an http or exec adapter)"}
 	} else if err := rf.virtualOnly(); err != nil {
 		return err
-	}
-	if fs.Changed("from-run") {
-		return &usageError{msg: "--from-run is for choreo sim: a drill numbers its cases' runs itself"}
 	}
 	if len(*only) > 0 {
 		pick, err := pickCases(d, p, *only, *profile)

@@ -28,23 +28,42 @@ type realFlags struct {
 	fs          *pflag.FlagSet
 }
 
-func addRealFlags(fs *pflag.FlagSet) *realFlags {
-	return &realFlags{
+// addRealFlags adds the real-time flags; fromRun adds --from-run (sim).
+func addRealFlags(fs *pflag.FlagSet, fromRun bool) *realFlags {
+	r := &realFlags{
 		concurrency: fs.Int("concurrency", 1, "real time: runs in flight at most (with --rate: 1000 unless given)"),
 		rate:        fs.Float64("rate", 0, "real time: start runs open-loop at `R` per second (0: closed loop)"),
 		scale:       fs.Float64("time-scale", 1, "real time: multiply the sleeps of stub participants by `F`"),
 		faultLog:    fs.String("fault-log", "", "real time: write every injected fault as a JSON line to `FILE`"),
 		otlp:        fs.String("otlp-endpoint", "", "real time: send the runs' spans with the OpenTelemetry SDK to this OTLP/HTTP `URL`"),
-		fromRun:     fs.Int64("from-run", 0, "real time: number the runs from `I` (with -n 1 and the same --seed, replays run I of a fault log)"),
+		fromRun:     new(int64),
 		fs:          fs,
 	}
+	if fromRun {
+		fs.Int64Var(r.fromRun, "from-run", 0, "real time: number the runs from `I` (with -n 1 and the same --seed, replays run I of a fault log)")
+	}
+	return r
+}
+
+// effectiveConcurrency is the runs in flight a real-time session of runs
+// will have.
+func (r *realFlags) effectiveConcurrency(runs int64) int64 {
+	c := int64(*r.concurrency)
+	if *r.rate > 0 && !r.fs.Changed("concurrency") {
+		c = sim.DefaultOpenConcurrency
+	}
+	return min(c, runs)
 }
 
 // virtualOnly refuses real-time flags when every participant is a stub.
 func (r *realFlags) virtualOnly() error {
 	for _, name := range []string{"concurrency", "rate", "time-scale", "fault-log", "otlp-endpoint", "from-run"} {
-		if r.fs.Changed(name) {
-			return &usageError{msg: "--" + name + " is for real time: give a participant an http or exec adapter in the profile"}
+		if r.fs.Lookup(name) != nil && r.fs.Changed(name) {
+			msg := "--" + name + " is for real time: give a participant an http or exec adapter in the profile"
+			if name == "from-run" {
+				msg += " (in virtual time every run replays from --seed alone; --shard runs a slice)"
+			}
+			return &usageError{msg: msg}
 		}
 	}
 	return nil

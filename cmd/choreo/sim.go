@@ -14,7 +14,7 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const simUsage = "choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--shard i/N] [--traces FILE] [--format F] [--compare BASE.json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --fault-log FILE --otlp-endpoint URL --dry-run]"
+const simUsage = "choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--workers W] [--shard i/N] [--traces FILE] [--traces-sample K] [--format F] [--compare BASE.json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --fault-log FILE --otlp-endpoint URL --from-run I --dry-run]"
 
 const simHelp = `Sim runs the flow of a diagram many times in virtual time (nothing sleeps)
 with the latencies, faults, timeouts, retries and compensations of a profile
@@ -60,7 +60,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	shard := fs.String("shard", "", "run only shard `i/N` of the runs (merge the shards with choreo merge)")
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json` instead")
 	dry := fs.Bool("dry-run", false, "real time: print the requests and send nothing")
-	rf := addRealFlags(fs)
+	rf := addRealFlags(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func runSimReal(ctx context.Context, io stdio, f *diagramFile, p *sim.Profile, r
 	}
 	if dry {
 		var b strings.Builder
-		fmt.Fprintf(&b, "real time: %d runs, concurrency %d", runs, *rf.concurrency)
+		fmt.Fprintf(&b, "real time: %d runs, concurrency %d", runs, rf.effectiveConcurrency(runs))
 		if *rf.rate > 0 {
 			fmt.Fprintf(&b, ", %g runs/s", *rf.rate)
 		}
