@@ -37,6 +37,10 @@ type DrillCase struct {
 	TimeToFailure Stats    `json:"time_to_failure"`
 	// Chain is the most frequent chain of exchanges the fault failed.
 	Chain []int `json:"chain"`
+	// Root is where the case's most frequent failure started, when that
+	// is not the injected fault itself: another message failed first (in
+	// real time, a system that failed on its own).
+	Root *Root `json:"root,omitempty"`
 	// Traces lists the case's runs in real time: the run number, its trace
 	// id (what the systems received in traceparent) and its outcome, so
 	// that the systems' logs and spans can be matched to the case.

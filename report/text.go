@@ -488,6 +488,10 @@ func (p *textPrinter) drill(r *Result) {
 		if c.Expected && c.Verdict != VerdictExpected {
 			verdict += " (expected)"
 		}
+		if c.Root != nil && c.Outcomes.Failed+c.Outcomes.Inconsistent > 0 {
+			// the runs failed elsewhere first: say where
+			verdict += fmt.Sprintf(" (root #%d %s)", c.Root.N, c.Root.Fault)
+		}
 		row := cells(c.Fault, count(c.Outcomes.OK), count(c.Outcomes.Handled), count(c.Outcomes.Failed),
 			count(c.Outcomes.Inconsistent), count(c.Compensated), ttf50, ttf95)
 		t.add(p.name(c.N), append(row, cell{s: verdict, sgr: sgr})...)

@@ -159,6 +159,10 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 			}
 			if i == 0 {
 				dc.Chain = cs.Chain
+				if cs.Root.N != c.N || cs.Root.Fault != c.Fault {
+					root := cs.Root
+					dc.Root = &root
+				}
 			}
 		}
 		dc.TimeToFailure = ttf.Stats()

@@ -118,3 +118,25 @@ messages:
 		}
 	}
 }
+
+// A case whose runs fail before they reach the injected fault says where
+// they failed: a system that fails on its own shows in every later case.
+func TestDrillCaseRootElsewhere(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nA->>B: one\nB-->>A: ok\nA->>C: two\nC-->>A: ok\n")
+	p := loadYAML(t, d, `defaults: {latency: 1ms}
+messages:
+  "#1": {fault: {rate: 1, kind: error}}
+`)
+	res, err := Drill(context.Background(), d, p, DrillOptions{Runs: 5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Drill.Cases {
+		switch {
+		case c.N == 1 && c.Fault == FaultError && c.Root != nil:
+			t.Errorf("#1 error: root %+v, want none (the injected fault is the root)", c.Root)
+		case c.N == 3 && (c.Root == nil || c.Root.N != 1 || c.Root.Fault != FaultError):
+			t.Errorf("#3 %s: root %+v, want #1 error", c.Fault, c.Root)
+		}
+	}
+}
