@@ -403,7 +403,7 @@ func (h *httpAdapter) do(ctx context.Context, c *Call, r *httpRequest) callResul
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
 	res := callResult{status: resp.StatusCode, output: redactValues(string(b), secrets)}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		res.err = fmt.Errorf("%s %s: %s", req.Method, redactURL(req.URL), resp.Status)
+		res.err = fmt.Errorf("%s %s: %s", req.Method, req.URL.Redacted(), resp.Status)
 	}
 	return res
 }
@@ -417,7 +417,7 @@ func (h *httpAdapter) describe(c *Call, r *httpRequest) string {
 		return "error: " + err.Error()
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", req.Method, redactURL(req.URL))
+	fmt.Fprintf(&b, "%s %s", req.Method, req.URL.Redacted())
 	names := make([]string, 0, len(req.Header))
 	for k := range req.Header {
 		names = append(names, k)
@@ -457,18 +457,6 @@ func (h *httpAdapter) isSecret(name string) bool {
 		}
 	}
 	return false
-}
-
-// redactURL is u without its password.
-func redactURL(u *url.URL) string {
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			v := *u
-			v.User = url.UserPassword(u.User.Username(), Redacted)
-			return v.Redacted()
-		}
-	}
-	return u.String()
 }
 
 // execAdapter runs a command for each message.

@@ -659,8 +659,8 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 // then rates need not add up to 1, since the first fault whose schedule
 // holds and whose rate draws is the one injected.
 func scheduled(fs []Fault) bool {
-	for _, f := range fs {
-		if f.First > 0 || f.Window != [2]time.Duration{} {
+	for i := range fs {
+		if fs[i].scheduled() {
 			return true
 		}
 	}

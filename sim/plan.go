@@ -44,11 +44,10 @@ type blockPlan struct {
 
 // msgPlan is a message with its settings.
 type msgPlan struct {
-	m        *flow.Message
-	set      *Settings
-	human    bool // sent by an actor
-	drawn    bool // an error the diagram draws (-x, --x)
-	faultCum []float64
+	m     *flow.Message
+	set   *Settings
+	human bool // sent by an actor
+	drawn bool // an error the diagram draws (-x, --x)
 	// scheduled: a fault has a first: or window: schedule
 	scheduled bool
 	// handler is where a failure of this message, by fault kind, is
@@ -120,13 +119,8 @@ func compile(d *flow.Diagram, p *Profile) *plan {
 	}
 	for i := range pl.msgs {
 		mp := &pl.msgs[i]
-		sum := 0.0
-		for _, f := range mp.set.Faults {
-			sum += f.Rate
-			mp.faultCum = append(mp.faultCum, sum)
-			if f.First > 0 || f.Window != [2]time.Duration{} {
-				mp.scheduled, pl.counted = true, true
-			}
+		if scheduled(mp.set.Faults) {
+			mp.scheduled, pl.counted = true, true
 		}
 		for _, c := range mp.set.Compensate {
 			if j, ok := index[c.Message]; ok {

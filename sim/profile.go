@@ -45,6 +45,18 @@ type Fault struct {
 	Window [2]time.Duration
 }
 
+// scheduled reports whether the fault has a schedule (first, window).
+func (f *Fault) scheduled() bool { return f.First > 0 || f.Window != [2]time.Duration{} }
+
+// holds reports whether the fault's schedule selects the nth attempt of
+// its message in a run, sent at session time sess.
+func (f *Fault) holds(nth int32, sess time.Duration) bool {
+	if f.First > 0 && nth > int32(f.First) {
+		return false
+	}
+	return f.Window == [2]time.Duration{} || sess >= f.Window[0] && sess < f.Window[1]
+}
+
 // Jitter kinds for retry backoff.
 const (
 	JitterNone  = "none"

@@ -105,7 +105,6 @@ type engine struct {
 	req      []*httpRequest
 	carried  []bool // a reply a real system sends: it came with the answer to the request
 	slug     []string
-	remote   []bool // the receiver is an http system, whose own spans join the trace
 	faultLog func(FaultEvent)
 	logMu    sync.Mutex
 	// mu guards the statistics, which all runs share, and each run's
@@ -121,13 +120,12 @@ func newEngine(d *flow.Diagram, p *Profile, pl *plan) (*engine, error) {
 		return nil, err
 	}
 	e := &engine{pl: pl, ad: make([]adapter, len(pl.msgs)), req: reqs,
-		carried: make([]bool, len(pl.msgs)), remote: make([]bool, len(pl.msgs)), slug: make([]string, len(pl.msgs))}
+		carried: make([]bool, len(pl.msgs)), slug: make([]string, len(pl.msgs))}
 	g := flow.Build(d)
 	for i := range pl.msgs {
 		m := pl.msgs[i].m
 		e.ad[i] = ads[m.To]
 		e.slug[i] = Slug(m.Text)
-		_, e.remote[i] = ads[m.To].(*httpAdapter)
 		if info := g.Info(m); info != nil && info.Role == flow.RoleReply && ads[m.From] != nil {
 			e.carried[i] = true
 		}
@@ -269,14 +267,9 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		e.faultLog(ev)
 		e.logMu.Unlock()
 	}
-	cut := func() time.Duration { return max(rr.since()-start, lim-start+1) }
-	status, output := 0, ""
 	ad := e.ad[mi]
 	switch fk {
 	case fkError, fkDrop: // abort: nothing is sent
-		if f.Status != 0 {
-			status = f.Status
-		}
 		if ad == nil && !e.carried[mi] {
 			// a stub's failure comes once its latency has passed, as
 			// in virtual time; a real call is aborted at once
@@ -284,24 +277,19 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 				return x.canceled(mi, start)
 			}
 		}
-		return x.recordReal(mi, si, rr.since()-start, fk, status, "injected "+faultNames[fk])
+		return x.recordReal(mi, si, rr.since()-start, fk, f.Status, "injected "+faultNames[fk])
 	case fkTimeout: // the call hangs until the caller's limit
+		until := start + x.scaled(lat) // nothing bounds the wait
 		if lim < never {
-			if !rr.sleepUntil(lim) {
-				return x.canceled(mi, start)
-			}
-			return x.recordReal(mi, si, lim-start, fkTimeout, 0, "")
+			until = lim
 		}
-		if !rr.sleepUntil(start + x.scaled(lat)) {
+		if !rr.sleepUntil(until) {
 			return x.canceled(mi, start)
 		}
-		return x.recordReal(mi, si, rr.since()-start, fkTimeout, 0, "")
+		return x.recordReal(mi, si, until-start, fkTimeout, 0, "")
 	case fkDelay: // wait, then send
-		switch rr.waitBounded(start+extra, lim) {
-		case waitCanceled:
-			return x.canceled(mi, start)
-		case waitCut:
-			return x.recordReal(mi, si, cut(), fkDelay, 0, "")
+		if l, k, ok := x.sleep(mi, si, start, lim, extra, fkDelay); !ok {
+			return l, k
 		}
 	}
 	switch {
@@ -312,13 +300,10 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 			// a person sends it: their time (the sampled latency,
 			// scaled) passes before the call
 			t0 := rr.since()
-			w := rr.waitBounded(t0+x.scaled(lat), lim)
+			l, k, ok := x.sleep(mi, si, start, lim, x.scaled(lat), fk)
 			x.think = rr.since() - t0
-			switch w {
-			case waitCanceled:
-				return x.canceled(mi, start)
-			case waitCut:
-				return x.recordReal(mi, si, cut(), fk, 0, "")
+			if !ok {
+				return l, k
 			}
 		}
 		ctx, cancel := rr.ctx, context.CancelFunc(func() {})
@@ -335,28 +320,47 @@ func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.
 		if rr.ctx.Err() != nil {
 			return x.canceled(mi, start)
 		}
-		el := rr.since() - start
-		status = res.status
 		switch {
 		case cutOff:
-			return x.recordReal(mi, si, cut(), fkNone, status, "timed out")
+			return x.recordReal(mi, si, rr.cut(start, lim), fkNone, res.status, "timed out")
 		case res.err != nil:
 			// the error with the start of the answer, secrets redacted
-			return x.recordReal(mi, si, el, fkError, status, ad.redact(res.err.Error()+trailer(res.output)))
+			return x.recordReal(mi, si, rr.since()-start, fkError, res.status, ad.redact(res.err.Error()+trailer(res.output)))
 		}
+		output := ""
 		if _, ok := ad.(*execAdapter); ok {
 			output = ad.redact(res.output) // kept as a span event
 		}
-		return x.recordReal(mi, si, el, fk, status, output)
+		return x.recordReal(mi, si, rr.since()-start, fk, res.status, output)
 	default: // a stub
-		switch rr.waitBounded(rr.since()+x.scaled(lat), lim) {
-		case waitCanceled:
-			return x.canceled(mi, start)
-		case waitCut:
-			return x.recordReal(mi, si, cut(), fk, 0, "")
+		if l, k, ok := x.sleep(mi, si, start, lim, x.scaled(lat), fk); !ok {
+			return l, k
 		}
 		return x.recordReal(mi, si, rr.since()-start, fk, 0, "")
 	}
+}
+
+// sleep waits d from now, bounded by lim, for a message sent at start.
+// ok is false when the wait ended the message: cut by the limit (a
+// latency past it, which the caller's timeout logic reads) or cancelled;
+// l and k are then what realSend returns.
+func (x *runner) sleep(mi, si int, start, lim, d time.Duration, fk uint8) (l time.Duration, k uint8, ok bool) {
+	rr := x.rt
+	switch rr.waitBounded(rr.since()+d, lim) {
+	case waitCanceled:
+		l, k = x.canceled(mi, start)
+		return l, k, false
+	case waitCut:
+		l, k = x.recordReal(mi, si, rr.cut(start, lim), fk, 0, "")
+		return l, k, false
+	}
+	return 0, 0, true
+}
+
+// cut is the latency of a message sent at start that its limit cut off:
+// just past the limit, so that the flow reads it as late.
+func (r *realRun) cut(start, lim time.Duration) time.Duration {
+	return max(r.since()-start, lim-start+1)
 }
 
 func trailer(out string) string {
@@ -387,7 +391,8 @@ func (x *runner) recordReal(mi, si int, lat time.Duration, fk uint8, status int,
 		if detail != "" {
 			s.Detail = detail
 		}
-		s.Remote = x.rt.eng.remote[mi]
+		// an http system's own SERVER span joins the trace
+		_, s.Remote = x.rt.eng.ad[mi].(*httpAdapter)
 	}
 	x.unlock()
 	return lat, fk

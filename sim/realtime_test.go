@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +102,7 @@ func (s *systems) participants() string {
 	for n := range s.urls {
 		names = append(names, n)
 	}
-	sortStrings(names)
+	slices.Sort(names)
 	var b strings.Builder
 	b.WriteString("participants:\n")
 	for _, n := range names {
@@ -430,7 +431,7 @@ func TestRealInjectedFaultsAreSeededAndLogged(t *testing.T) {
 		for _, e := range es {
 			out = append(out, fmt.Sprintf("run %d #%d attempt %d %s %d", e.Run, e.N, e.Attempt, e.Fault, e.Status))
 		}
-		sortStrings(out)
+		slices.Sort(out)
 		return out
 	}
 	aborts, delays := 0, 0
@@ -451,14 +452,6 @@ func TestRealInjectedFaultsAreSeededAndLogged(t *testing.T) {
 	again, _ := session()
 	if diff := cmp.Diff(key(evs), key(again)); diff != "" {
 		t.Errorf("replay injected other faults (-first +again):\n%s", diff)
-	}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
 	}
 }
 

@@ -377,7 +377,7 @@ func (x *runner) send(mi int, start time.Duration) (time.Duration, uint8) {
 func (x *runner) draw(mi int, start time.Duration) (lat, extra time.Duration, fk uint8, f *Fault) {
 	mp := &x.pl.msgs[mi]
 	lat = mp.set.Latency.Sample(x.r)
-	if len(mp.faultCum) == 0 {
+	if len(mp.set.Faults) == 0 {
 		return lat, 0, fkNone, nil
 	}
 	u := x.r.Float64()
@@ -392,8 +392,7 @@ func (x *runner) draw(mi int, start time.Duration) (lat, extra time.Duration, fk
 	cum := 0.0
 	for k := range mp.set.Faults {
 		g := &mp.set.Faults[k]
-		if mp.scheduled && (g.First > 0 && nth > int32(g.First) ||
-			g.Window != [2]time.Duration{} && (sess < g.Window[0] || sess >= g.Window[1])) {
+		if mp.scheduled && !g.holds(nth, sess) {
 			continue
 		}
 		cum += g.Rate

@@ -54,8 +54,8 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	if fs.NArg() < 2 {
 		return &usageError{msg: "expected a DIAGRAM and at least one TRACE file"}
 	}
-	if _, ok := report.Renderers[*format]; !ok {
-		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
@@ -74,11 +74,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	}
 	var specs []report.SLOVerdict
 	if *profile != "" {
-		data, err := os.ReadFile(*profile)
-		if err != nil {
-			return err
-		}
-		p, err := sim.LoadProfile(*profile, data, d, "")
+		p, err := loadProfile(*profile, d, "")
 		if err != nil {
 			return err
 		}

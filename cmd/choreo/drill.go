@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/choreo-dev/choreo/flow"
@@ -85,16 +85,12 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	d := f.Diagram
-	data, err := os.ReadFile(*profile)
+	p, err := loadProfile(*profile, d, *scenario)
 	if err != nil {
 		return err
 	}
-	p, err := sim.LoadProfile(*profile, data, d, *scenario)
-	if err != nil {
-		return err
-	}
+	plan := sim.PlanDrill(d, p)
 	if *dry {
-		plan := sim.PlanDrill(d, p)
 		msgs := d.Messages()
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d cases, %d runs each (%d runs); nothing is sent\n", len(plan.Cases), *runs, int64(len(plan.Cases))**runs)
@@ -130,14 +126,14 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	if len(*only) > 0 {
-		pick, err := pickCases(d, p, *only, *profile)
+		pick, err := pickCases(d, plan, *only, *profile)
 		if err != nil {
 			return err
 		}
 		do.Only = pick
 	}
 	ncases := 0
-	for _, c := range sim.PlanDrill(d, p).Cases {
+	for _, c := range plan.Cases {
 		if do.Only == nil || do.Only(c) {
 			ncases++
 		}
@@ -180,8 +176,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 // pickCases reads --case values ("#7 timeout", "App->>IdP: Invite first
 // admin error") into a filter of the drill's cases; each must name a case
 // the drill has.
-func pickCases(d *flow.Diagram, p *sim.Profile, specs []string, profile string) (func(sim.DrillCase) bool, error) {
-	plan := sim.PlanDrill(d, p)
+func pickCases(d *flow.Diagram, plan *sim.DrillPlan, specs []string, profile string) (func(sim.DrillCase) bool, error) {
 	want := map[sim.DrillCase]bool{}
 	for _, spec := range specs {
 		m, fault, err := d.LookupWhen(spec)
@@ -189,11 +184,7 @@ func pickCases(d *flow.Diagram, p *sim.Profile, specs []string, profile string) 
 			return nil, &usageError{msg: "--case " + err.Error()}
 		}
 		c := sim.DrillCase{N: m.N, Fault: fault}
-		found := false
-		for _, pc := range plan.Cases {
-			found = found || pc == c
-		}
-		if !found {
+		if !slices.Contains(plan.Cases, c) {
 			var names []string
 			for _, pc := range plan.Cases {
 				names = append(names, fmt.Sprintf("#%d %s", pc.N, pc.Fault))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
 
@@ -171,6 +172,23 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 			return err
 		}
 		return &usageError{msg: err.Error()}
+	}
+	return nil
+}
+
+// loadProfile reads the profile at path and resolves it against d.
+func loadProfile(path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return sim.LoadProfile(path, data, d, scenario)
+}
+
+// checkFormat refuses a --format no renderer has.
+func checkFormat(format string) error {
+	if _, ok := report.Renderers[format]; !ok {
+		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", format, strings.Join(formatNames(), ", "))}
 	}
 	return nil
 }

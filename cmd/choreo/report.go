@@ -52,8 +52,8 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 	if fs.NArg() != 1 {
 		return &usageError{msg: "expected one RESULT.json"}
 	}
-	if _, ok := report.Renderers[*format]; !ok && *compare == "" {
-		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
+	if err := checkFormat(*format); err != nil && *compare == "" {
+		return err
 	}
 	res, err := readResult(io, fs.Arg(0))
 	if err != nil {
@@ -72,8 +72,8 @@ func runMerge(ctx context.Context, args []string, io stdio) error {
 	if fs.NArg() < 1 {
 		return &usageError{msg: "expected RESULT.json files"}
 	}
-	if _, ok := report.Renderers[*format]; !ok {
-		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	var rs []*report.Result
 	for _, path := range fs.Args() {

@@ -76,8 +76,8 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if *every <= 0 {
 		return &usageError{msg: fmt.Sprintf("--traces-sample must be positive, not %d", *every)}
 	}
-	if _, ok := report.Renderers[*format]; !ok {
-		return &usageError{msg: fmt.Sprintf("unknown --format %q: use %s", *format, strings.Join(formatNames(), ", "))}
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
@@ -86,12 +86,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	d := f.Diagram
 	var p *sim.Profile
 	if *profile != "" {
-		data, err := os.ReadFile(*profile)
-		if err != nil {
-			return err
-		}
-		p, err = sim.LoadProfile(*profile, data, d, *scenario)
-		if err != nil {
+		if p, err = loadProfile(*profile, d, *scenario); err != nil {
 			return err
 		}
 	} else {
