@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
@@ -147,15 +148,7 @@ func (s *systems) calls() []string {
 }
 
 func seedDiagram(t *testing.T) *flow.Diagram {
-	t.Helper()
-	src, err := os.ReadFile("../testdata/provisioning.mmd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := parser.Parse("provisioning.mmd", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := testdiagram.Read(t, "../testdata/provisioning.mmd")
 	return d
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/trace"
 )
 
@@ -488,14 +488,7 @@ func benchDiagram(b *testing.B) *flow.Diagram {
 	big.Lock()
 	defer big.Unlock()
 	if big.diag == nil {
-		src, err := os.ReadFile("../testdata/provisioning.mmd")
-		if err != nil {
-			b.Fatal(err)
-		}
-		d, err := parser.Parse("provisioning.mmd", src)
-		if err != nil {
-			b.Fatal(err)
-		}
+		d, _ := testdiagram.Read(b, "../testdata/provisioning.mmd")
 		flow.Build(d)
 		big.diag = d
 	}

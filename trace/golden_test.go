@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/trace"
 )
@@ -35,15 +35,7 @@ import (
 var checkoutFixtures = []string{"checkout-otlp.json", "checkout-jaeger.json", "checkout-zipkin.json"}
 
 func checkoutDiagram(t *testing.T) (*flow.Diagram, []byte) {
-	t.Helper()
-	src, err := os.ReadFile("testdata/checkout.mmd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := parser.Parse("checkout.mmd", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, src := testdiagram.Read(t, "testdata/checkout.mmd")
 	flow.Build(d)
 	return d, src
 }

@@ -10,19 +10,11 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/internal/testdiagram"
 )
 
 func provisioning(t *testing.T) *flow.Diagram {
-	t.Helper()
-	src, err := os.ReadFile("../testdata/provisioning.mmd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := parser.Parse("provisioning.mmd", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := testdiagram.Read(t, "../testdata/provisioning.mmd")
 	flow.Build(d)
 	return d
 }

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
@@ -15,15 +15,8 @@ import (
 // exactly the unsharded result — same counts, same histograms, same
 // percentiles, cascades and verdicts — through the JSON a shard writes.
 func TestShardsMergeToWhole(t *testing.T) {
-	src, err := os.ReadFile("../../testdata/provisioning.mmd")
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := testdiagram.Read(t, "../../testdata/provisioning.mmd")
 	prof, err := os.ReadFile("../../testdata/provisioning.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := parser.Parse("provisioning.mmd", src)
 	if err != nil {
 		t.Fatal(err)
 	}
