@@ -143,12 +143,7 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 		f, _, verr = j.int()
 		s.Flags = uint32(f)
 	case "starttime":
-		var us int64
-		if us, st.start, verr = j.int(); verr == nil && st.start {
-			if s.Start, st.start = micros(us); !st.start {
-				verr = fmt.Errorf("startTime %d out of range", us)
-			}
-		}
+		verr = d.startMicros(s, st, "startTime")
 	case "duration":
 		var us int64
 		if us, st.end, verr = j.int(); verr == nil && st.end {

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 
@@ -155,6 +156,21 @@ func (d *jsonDecoder) step() (bool, error) {
 }
 
 // micros converts Jaeger's and Zipkin's microseconds to nanoseconds.
+// startMicros reads a span's start, in microseconds since the epoch
+// (Jaeger's startTime, Zipkin's timestamp), into s.Start; st.start tells
+// whether there was one.
+func (d *jsonDecoder) startMicros(s *Span, st *spanState, what string) error {
+	us, ok, err := d.j.int()
+	st.start = ok
+	if err != nil || !ok {
+		return err
+	}
+	if s.Start, st.start = micros(us); !st.start {
+		return fmt.Errorf("%s %d out of range", what, us)
+	}
+	return nil
+}
+
 func micros(us int64) (int64, bool) {
 	if us > math.MaxInt64/1000 || us < math.MinInt64/1000 {
 		return 0, false

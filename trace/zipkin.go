@@ -60,12 +60,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 				s.Kind, verr = zipkinKind(k)
 			}
 		case "timestamp":
-			var us int64
-			if us, st.start, verr = j.int(); verr == nil && st.start {
-				if s.Start, st.start = micros(us); !st.start {
-					verr = fmt.Errorf("timestamp %d out of range", us)
-				}
-			}
+			verr = d.startMicros(&s, st, "timestamp")
 		case "duration":
 			dur, st.end, verr = j.int()
 		case "localendpoint":
