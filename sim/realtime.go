@@ -240,9 +240,27 @@ func (x *runner) realPar(bp *blockPlan, t, cutoff time.Duration, owner int, main
 	return end, worst
 }
 
-// realSend sends message mi at run time start, bounded by lim: the fault
+// realSend sends message mi at run time start, bounded by lim. With own
+// (a one-way or async message, which no exchange times) its own timeout
+// bounds it too, so that a system that never answers cannot hold the run
+// forever: past it the message failed with a timeout. (In virtual time
+// such a message takes its latency, whatever it is.)
+func (x *runner) realSend(mi int, start, lim time.Duration, si, side int, own bool) (time.Duration, uint8) {
+	t := x.pl.msgs[mi].set.Timeout
+	if !own || t <= 0 || start+t >= lim {
+		return x.realCall(mi, start, lim, si, side)
+	}
+	lat, fk := x.realCall(mi, start, start+t, si, side)
+	if lat > t && (fk == fkNone || fk == fkDelay) {
+		x.statTimedOut(mi, fkNone)
+		fk = fkTimeout
+	}
+	return lat, fk
+}
+
+// realCall sends message mi at run time start, bounded by lim: the fault
 // drawn for it acts first, then the real call or the stub's sleep.
-func (x *runner) realSend(mi int, start, lim time.Duration, si, side int) (time.Duration, uint8) {
+func (x *runner) realCall(mi int, start, lim time.Duration, si, side int) (time.Duration, uint8) {
 	rr := x.rt
 	e := rr.eng
 	mp := &x.pl.msgs[mi]

@@ -116,34 +116,44 @@ type forkFail struct {
 }
 
 // The helpers below change the run's shared state: in virtual time
-// directly (small enough to inline: the Monte Carlo hot path), in real
-// time under the run's lock (the shared* functions).
+// directly, in real time through shared, under the session's lock. The
+// real-time path is a call of its own (sharedX) so that the helpers stay
+// small enough to inline on the Monte Carlo hot path.
 
 func (x *runner) setHandled() {
 	if x.rt != nil {
-		x.shared(func(t *runner) { t.handled = true })
+		x.sharedHandled()
 		return
 	}
 	x.handled = true
 }
 
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedHandled() { x.shared(func(t *runner) { t.handled = true }) }
+
 func (x *runner) addDone(mi int) {
 	if x.rt != nil {
-		x.shared(func(t *runner) { t.done = append(t.done, mi) })
+		x.sharedDone(mi)
 		return
 	}
 	x.done = append(x.done, mi)
 }
 
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedDone(mi int) { x.shared(func(t *runner) { t.done = append(t.done, mi) }) }
+
 func (x *runner) addCP(ex int, d time.Duration) {
 	if x.rt != nil {
-		x.shared(func(t *runner) { t.cp[ex] += int64(d) })
+		x.sharedCP(ex, d)
 		return
 	}
 	x.cp[ex] += int64(d)
 }
 
-// shared runs f on the run's shared state under the run's lock.
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedCP(ex int, d time.Duration) { x.shared(func(t *runner) { t.cp[ex] += int64(d) }) }
+
+// shared runs f on the run's shared state under the session's lock.
 func (x *runner) shared(f func(t *runner)) {
 	x.rt.mu.Lock()
 	defer x.rt.mu.Unlock()
@@ -180,7 +190,7 @@ func (x *runner) takePending(bp *blockPlan) int {
 
 func (x *runner) statTimedOut(mi int, fk uint8) {
 	if x.rt != nil {
-		x.shared(func(t *runner) { t.st.timedOut(mi, fk) })
+		x.shared(func(t *runner) { t.st.timedOut(mi, fk) }) // rare: not inlined
 		return
 	}
 	x.st.timedOut(mi, fk)
@@ -188,10 +198,15 @@ func (x *runner) statTimedOut(mi int, fk uint8) {
 
 func (x *runner) statExchange(ex int, d time.Duration, failed bool) {
 	if x.rt != nil {
-		x.shared(func(t *runner) { t.st.exchange(ex, d, failed) })
+		x.sharedExchange(ex, d, failed)
 		return
 	}
 	x.st.exchange(ex, d, failed)
+}
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedExchange(ex int, d time.Duration, failed bool) {
+	x.shared(func(t *runner) { t.st.exchange(ex, d, failed) })
 }
 
 // never is the cutoff of work that nothing bounds.
@@ -336,7 +351,7 @@ func (x *runner) compensate(mi int, t time.Duration) (time.Duration, bool) {
 		if mp.set.Timeout > 0 {
 			lim = start + mp.set.Timeout
 		}
-		lat, fk := x.xmit(mi, start, lim, si, 0)
+		lat, fk := x.send(mi, start, lim, si, 0, false)
 		t += lat
 		if fk == fkTimeout && mp.set.Timeout > 0 || t > lim {
 			t, fk = lim, fkTimeout
@@ -352,19 +367,21 @@ func (x *runner) compensate(mi int, t time.Duration) (time.Duration, bool) {
 	return t, false
 }
 
-// xmit sends message mi at time start, bounded by lim, and returns its
+// send sends message mi at time start, bounded by lim, and returns its
 // latency and fault: sampled in virtual time, measured on the real
 // adapter or stub in real time (si is the message's span, side 1 when the
-// callee sends it, for the trace context).
-func (x *runner) xmit(mi int, start, lim time.Duration, si, side int) (time.Duration, uint8) {
+// callee sends it, for the trace context; own bounds a message that no
+// exchange times by its own timeout, in real time: see realSend).
+func (x *runner) send(mi int, start, lim time.Duration, si, side int, own bool) (time.Duration, uint8) {
 	if x.rt != nil {
-		return x.realSend(mi, start, lim, si, side)
+		return x.realSend(mi, start, lim, si, side, own)
 	}
-	return x.send(mi, start)
-}
-
-// send samples a message's latency and fault, and records them.
-func (x *runner) send(mi int, start time.Duration) (time.Duration, uint8) {
+	if mp := &x.pl.msgs[mi]; len(mp.set.Faults) == 0 {
+		// most messages: no fault to draw, no call to draw
+		lat := mp.set.Latency.Sample(x.r)
+		x.st.message(mi, lat, fkNone)
+		return lat, fkNone
+	}
 	lat, extra, fk, _ := x.draw(mi, start)
 	lat += extra
 	x.st.message(mi, lat, fk)
@@ -426,16 +443,16 @@ func (x *runner) session(t time.Duration) time.Duration {
 }
 
 func (x *runner) land(t, cutoff time.Duration) {
-	if t > cutoff {
-		t = cutoff
-	}
 	if x.rt != nil {
-		x.shared(func(r *runner) { r.completion = max(r.completion, t) })
+		x.sharedLand(min(t, cutoff))
 		return
 	}
-	if t > x.completion {
-		x.completion = t
-	}
+	x.completion = max(x.completion, min(t, cutoff))
+}
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedLand(t time.Duration) {
+	x.shared(func(r *runner) { r.completion = max(r.completion, t) })
 }
 
 // span opens a span of message mi (reply: the reply's number, 0 for
@@ -530,7 +547,7 @@ func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Dura
 	mp := &x.pl.msgs[n.msg]
 	start := t
 	si := x.span(SpanOneWay, n.msg, 0, start, x.parent, 1)
-	lat, fk := x.sendBounded(n.msg, start, cutoff, si)
+	lat, fk := x.send(n.msg, start, cutoff, si, 0, true)
 	t += lat
 	if main && mp.human {
 		x.human += x.humanOf(lat)
@@ -572,28 +589,10 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 	return t, stOK
 }
 
-// sendBounded sends a message that no exchange times (one-way, async),
-// bounded by cutoff. In real time its own timeout bounds it too, so that a
-// system that never answers cannot hold the run forever: past it the
-// message failed with a timeout. (In virtual time such a message takes its
-// latency, whatever it is.)
-func (x *runner) sendBounded(mi int, start, cutoff time.Duration, si int) (time.Duration, uint8) {
-	own := x.pl.msgs[mi].set.Timeout
-	if x.rt == nil || own <= 0 || start+own >= cutoff {
-		return x.xmit(mi, start, cutoff, si, 0)
-	}
-	lat, fk := x.xmit(mi, start, start+own, si, 0)
-	if lat > own && (fk == fkNone || fk == fkDelay) {
-		x.statTimedOut(mi, fkNone)
-		fk = fkTimeout
-	}
-	return lat, fk
-}
-
 // deliver sends an async message at t and runs its fork from the
 // delivery. A fork's failure fails the run but not the main timeline.
 func (x *runner) deliver(n *node, t time.Duration, si int) {
-	lat, fk := x.sendBounded(n.msg, t, never, si)
+	lat, fk := x.send(n.msg, t, never, si, 0, true)
 	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
 		// the message is lost when sent: nothing of it lands, so the
@@ -657,7 +656,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			lim, limOwner = start+set.Timeout, n.ex
 		}
 		si := x.span(SpanExchange, n.msg, n.reply+1, start, parent, a)
-		lat, fk := x.xmit(n.msg, start, lim, si, 0)
+		lat, fk := x.send(n.msg, start, lim, si, 0, false)
 		arrive := start + lat
 		if main && mp.human {
 			x.human += x.humanOf(lat)
@@ -690,7 +689,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			case stOK:
 				leave := end
 				if n.reply >= 0 {
-					rl, rfk := x.xmit(n.reply, leave, lim, si, 1)
+					rl, rfk := x.send(n.reply, leave, lim, si, 1, false)
 					end += rl
 					if main && x.pl.msgs[n.reply].human {
 						x.human += x.humanOf(rl)
