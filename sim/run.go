@@ -151,7 +151,9 @@ func (x *runner) addCP(ex int, d time.Duration) {
 }
 
 //go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedCP(ex int, d time.Duration) { x.shared(func(t *runner) { t.cp[ex] += int64(d) }) }
+func (x *runner) sharedCP(ex int, d time.Duration) {
+	x.shared(func(t *runner) { t.cp[ex] += int64(d) })
+}
 
 // shared runs f on the run's shared state under the session's lock.
 func (x *runner) shared(f func(t *runner)) {
