@@ -51,9 +51,9 @@ type runner struct {
 	completion  time.Duration
 	human       time.Duration
 	jump        *handlerRef
-	pending     []*handlerRef // branches bound to faults that happened but did not stop the timeline (delays, forks)
-	cutOwner    int           // exchange whose timeout cut the work (-1 for a deadline)
-	done        []int         // messages that succeeded and have compensations
+	pending     []pendingBranch // branches bound to faults that happened but did not stop the timeline (delays, forks)
+	cutOwner    int             // exchange whose timeout cut the work (-1 for a deadline)
+	done        []int           // messages that succeeded and have compensations
 	cp          []int64
 	spans       []Span // nil unless this run is traced
 	tracing     bool
@@ -68,9 +68,8 @@ type runner struct {
 	calls  []int32
 	// jumpFail is the failure behind the current jump (real time: a
 	// fork's handled failure stays a failure unless the main timeline
-	// reaches its handler); forkFails are those pending on top.
-	jumpFail  failure
-	forkFails []forkFail
+	// reaches its handler).
+	jumpFail failure
 	// think is the person's part of the latency realSend returned for a
 	// message an actor sends to a real system (-1: all of it).
 	think time.Duration
@@ -109,10 +108,13 @@ func (x *runner) unlock() {
 	}
 }
 
-// forkFail is a fork's failure waiting for its bound branch.
-type forkFail struct {
-	h *handlerRef
-	f failure
+// pendingBranch is a branch a fault chose before the flow reached its
+// block. fork marks a fork's failure (real time): unless the main timeline
+// takes the branch, it fails the run.
+type pendingBranch struct {
+	h    *handlerRef
+	fail failure
+	fork bool
 }
 
 // The helpers below change the run's shared state: in virtual time
@@ -164,7 +166,7 @@ func (x *runner) shared(f func(t *runner)) {
 
 func (x *runner) addPending(h *handlerRef) {
 	x.lock()
-	x.top.pending = append(x.top.pending, h)
+	x.top.pending = append(x.top.pending, pendingBranch{h: h})
 	x.unlock()
 }
 
@@ -174,17 +176,11 @@ func (x *runner) takePending(bp *blockPlan) int {
 	x.lock()
 	defer x.unlock()
 	t := x.top
-	for k, h := range t.pending {
-		if h.block == bp {
+	for k, p := range t.pending {
+		if p.h.block == bp {
 			t.pending = append(t.pending[:k], t.pending[k+1:]...)
 			t.handled = true
-			for j, ff := range t.forkFails {
-				if ff.h == h {
-					t.forkFails = append(t.forkFails[:j], t.forkFails[j+1:]...)
-					break
-				}
-			}
-			return h.branch
+			return p.h.branch
 		}
 	}
 	return -1
@@ -226,7 +222,6 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.completion, x.human = 0, 0
 	x.jump = nil
 	x.pending = x.pending[:0]
-	x.forkFails = x.forkFails[:0]
 	x.fail, x.firstFail = failure{}, failure{}
 	x.cutOwner = 0
 	x.done = x.done[:0]
@@ -251,9 +246,11 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 		}
 		// a fork's failure whose bound branch the main timeline passed
 		// before it failed was not handled after all
-		for _, ff := range x.forkFails {
-			x.fail = ff.f
-			x.recordFailure(ff.f.at)
+		for _, p := range x.pending {
+			if p.fork {
+				x.fail = p.fail
+				x.recordFailure(p.fail.at)
+			}
 		}
 	}
 	if st == stStop {
@@ -627,11 +624,9 @@ func (x *runner) deliver(n *node, t time.Duration, si int) {
 func (x *runner) pendJump() {
 	x.lock()
 	t := x.top
-	t.pending = append(t.pending, x.jump)
-	if x.rt != nil {
-		// handled only if the main timeline takes the branch
-		t.forkFails = append(t.forkFails, forkFail{h: x.jump, f: x.jumpFail})
-	} else {
+	// in real time handled only if the main timeline takes the branch
+	t.pending = append(t.pending, pendingBranch{h: x.jump, fail: x.jumpFail, fork: x.rt != nil})
+	if x.rt == nil {
 		t.handled = true
 	}
 	x.unlock()
