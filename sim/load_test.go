@@ -2,7 +2,6 @@ package sim
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,38 +13,14 @@ import (
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/parser"
+
+	"github.com/choreo-dev/choreo/internal/golden"
 )
-
-// The -update flag may be registered by another test file of the package
-// as a package-level variable (initialised before any init function);
-// register it here only if not.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // profileGolden compares got with ../testdata/golden/NAME.golden.
 func profileGolden(t *testing.T, got string) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "golden", t.Name()+".golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("..", "testdata", "golden", t.Name()+".golden"), []byte(got))
 }
 
 func parseDiagram(t *testing.T, name, src string) *flow.Diagram {

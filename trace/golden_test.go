@@ -14,6 +14,8 @@ import (
 	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/trace"
+
+	"github.com/choreo-dev/choreo/internal/golden"
 )
 
 // The checkout fixtures (testdata/traces/checkout-*.json) hold the same
@@ -84,22 +86,7 @@ func TestCheckGolden(t *testing.T) {
 			if err := report.WriteJSON(&buf, res); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata/golden", strings.TrimSuffix(name, ".json")+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("result differs from %s (-want +got):\n%s", golden, diff)
-			}
+			golden.Check(t, filepath.Join("testdata/golden", strings.TrimSuffix(name, ".json")+".golden"), buf.Bytes())
 			// The text report shows the server and gap columns of a
 			// trace check, and not without them (a simulation's result).
 			var txt bytes.Buffer

@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/choreo-dev/choreo/trace"
+
+	"github.com/choreo-dev/choreo/internal/golden"
 )
 
 // pdataSpans decodes OTLP/JSON (a document or NDJSON) with the
@@ -104,7 +106,7 @@ func TestAgainstPdata(t *testing.T) {
 // TestWriteProtoFixture writes testdata/traces/otlp.pb, otlp.json
 // marshalled by pdata, when run with -update.
 func TestWriteProtoFixture(t *testing.T) {
-	if !*update {
+	if !golden.Updating() {
 		t.Skip("run with -update to rewrite otlp.pb")
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "otlp.json"))

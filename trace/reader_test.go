@@ -3,7 +3,6 @@ package trace_test
 import (
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,8 +17,6 @@ import (
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/trace"
 )
-
-var update = flag.Bool("update", false, "rewrite generated fixtures (testdata/traces/otlp.pb)")
 
 const dir = "testdata/traces"
 
