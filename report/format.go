@@ -163,3 +163,12 @@ func cascadeLine(name string, c Cascade, esc func(string) string, mark func(text
 	}
 	return b.String()
 }
+
+// covered says what a partial result covers: "N runs done so far" or "N
+// traces read so far".
+func covered(r *Result) string {
+	if r.Source == "trace" {
+		return count(r.Runs) + " traces read so far"
+	}
+	return count(r.Runs) + " runs done so far"
+}

@@ -168,11 +168,7 @@ func (p *htmlPage) header(title string) {
 	parts = append(parts, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("<p class=\"meta\">%s</p>\n", strings.Join(parts, " · "))
 	if r.Partial {
-		done := " runs done so far"
-		if r.Source == "trace" {
-			done = " traces read so far"
-		}
-		p.printf("<p class=\"warn\"><strong>Partial:</strong> interrupted; these results cover the %s%s.</p>\n", count(r.Runs), done)
+		p.printf("<p class=\"warn\"><strong>Partial:</strong> interrupted; these results cover the %s.</p>\n", covered(r))
 	}
 	p.print("</header>\n")
 }

@@ -218,11 +218,7 @@ func (p *textPrinter) header(r *Result) {
 	extra = append(extra, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("%s\n", strings.Join(extra, ", "))
 	if r.Partial {
-		done := " runs done so far"
-		if r.Source == "trace" {
-			done = " traces read so far"
-		}
-		p.printf("%s\n", p.paint("partial: interrupted, these results cover the "+count(r.Runs)+done, sgrYellow))
+		p.printf("%s\n", p.paint("partial: interrupted, these results cover the "+covered(r), sgrYellow))
 	}
 }
 
