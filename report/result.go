@@ -182,8 +182,15 @@ type Faults struct {
 // in which the exchange ran, how often it failed after its retries, and
 // its share of the end-to-end time spent on it along the critical path.
 type ExchangeStats struct {
-	Request           int     `json:"request"`
-	Reply             int     `json:"reply"`
+	Request int `json:"request"`
+	// Reply is the first reply in document order (0: none).
+	Reply int `json:"reply"`
+	// Replies lists every reply that closes the request, in document
+	// order, when there is more than one: a request answered in different
+	// places on different paths (a reply in each branch of an alt, an
+	// error reply in a critical's option and the normal reply after the
+	// block). Only the reply of the path a run takes closes it there.
+	Replies           []int   `json:"replies,omitempty"`
 	Duration          Stats   `json:"duration"`
 	Failed            int64   `json:"failed"`
 	CriticalPathShare float64 `json:"critical_path_share"`
@@ -210,7 +217,14 @@ type Cascade struct {
 	Outcome      string  `json:"outcome"`
 	Compensated  int64   `json:"compensated"`
 	Inconsistent int64   `json:"inconsistent"`
-	// TimeToFailure is when the initiator saw the failure.
+	// Fork is the number of the async message whose fork the failure
+	// happened in (0: the main timeline). A fork's failure fails the run,
+	// but the initiator never sees it: end_to_end is not cut, and only
+	// the fork's own steps are compensated, inside the fork.
+	Fork int `json:"fork,omitempty"`
+	// TimeToFailure is when the failure happened, from the run's start:
+	// when the initiator saw it on the main timeline, when the fork
+	// failed in a fork.
 	TimeToFailure Stats `json:"time_to_failure"`
 }
 
