@@ -136,6 +136,42 @@ func spark(s Stats) string {
 	return string(out)
 }
 
+// exchangeLabel names an exchange by its request and every reply that
+// closes it, the one form every report uses: "#1→#4,#5" for a request
+// answered in two places, "#2→#3", and "#7" for a one-way or async step.
+func exchangeLabel(e ExchangeStats) string {
+	return "#" + exchangeNumbers(e.Request, e.replies(), "#")
+}
+
+// exchangeNumbers is exchangeLabel without its first "#", with mark
+// before each reply's number: "1→4,5" with mark "" (in a table column
+// headed #).
+func exchangeNumbers(request int, replies []int, mark string) string {
+	s := strconv.Itoa(request)
+	for i, n := range replies {
+		if i == 0 {
+			s += "→"
+		} else {
+			s += ","
+		}
+		s += mark + strconv.Itoa(n)
+	}
+	return s
+}
+
+// replies lists the replies that close the exchange: Replies when the
+// result lists them (a request answered in several places), else Reply
+// alone, else none (one-way and async steps).
+func (e ExchangeStats) replies() []int {
+	switch {
+	case len(e.Replies) > 0:
+		return e.Replies
+	case e.Reply != 0:
+		return []int{e.Reply}
+	}
+	return nil
+}
+
 // cascadeLine is the one-line account of a cascade that the text and HTML
 // reports share: "#2 App->>Billing: Provision subscription error in 1.5% of
 // runs (1,548) → failed #2 → #1; compensated …; seen after …". esc

@@ -109,14 +109,6 @@ func (p *htmlPage) text(n int) string {
 	return s
 }
 
-func htmlExchangeID(e ExchangeStats) string {
-	id := "#" + strconv.Itoa(e.Request)
-	if e.Reply != 0 {
-		id += "→#" + strconv.Itoa(e.Reply)
-	}
-	return id
-}
-
 func (p *htmlPage) page() {
 	r := p.r
 	title := r.Diagram
@@ -389,7 +381,7 @@ func (p *htmlPage) steps() {
 			htmlNumCols(append(htmlStatHeads, "failed", "fail%", "crit.path")...)...)...), "<tbody>\n")
 		for _, e := range r.Exchanges {
 			p.printf("<tr><th scope=\"row\">%s</th><td class=\"sel\"><code>%s</code></td><td class=\"num\">%s</td>%s<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
-				htmlExchangeID(e), htmlEsc(p.names[e.Request]), count(e.Duration.Count), htmlStatCells(e.Duration),
+				exchangeLabel(e), htmlEsc(p.names[e.Request]), count(e.Duration.Count), htmlStatCells(e.Duration),
 				count(e.Failed), percent(ratio(e.Failed, e.Duration.Count)), percent(e.CriticalPathShare))
 		}
 		p.print("</tbody>\n</table></div>\n")

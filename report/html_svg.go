@@ -334,12 +334,12 @@ func (p *htmlPage) stepCharts() {
 			if e.Duration.Count == 0 {
 				continue
 			}
-			label := htmlExchangeID(e) + " " + p.names[e.Request]
+			label := exchangeLabel(e) + " " + p.names[e.Request]
 			d := e.Duration
 			p.cdfFigure(svgChartSmall, "Cumulative distribution of exchange "+label,
 				"<b>"+htmlEsc(label)+"</b>: "+count(d.Count)+" runs, p50 "+humanMS(d.P50MS)+", p99 "+humanMS(d.P99MS)+
 					", max "+humanMS(d.MaxMS)+"; "+percent(ratio(e.Failed, d.Count))+" failed.",
-				[]cdfSeries{{name: htmlExchangeID(e), h: histAt(p.hist.Exchanges, i), s: d}})
+				[]cdfSeries{{name: exchangeLabel(e), h: histAt(p.hist.Exchanges, i), s: d}})
 		}
 		p.print("</div>\n")
 	}

@@ -271,9 +271,15 @@ func (p *mdWriter) clause(e *flow.Exchange) string {
 	var s string
 	switch {
 	case len(e.Replies) > 0:
+		// every reply that closes the request, in document order: an
+		// error reply (--x) reads as an error
 		var rs []string
 		for _, r := range e.Replies {
-			if q := mdQuote(r.Text); !slices.Contains(rs, q) {
+			q := mdQuote(r.Text)
+			if r.Arrow.Cross() {
+				q = "the error " + q
+			}
+			if !slices.Contains(rs, q) {
 				rs = append(rs, q)
 			}
 		}
@@ -455,10 +461,12 @@ func (p *mdWriter) stepTable() {
 	p.section("Steps")
 	p.printf("A synchronous step lasts from its request to its answer; one-way and asynchronous steps "+
 		"show the message's latency. The failure rate is the share of %s in which the step failed, "+
-		"after its retries; # is the request's number in the diagram.\n\n", p.runs())
+		"after its retries; # is the request's number in the diagram and, after →, the number of each reply "+
+		"that closes it.\n\n", p.runs())
 	p.printf("%s\n", mdLatencyHead([]string{"#", "Step", "Mode"}, "Failure rate"))
 	for _, s := range ss {
-		p.printf("| %d | %s | %s | %s | %s |\n", s.n, p.stepLabel(s.n), s.mode, mdLatencyCells(s.stats), p.failureCell(s))
+		p.printf("| %s | %s | %s | %s | %s |\n", exchangeNumbers(s.n, s.replies, ""),
+			p.stepLabel(s.n), s.mode, mdLatencyCells(s.stats), p.failureCell(s))
 	}
 }
 
@@ -483,8 +491,12 @@ func (p *mdWriter) compensations() {
 	inFlow := map[int]bool{}
 	last := 0
 	for _, e := range p.r.Exchanges {
-		inFlow[e.Request], inFlow[e.Reply] = true, true
-		last = max(last, e.Request, e.Reply)
+		inFlow[e.Request] = true
+		last = max(last, e.Request)
+		for _, n := range e.replies() {
+			inFlow[n] = true
+			last = max(last, n)
+		}
 	}
 	if p.g != nil {
 		last = len(p.g.Messages)

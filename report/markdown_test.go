@@ -137,7 +137,7 @@ func ordersResult(t *testing.T) *report.Result {
 			{N: 5, Selector: "Orders--xWeb: 409 Conflict", Latency: st(40, 1.0, 1.7, 2.0, 3.0, 3.2, 3.2)},
 		},
 		Exchanges: []report.ExchangeStats{
-			{Request: 1, Reply: 4, Duration: st(990, 41, 86, 118, 300, 880, 1190), Failed: 10, CriticalPathShare: 1},
+			{Request: 1, Reply: 4, Replies: []int{4, 5}, Duration: st(990, 41, 86, 118, 300, 880, 1190), Failed: 10, CriticalPathShare: 1},
 			{Request: 2, Reply: 3, Duration: st(990, 3.6, 8.9, 12, 42, 125, 133), Failed: 10, CriticalPathShare: 0.1},
 		},
 		Cascades: []report.Cascade{

@@ -103,6 +103,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		for i, e := range r.Exchanges {
 			o := &out.Exchanges[i]
 			o.Request, o.Reply = e.Request, e.Reply
+			o.Replies = slices.Clone(first.Exchanges[i].Replies)
 			o.Failed += e.Failed
 			o.CriticalPathNS += e.CriticalPathNS
 			if i < len(h.Exchanges) {

@@ -37,7 +37,8 @@ func WriteMermaid(w io.Writer, r *Result) error {
 // request and its reply), or a one-way or async message, with the
 // distribution that describes it and how often it failed.
 type flowStep struct {
-	n, reply int    // request and reply numbers (reply 0: none)
+	n, reply int    // request and first reply numbers (reply 0: none)
+	replies  []int  // every reply that closes the request (none: one-way or async)
 	selector string // the request's selector, "" if the result lacks it
 	mode     string // "sync", "async" or "one-way"
 	// stats is the exchange duration for sync steps, the message latency
@@ -75,7 +76,7 @@ func flowSteps(r *Result, g *flow.Graph) []flowStep {
 	if len(r.Exchanges) > 0 {
 		for _, e := range r.Exchanges {
 			m := msgs[e.Request]
-			s := flowStep{n: e.Request, reply: e.Reply, selector: m.Selector,
+			s := flowStep{n: e.Request, reply: e.Reply, replies: e.replies(), selector: m.Selector,
 				failed: e.Failed, ran: e.Duration.Count + e.Failed}
 			s.mode = stepMode(e.Request, e.Reply, m.Selector, g)
 			s.stats = e.Duration

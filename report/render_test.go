@@ -213,3 +213,24 @@ func TestFormats(t *testing.T) {
 		t.Errorf("spark = %q", got)
 	}
 }
+
+// An exchange is named by its request and every reply that closes it.
+func TestExchangeLabel(t *testing.T) {
+	for _, tc := range []struct {
+		e         ExchangeStats
+		label, md string
+		reason    string
+	}{
+		{ExchangeStats{Request: 1, Reply: 4, Replies: []int{4, 5}}, "#1→#4,#5", "1→4,5", "answered in two branches"},
+		{ExchangeStats{Request: 2, Reply: 3}, "#2→#3", "2→3", "one reply: Replies is empty"},
+		{ExchangeStats{Request: 7}, "#7", "7", "one-way or async"},
+		{ExchangeStats{Request: 1, Reply: 9, Replies: []int{9, 12, 14}}, "#1→#9,#12,#14", "1→9,12,14", "three places"},
+	} {
+		if got := exchangeLabel(tc.e); got != tc.label {
+			t.Errorf("%s: exchangeLabel = %q, want %q", tc.reason, got, tc.label)
+		}
+		if got := exchangeNumbers(tc.e.Request, tc.e.replies(), ""); got != tc.md {
+			t.Errorf("%s: exchangeNumbers = %q, want %q", tc.reason, got, tc.md)
+		}
+	}
+}

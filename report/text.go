@@ -340,11 +340,7 @@ func (p *textPrinter) exchanges(r *Result) {
 	t := &table{left: 1, titled: true}
 	t.add("request", heads...)
 	for _, e := range r.Exchanges {
-		id := "#" + strconv.Itoa(e.Request)
-		if e.Reply != 0 {
-			id += "→#" + strconv.Itoa(e.Reply)
-		}
-		row := append([]cell{{s: id}}, statCells(e.Duration)...)
+		row := append([]cell{{s: exchangeLabel(e)}}, statCells(e.Duration)...)
 		row = append(row, cells(spark(e.Duration), count(e.Failed),
 			percent(ratio(e.Failed, e.Duration.Count+e.Failed)), percent(e.CriticalPathShare))...)
 		if split {
