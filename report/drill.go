@@ -22,8 +22,10 @@ const (
 )
 
 // DrillCase is one message and fault kind: the outcomes of its runs,
-// how many runs rolled back cleanly, when the initiator saw the failure,
-// whether the latency SLOs held, and the verdict.
+// how many runs rolled back cleanly, when the failure happened (from the
+// run's start: when the initiator saw it, or, for a fault in an async
+// fork, which the initiator never sees, when the fork failed), whether
+// the latency SLOs held, and the verdict.
 type DrillCase struct {
 	N             int      `json:"n"`
 	Selector      string   `json:"selector"`

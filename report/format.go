@@ -174,12 +174,16 @@ func (e ExchangeStats) replies() []int {
 
 // cascadeLine is the one-line account of a cascade that the text and HTML
 // reports share: "#2 App->>Billing: Provision subscription error in 1.5% of
-// runs (1,548) → failed #2 → #1; compensated …; seen after …". esc
-// escapes plain text for the output; mark highlights the outcome and the
-// inconsistent count ("outcome" or "inconsistent" says which).
-func cascadeLine(name string, c Cascade, esc func(string) string, mark func(text, what string) string) string {
+// runs (1,548) → failed #2 → #1; compensated …; seen after …". A failure
+// in an async fork says so, and when the fork failed: the initiator does
+// not see it ("… → failed #9 in the fork started by #6 Shop-)Email: Send
+// receipt; the main timeline goes on; the fork's own steps compensated in
+// 40 runs; the fork failed after …"). name names a message by its number;
+// esc escapes plain text for the output; mark highlights the outcome and
+// the inconsistent count ("outcome" or "inconsistent" says which).
+func cascadeLine(name func(n int) string, c Cascade, esc func(string) string, mark func(text, what string) string) string {
 	var b strings.Builder
-	b.WriteString(esc(name) + " " + esc(c.Root.Fault))
+	b.WriteString(esc(name(c.Root.N)) + " " + esc(c.Root.Fault))
 	b.WriteString(" in " + percent(c.Share) + " of runs (" + count(c.Runs) + ") → ")
 	b.WriteString(mark(esc(c.Outcome), "outcome"))
 	for i, n := range c.Chain {
@@ -188,14 +192,31 @@ func cascadeLine(name string, c Cascade, esc func(string) string, mark func(text
 		}
 		b.WriteString(" #" + strconv.Itoa(n))
 	}
+	if c.Fork != 0 {
+		if c.Fork == c.Root.N {
+			b.WriteString("; the fork it starts does not run")
+		} else {
+			b.WriteString(" in the fork started by " + esc(name(c.Fork)))
+		}
+		b.WriteString("; the main timeline goes on")
+	}
 	if c.Compensated > 0 {
-		b.WriteString("; compensated " + count(c.Compensated) + " runs")
+		if c.Fork != 0 {
+			b.WriteString("; the fork's own steps compensated in " + count(c.Compensated) + " runs")
+		} else {
+			b.WriteString("; compensated " + count(c.Compensated) + " runs")
+		}
 	}
 	if c.Inconsistent > 0 {
 		b.WriteString("; " + mark(count(c.Inconsistent)+" inconsistent", "inconsistent"))
 	}
 	if ttf := c.TimeToFailure; ttf.Count > 0 {
-		b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
+		if c.Fork != 0 {
+			b.WriteString("; the fork failed after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) +
+				" (p99) from the run's start")
+		} else {
+			b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
+		}
 	}
 	return b.String()
 }

@@ -251,8 +251,12 @@ func (p *htmlPage) flowParagraph() string {
 	}
 	if len(r.Cascades) > 0 {
 		c := r.Cascades[0]
+		where := ""
+		if c.Fork != 0 && c.Fork != c.Root.N {
+			where = " in the fork started by " + htmlEsc(p.name(c.Fork))
+		}
 		s = append(s, "The most frequent root cause of failure is "+htmlEsc(p.name(c.Root.N))+" "+htmlEsc(c.Root.Fault)+
-			", in "+percent(c.Share)+" of runs.")
+			where+", in "+percent(c.Share)+" of runs.")
 	}
 	if len(s) == 0 {
 		return "No runs."
@@ -423,7 +427,7 @@ func (p *htmlPage) steps() {
 
 // cascadeSentence is the text report's line for a cascade, in HTML.
 func (p *htmlPage) cascadeSentence(c Cascade) string {
-	return cascadeLine(p.name(c.Root.N), c, htmlEsc, func(text, what string) string {
+	return cascadeLine(p.name, c, htmlEsc, func(text, what string) string {
 		class := "o-text-inconsistent"
 		if what == "outcome" {
 			class = "o-text-" + htmlEsc(c.Outcome)

@@ -539,8 +539,16 @@ func (p *htmlPage) cascadeTree() {
 			y := rowY(row)
 			// message → fault
 			p.edge(colX(0)+nodeW, my+nodeH/2, colX(1), y+nodeH/2)
-			p.node(colX(1), y, "node", c.Root.Fault, count(c.Runs)+" runs · "+percent(c.Share),
-				c.Root.Fault+" of "+p.name(n)+": "+count(c.Runs)+" runs, "+percent(c.Share), c.Share/maxShare)
+			fault, tip := c.Root.Fault, c.Root.Fault+" of "+p.name(n)
+			if c.Fork != 0 {
+				// the initiator does not see a fork's failure: say where it happened
+				fault += " in fork #" + strconv.Itoa(c.Fork)
+				if c.Fork != n {
+					tip += ", in the fork started by " + p.name(c.Fork)
+				}
+			}
+			p.node(colX(1), y, "node", fault, count(c.Runs)+" runs · "+percent(c.Share),
+				tip+": "+count(c.Runs)+" runs, "+percent(c.Share), c.Share/maxShare)
 			prev := colX(1) + nodeW
 			for k, e := range c.Chain {
 				p.edge(prev, y+nodeH/2, colX(2+k), y+nodeH/2)
@@ -552,8 +560,12 @@ func (p *htmlPage) cascadeTree() {
 			switch {
 			case c.Inconsistent > 0:
 				detail = count(c.Inconsistent) + " inconsistent"
+			case c.Compensated > 0 && c.Fork != 0:
+				detail = "fork compensated " + count(c.Compensated)
 			case c.Compensated > 0:
 				detail = "compensated " + count(c.Compensated)
+			case c.TimeToFailure.Count > 0 && c.Fork != 0:
+				detail = "fork failed after " + humanMS(c.TimeToFailure.P50MS)
 			case c.TimeToFailure.Count > 0:
 				detail = "seen after " + humanMS(c.TimeToFailure.P50MS)
 			}
@@ -564,17 +576,32 @@ func (p *htmlPage) cascadeTree() {
 	p.svgClose("<b>Cascade tree</b>: each root cause (left) with its runs and share, the exchanges it failed in turn, and the outcome; the red bar under a fault is its share relative to the most frequent.")
 }
 
-// cascadeTitle is a plain-text sentence for a node's tooltip.
+// cascadeTitle is a plain-text sentence for a node's tooltip. A failure
+// in an async fork says which fork, and when the fork failed: the
+// initiator does not see it.
 func (p *htmlPage) cascadeTitle(c Cascade) string {
 	s := count(c.Runs) + " runs"
-	if c.Compensated > 0 {
+	switch {
+	case c.Fork != 0 && c.Fork == c.Root.N:
+		s += ", the fork it starts does not run (the main timeline goes on)"
+	case c.Fork != 0:
+		s += " in the fork started by " + p.name(c.Fork) + " (the main timeline goes on)"
+	}
+	switch {
+	case c.Compensated > 0 && c.Fork != 0:
+		s += ", the fork's own steps compensated in " + count(c.Compensated)
+	case c.Compensated > 0:
 		s += ", compensated " + count(c.Compensated)
 	}
 	if c.Inconsistent > 0 {
 		s += ", " + count(c.Inconsistent) + " inconsistent"
 	}
 	if ttf := c.TimeToFailure; ttf.Count > 0 {
-		s += ", seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)"
+		if c.Fork != 0 {
+			s += ", the fork failed after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99) from the run's start"
+		} else {
+			s += ", seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)"
+		}
 	}
 	return s
 }

@@ -558,6 +558,15 @@ func (p *mdWriter) slo() {
 //	Billing rejects “Provision subscription” in 1.5% of runs (1,548), which
 //	fails Admin's “Create new account”; Admin sees the error after 15.2s at
 //	p95; nothing is rolled back.
+//
+// A failure in an async fork names the fork and says when it failed; the
+// initiator never sees it, and only the fork's own steps are rolled back:
+//
+//	CRM does not answer “Log receipt” in time in 1.0% of runs (100), in
+//	the fork started by #6 (“Send receipt” from Shop to Email); the fork
+//	fails 2.10s after the run's start at p95 (1.20s at p50), in the
+//	background (end to end is not cut); the fork's own steps are rolled
+//	back in 40 runs.
 func (p *mdWriter) cascades() {
 	cs := p.r.Cascades
 	if len(cs) == 0 {
@@ -617,6 +626,9 @@ func (p *mdWriter) cascade(c Cascade) string {
 			b.WriteString(p.stepName(n))
 		}
 	}
+	if c.Fork != 0 {
+		return p.forkCascade(&b, c)
+	}
 	if c.Outcome == Handled {
 		b.WriteString("; the flow handles it")
 	} else if ttf := c.TimeToFailure; ttf.Count > 0 {
@@ -652,6 +664,49 @@ func (p *mdWriter) cascade(c Cascade) string {
 	b.WriteString(".")
 	s := b.String()
 	return upperFirst(s)
+}
+
+// forkCascade ends the sentence of a cascade in an async fork, b holding
+// its start (the root and the exchanges it failed): which fork, when it
+// failed, and what of the fork was rolled back. The initiator does not
+// wait for a fork, so nothing here says anyone saw the failure.
+func (p *mdWriter) forkCascade(b *strings.Builder, c Cascade) string {
+	fork := "#" + strconv.Itoa(c.Fork)
+	if c.Fork == c.Root.N {
+		// the async message itself is lost: the sentence named it
+		b.WriteString(", so the fork it starts (" + fork + ") does not run")
+	} else {
+		if m := p.message(c.Fork); m != nil {
+			fork += " (" + mdQuote(m.Text) + " from " + p.who(m.From) + " to " + p.who(m.To) + ")"
+		} else if sel, ok := p.msgs[c.Fork]; ok {
+			fork += " (" + mdCode(sel, false) + ")"
+		}
+		b.WriteString(", in the fork started by " + fork)
+	}
+	if c.Outcome == Handled {
+		b.WriteString("; the flow handles it")
+	} else if ttf := c.TimeToFailure; ttf.Count > 0 {
+		b.WriteString("; the fork fails " + humanMS(ttf.P95MS) + " after the run's start at p95 (" +
+			humanMS(ttf.P50MS) + " at p50), in the background (end to end is not cut)")
+	} else {
+		b.WriteString("; the fork fails in the background (end to end is not cut)")
+	}
+	switch {
+	case c.Inconsistent > 0 && c.Compensated > 0:
+		b.WriteString("; the fork's own steps are rolled back in " + mdPlural(c.Compensated, "run", "runs") +
+			", and the rollback fails in " + mdPlural(c.Inconsistent, "run", "runs") + ", leaving data inconsistent")
+	case c.Inconsistent > 0:
+		b.WriteString("; the rollback of the fork's own steps fails in " + mdPlural(c.Inconsistent, "run", "runs") +
+			", leaving data inconsistent")
+	case c.Compensated > 0 && c.Compensated < c.Runs:
+		b.WriteString("; the fork's own steps are rolled back in " + mdPlural(c.Compensated, "run", "runs"))
+	case c.Compensated > 0:
+		b.WriteString("; the fork's own steps are rolled back")
+	case c.Outcome != Handled:
+		b.WriteString("; nothing is rolled back")
+	}
+	b.WriteString(".")
+	return upperFirst(b.String())
 }
 
 // upperFirst capitalises the first letter of s, if s starts with one.

@@ -111,10 +111,12 @@ func Merge(rs ...*Result) (*Result, error) {
 			}
 		}
 		for i, c := range r.Cascades {
-			key := fmt.Sprint(c.Root.N, c.Root.Fault, c.Chain)
+			// a failure in an async fork is another cascade than the
+			// same root and chain on the main timeline
+			key := fmt.Sprint(c.Root.N, c.Root.Fault, c.Chain, c.Fork)
 			a := cascades[key]
 			if a == nil {
-				a = &cascadeAgg{c: Cascade{Root: c.Root, Chain: slices.Clone(c.Chain)}, ttf: NewHistogram()}
+				a = &cascadeAgg{c: Cascade{Root: c.Root, Chain: slices.Clone(c.Chain), Fork: c.Fork}, ttf: NewHistogram()}
 				cascades[key] = a
 			}
 			a.c.Runs += c.Runs
@@ -167,7 +169,8 @@ func Merge(rs ...*Result) (*Result, error) {
 var faultOrder = map[string]int{"error": 1, "timeout": 2, "drop": 3, "delay": 4}
 
 // CompareCascades orders cascades as results list them: most runs first,
-// then by root message, fault and chain.
+// then by root message, fault and chain, then the main timeline before
+// async forks (by fork number).
 func CompareCascades(a, b *Cascade) int {
 	if a.Runs != b.Runs {
 		if a.Runs > b.Runs {
@@ -193,7 +196,7 @@ func CompareCascades(a, b *Cascade) int {
 			return x - y
 		}
 	}
-	return 0
+	return a.Fork - b.Fork
 }
 
 // Judge evaluates an SLO target (as its verdict restates it) on a result

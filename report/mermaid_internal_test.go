@@ -13,6 +13,13 @@ func ExportGolden(t *testing.T, got []byte) {
 	golden(t, got)
 }
 
+// ExportHTMLChecks lets the external tests check a page as htmlChecks
+// does: no external request, accessible figures, tables with headers.
+func ExportHTMLChecks(t *testing.T, page []byte) {
+	t.Helper()
+	htmlChecks(t, page)
+}
+
 // Without a model the Markdown still renders: steps named by selectors,
 // no flow paragraph, the diagram source as it is.
 func TestRenderMarkdownNoModel(t *testing.T) {

@@ -355,6 +355,7 @@ func (p *textPrinter) exchanges(r *Result) {
 // cascades writes one sentence per root cause:
 //
 //	#2 App->>Billing: Provision subscription error in 2.0% of runs (2,000) → failed #2 → #1; compensated 1,980 runs
+//	#9 Email->>CRM: Log receipt timeout in 1.0% of runs (100) → failed #9 in the fork started by #6 Shop-)Email: Send receipt; the main timeline goes on; …
 func (p *textPrinter) cascades(r *Result) {
 	if len(r.Cascades) == 0 {
 		return
@@ -367,7 +368,7 @@ func (p *textPrinter) cascades(r *Result) {
 			}
 			return p.paint(text, sgrRed)
 		}
-		p.printf("  %s\n", cascadeLine(p.name(c.Root.N), c, func(s string) string { return s }, mark))
+		p.printf("  %s\n", cascadeLine(p.name, c, func(s string) string { return s }, mark))
 	}
 }
 
