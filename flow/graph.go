@@ -324,9 +324,10 @@ func (b *builder) popFork(st *state) {
 }
 
 // block pairs each branch of blk from a copy of the state at the block's
-// start, then merges: an exchange open before the block stays open only
-// if it is open at the end of every branch, and a fork running before
-// the block keeps running only if it runs at the end of every branch.
+// start, then merges: an exchange open before the block stays open if
+// some path through the block leaves it open (see openAfter), and a fork
+// running before the block keeps running only if it runs at the end of
+// every branch.
 func (b *builder) block(blk *Block, st *state, path []BranchRef) {
 	if len(blk.Branches) == 0 {
 		return
@@ -354,14 +355,13 @@ func (b *builder) block(blk *Block, st *state, path []BranchRef) {
 		ends = append(ends, bs)
 	}
 	st.open = slices.DeleteFunc(slices.Clone(start.open), func(e *Exchange) bool {
-		for _, bs := range ends {
-			if !slices.Contains(bs.open, e) {
-				return true
-			}
-		}
-		return false
+		return !openAfter(blk.Kind, e, ends)
 	})
 	st.forks = start.forks[:survivors]
+	// an async exchange is open while its fork runs
+	for _, f := range start.forks[survivors:] {
+		st.open = slices.DeleteFunc(st.open, func(e *Exchange) bool { return e == f.ex })
+	}
 	for i, f := range st.forks {
 		for _, bs := range ends {
 			for p := range bs.forks[i].reached {
@@ -369,6 +369,33 @@ func (b *builder) block(blk *Block, st *state, path []BranchRef) {
 			}
 		}
 	}
+}
+
+// openAfter reports whether exchange e, open when blk began, is still
+// open after it on some path through the block: pairing is per path, so
+// a reply after the block closes e on the paths that left it open. Every
+// par branch runs, so one reply in any branch closes e; one branch of an
+// alt or critical runs, so e stays open if some branch leaves it open; an
+// opt, a loop (its iterations may be 0) or a break may also be skipped,
+// and a break that runs ends the flow, so e stays open after those.
+func openAfter(kind BlockKind, e *Exchange, ends []*state) bool {
+	switch kind {
+	case Par, ParOver:
+		for _, bs := range ends {
+			if !slices.Contains(bs.open, e) {
+				return false
+			}
+		}
+		return true
+	case Alt, Critical:
+		for _, bs := range ends {
+			if slices.Contains(bs.open, e) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // prefix counts how many forks of before are still running in after.

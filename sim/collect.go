@@ -39,7 +39,7 @@ type cascadeKey struct {
 	fault uint8
 	n     uint8
 	chain [maxChain]int16
-	fork  bool
+	fork  int16 // the async message whose fork failed (0: the main timeline)
 }
 
 type cascadeAgg struct {
@@ -116,9 +116,14 @@ func (c *collector) run(x *runner, e2e time.Duration, outcome uint8) {
 	for k, v := range x.cp {
 		c.exCP[k] += v
 	}
-	if x.failed {
+	// a run has one root cause: the main timeline's failure, which the
+	// initiator saw, else the earliest failure inside a fork
+	if x.failed || x.forkFailed {
 		f := &x.firstFail
-		key := cascadeKey{root: int16(f.root), fault: f.fault, n: uint8(f.nchain), chain: f.chain}
+		if !x.failed {
+			f = &x.forkFail
+		}
+		key := cascadeKey{root: int16(f.root), fault: f.fault, n: uint8(f.nchain), chain: f.chain, fork: int16(f.fork)}
 		a := c.cascades[key]
 		if a == nil {
 			a = &cascadeAgg{ttf: report.NewHistogram()}
@@ -196,8 +201,12 @@ func (c *collector) fill(pl *plan, res *report.Result) {
 		if c.sumE2E > 0 {
 			share = float64(c.exCP[i]) / float64(c.sumE2E)
 		}
+		var replies []int
+		for _, r := range ex.replies {
+			replies = append(replies, r+1)
+		}
 		res.Exchanges = append(res.Exchanges, report.ExchangeStats{
-			Request: ex.req + 1, Reply: ex.reply + 1, Duration: c.exDur[i].Stats(),
+			Request: ex.req + 1, Reply: ex.reply + 1, Replies: replies, Duration: c.exDur[i].Stats(),
 			Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i],
 		})
 	}
@@ -224,7 +233,7 @@ func (c *collector) fill(pl *plan, res *report.Result) {
 		es = append(es, entry{report.Cascade{
 			Root: report.Root{N: int(k.root) + 1, Fault: faultNames[k.fault]}, Runs: a.runs, Share: share,
 			Chain: chain, Outcome: outcomeNames[worst], Compensated: a.compensated,
-			Inconsistent: a.inconsistent, TimeToFailure: a.ttf.Stats(),
+			Inconsistent: a.inconsistent, Fork: int(k.fork), TimeToFailure: a.ttf.Stats(),
 		}, a.ttf})
 	}
 	slices.SortFunc(es, func(x, y entry) int { return report.CompareCascades(&x.c, &y.c) })

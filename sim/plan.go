@@ -18,6 +18,10 @@ const (
 	nExchange                 // request, nested work, reply
 	nAsync                    // fire-and-forget message and its fork
 	nBlock
+	// nReply is a reply inside a block of its exchange's body (ex): it
+	// ends the exchange where it stands, when the exchange is still open
+	// on this path; else it is a one-way message.
+	nReply
 )
 
 type node struct {
@@ -40,6 +44,10 @@ type blockPlan struct {
 	// free lists the branches without a When, cum their cumulative weights.
 	free []int
 	cum  []float64
+	// order is the order a par's branches are evaluated in, in virtual
+	// time: those holding a reply first, so that the other branches see
+	// the exchange it closes as closed (nil: document order).
+	order []int
 }
 
 // msgPlan is a message with its settings.
@@ -82,8 +90,9 @@ func faultKind(s string) uint8 {
 }
 
 type exchangePlan struct {
-	req   int // request message index
-	reply int // first reply's message index (-1: one-way)
+	req     int   // request message index
+	reply   int   // first reply's message index (-1: one-way)
+	replies []int // every reply's message index, when there are several
 }
 
 type plan struct {
@@ -128,7 +137,7 @@ func compile(d *flow.Diagram, p *Profile) *plan {
 			}
 		}
 	}
-	c := &compiler{pl: pl, g: g, p: p, index: index}
+	c := &compiler{pl: pl, g: g, p: p, index: index, exOf: map[*flow.Message]int{}}
 	pl.root = c.list(d.Statements)
 	c.handlers(d.Statements, nil)
 	return pl
@@ -139,6 +148,24 @@ type compiler struct {
 	g     *flow.Graph
 	p     *Profile
 	index map[*flow.Message]int
+	exOf  map[*flow.Message]int // the plan's exchange index of each request
+}
+
+// addExchange appends the exchange of request mi, with the replies the
+// flow graph pairs with it, and returns its index.
+func (c *compiler) addExchange(mi int, info *flow.MessageInfo) int {
+	ex := exchangePlan{req: mi, reply: -1}
+	if rs := info.Exchange.Replies; len(rs) > 0 {
+		ex.reply = c.index[rs[0]]
+		if len(rs) > 1 {
+			for _, r := range rs {
+				ex.replies = append(ex.replies, c.index[r])
+			}
+		}
+	}
+	c.exOf[info.Message] = len(c.pl.exchanges)
+	c.pl.exchanges = append(c.pl.exchanges, ex)
+	return len(c.pl.exchanges) - 1
 }
 
 // contains reports whether statement s is, or holds, one of the messages.
@@ -182,13 +209,13 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 						j = k
 					}
 				}
-				ex := len(c.pl.exchanges)
+				ex := c.addExchange(mi, info)
 				if j < 0 { // replies elsewhere: a one-way message here
-					c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: -1})
 					out = append(out, node{kind: nExchange, msg: mi, reply: -1, ex: ex})
 					continue
 				}
-				c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: c.index[info.Exchange.Replies[0]]})
+				// the body runs up to the last statement that holds a
+				// reply; replies inside its blocks are nReply nodes
 				n := node{kind: nExchange, msg: mi, ex: ex, reply: -1}
 				if r, ok := stmts[j].(*flow.Message); ok && want[r] {
 					n.body = c.list(stmts[i+1 : j])
@@ -202,9 +229,14 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 				// a request nobody answers (flow gives it the one-way
 				// role): timed like an exchange without a reply (it ends
 				// on delivery), so its timeout, deadline and retries apply
-				ex := len(c.pl.exchanges)
-				c.pl.exchanges = append(c.pl.exchanges, exchangePlan{req: mi, reply: -1})
+				ex := c.addExchange(mi, info)
 				out = append(out, node{kind: nExchange, msg: mi, reply: -1, ex: ex})
+			case info != nil && info.Role == flow.RoleReply:
+				if ex, ok := c.exOf[info.Exchange.Request]; ok {
+					out = append(out, node{kind: nReply, msg: mi, ex: ex})
+					continue
+				}
+				out = append(out, node{kind: nMsg, msg: mi})
 			default:
 				out = append(out, node{kind: nMsg, msg: mi})
 			}
@@ -232,10 +264,42 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 			if bp.set == nil || len(bp.set.Weights) == 0 {
 				bp.cum = nil // the first free branch
 			}
+			if s.Kind == flow.Par || s.Kind == flow.ParOver {
+				var first, rest []int
+				for bi, br := range bp.branches {
+					if hasReply(br) {
+						first = append(first, bi)
+					} else {
+						rest = append(rest, bi)
+					}
+				}
+				if len(first) > 0 && first[len(first)-1] != len(first)-1 {
+					bp.order = append(first, rest...)
+				}
+			}
 			out = append(out, node{kind: nBlock, block: bp})
 		}
 	}
 	return out
+}
+
+// hasReply reports whether nodes ns hold a reply that ends an exchange
+// begun before them.
+func hasReply(ns []node) bool {
+	for i := range ns {
+		n := &ns[i]
+		if n.kind == nReply || hasReply(n.body) {
+			return true
+		}
+		if n.kind == nBlock {
+			for _, br := range n.block.branches {
+				if hasReply(br) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // forkEnd is the index after the last statement that runs on the fork an

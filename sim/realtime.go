@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,7 +191,7 @@ func (r *realRun) waitBounded(until, lim time.Duration) int {
 func (x *runner) child(parent int) *runner {
 	x.nchild++
 	y := &runner{pl: x.pl, st: x.st, top: x.top, rt: x.rt, tracing: x.tracing, parent: parent,
-		human: x.human, runIdx: x.runIdx, cutOwner: x.cutOwner}
+		human: x.human, runIdx: x.runIdx, cutOwner: x.cutOwner, fork: x.fork}
 	y.stream = otlpMix(x.stream ^ otlpMix(x.nchild))
 	y.pcg = mrand.NewPCG(x.rt.eng.seed^y.stream, uint64(x.runIdx))
 	y.r = mrand.New(y.pcg)
@@ -200,7 +201,7 @@ func (x *runner) child(parent int) *runner {
 // realPar runs a par block's branches side by side and joins them as the
 // virtual-time evaluation does: the block ends with its last branch and
 // fails if one fails.
-func (x *runner) realPar(bp *blockPlan, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
+func (x *runner) realPar(bp *blockPlan, t time.Duration, fr int, main bool) (time.Duration, status) {
 	type branch struct {
 		end time.Duration
 		st  status
@@ -210,11 +211,12 @@ func (x *runner) realPar(bp *blockPlan, t, cutoff time.Duration, owner int, main
 	var wg sync.WaitGroup
 	for bi, br := range bp.branches {
 		y := x.child(x.parent)
+		y.frames = slices.Clone(x.frames[:fr+1]) // the exchanges this branch serves
 		out[bi].y = y
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[bi].end, out[bi].st = y.seq(br, t, cutoff, owner, main)
+			out[bi].end, out[bi].st = y.seq(br, t, fr, main)
 		}()
 	}
 	wg.Wait()
@@ -231,6 +233,17 @@ func (x *runner) realPar(bp *blockPlan, t, cutoff time.Duration, owner int, main
 		}
 	}
 	x.human = hEnd
+	// a reply in a branch ended an exchange this block's work served
+	for _, b := range out {
+		for k, f := range b.y.frames[:fr+1] {
+			if (f.closed || f.replyFail) && !x.frames[k].closed {
+				x.frames[k].closed, x.frames[k].replyFail = f.closed, f.replyFail
+				if f.closed {
+					x.parent = f.parent
+				}
+			}
+		}
+	}
 	if from != nil {
 		x.fail, x.jump, x.cutOwner = from.fail, from.jump, from.cutOwner
 	}

@@ -996,25 +996,39 @@ messages:
 
 // Regressions from the real-time review.
 
-// A fork that fails early does not make the rollback start in the past:
-// the compensation is sent, within its own timeout, when the run ends.
-func TestRealRollbackAfterEarlyForkFailure(t *testing.T) {
-	sys := newSystems(t, "B", "C", "D")
-	sys.set("B /notify", answer(http.StatusInternalServerError))
-	sys.set("D /slow", slow(1500*time.Millisecond))
-	d := mustParse(t, "sequenceDiagram\nA->>C: reserve\nC-->>A: ok\nA-)B: notify\nA->>D: slow\nD-->>A: ok\n")
+// A fork that fails rolls back its own steps, in the fork, at once; the
+// main timeline's steps are not rolled back and the main timeline is not
+// cut (DESIGN.md, async).
+func TestRealForkFailureRollsBackOnlyTheFork(t *testing.T) {
+	sys := newSystems(t, "B", "C", "D", "E", "F")
+	sys.set("F /check", answer(http.StatusInternalServerError))
+	sys.set("D /slow", slow(700*time.Millisecond))
+	d := mustParse(t, `sequenceDiagram
+A->>C: reserve
+C-->>A: ok
+A-)B: notify
+B->>E: record
+E-->>B: ok
+B->>F: check
+F-->>B: ok
+A->>D: slow
+D-->>A: ok
+`)
 	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
 `+sys.participants()+`messages:
   "#1": {compensate: ["A->>C: release"]}
-  "A->>C: release": {timeout: 1s}
+  "#4": {compensate: ["B->>E: erase"]}
 `)
 	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
-	if res.Outcomes.Failed != 1 {
-		t.Fatalf("outcomes %+v, want failed and rolled back", res.Outcomes)
+	if res.Outcomes.Failed != 1 || len(res.Cascades) != 1 || res.Cascades[0].Fork != 3 || res.Cascades[0].Compensated != 1 {
+		t.Fatalf("outcomes %+v, cascades %+v: want one fork failure, rolled back", res.Outcomes, res.Cascades)
 	}
 	calls := sys.calls()
-	if calls[len(calls)-1] != "C /release" {
-		t.Errorf("requests %v: the rollback never reached C", calls)
+	if !slices.Contains(calls, "E /erase") || slices.Contains(calls, "C /release") {
+		t.Errorf("requests %v: want the fork's record erased and the main timeline's reserve kept", calls)
+	}
+	if e2e := res.EndToEnd.MaxMS; e2e < 700 {
+		t.Errorf("end_to_end %v ms: the fork's failure cut the main timeline", e2e)
 	}
 }
 

@@ -34,6 +34,32 @@ type failure struct {
 	chain  [maxChain]int16
 	nchain int
 	at     time.Duration
+	fork   int // the N of the async message whose fork failed (0: the main timeline)
+}
+
+// frame bounds the work of one exchange's body: the limit of its attempt
+// (its timeout or deadline, or the caller's). A reply inside the body (in
+// a block's branch) closes the exchange where it stands: from there the
+// work runs on the caller's timeline, under the caller's bound (outer),
+// outside the request's timeout and attempts. Each timeline's first frame
+// (ex -1) bounds nothing.
+type frame struct {
+	ex                   int // exchange index (-1: a timeline's root)
+	lim, outer           time.Duration
+	limOwner, outerOwner int
+	t0                   time.Duration // the exchange's first attempt
+	si                   int           // the attempt's span
+	parent               int           // the span the caller was in
+	main                 bool
+	closed               bool // a reply in the body ended the exchange
+	handled              bool // the request failed and a bound branch of the body took it
+	replyFail            bool // the reply in the body failed: the failure is the exchange's own
+}
+
+// doneStep is a message that succeeded and has compensations, with the
+// fork it ran on (0: the main timeline).
+type doneStep struct {
+	mi, fork int32
 }
 
 // runner executes runs of a plan; one per worker.
@@ -45,21 +71,26 @@ type runner struct {
 
 	// per run
 	fail        failure // the current failure while it travels
-	firstFail   failure // the run's first unhandled failure
+	firstFail   failure // the main timeline's unhandled failure
 	failed      bool
+	forkFail    failure // the earliest failure inside a fork
+	forkFailed  bool
 	handled     bool
 	completion  time.Duration
 	human       time.Duration
 	jump        *handlerRef
 	pending     []pendingBranch // branches bound to faults that happened but did not stop the timeline (delays, forks)
 	cutOwner    int             // exchange whose timeout cut the work (-1 for a deadline)
-	done        []int           // messages that succeeded and have compensations
+	done        []doneStep      // messages that succeeded and have compensations
+	frames      []frame         // the bounds of the exchanges being served, innermost last
+	fork        int             // the N of the async message whose fork this timeline runs (0: main)
+	steps       []int32         // scratch: the steps a rollback compensates
 	cp          []int64
 	spans       []Span // nil unless this run is traced
 	tracing     bool
 	parent      int
 	compRan     bool // compensations ran
-	compOK      bool // and all succeeded
+	compOK      bool // and all that ran succeeded
 	lastOutcome uint8
 
 	// runIdx is the run's index; calls counts the attempts of each
@@ -138,11 +169,14 @@ func (x *runner) addDone(mi int) {
 		x.sharedDone(mi)
 		return
 	}
-	x.done = append(x.done, mi)
+	x.done = append(x.done, doneStep{int32(mi), int32(x.fork)})
 }
 
 //go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedDone(mi int) { x.shared(func(t *runner) { t.done = append(t.done, mi) }) }
+func (x *runner) sharedDone(mi int) {
+	s := doneStep{int32(mi), int32(x.fork)}
+	x.shared(func(t *runner) { t.done = append(t.done, s) })
+}
 
 func (x *runner) addCP(ex int, d time.Duration) {
 	if x.rt != nil {
@@ -217,12 +251,12 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	for k := range x.calls {
 		x.calls[k] = 0
 	}
-	x.failed, x.handled = false, false
-	x.compRan, x.compOK = false, false
+	x.failed, x.handled, x.forkFailed = false, false, false
+	x.compRan, x.compOK = false, true
 	x.completion, x.human = 0, 0
 	x.jump = nil
 	x.pending = x.pending[:0]
-	x.fail, x.firstFail = failure{}, failure{}
+	x.fail, x.firstFail, x.forkFail = failure{}, failure{}, failure{}
 	x.cutOwner = 0
 	x.done = x.done[:0]
 	for k := range x.cp {
@@ -231,6 +265,8 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.tracing = trace
 	x.spans = x.spans[:0]
 	x.parent = -1
+	x.fork = 0
+	x.frames = append(x.frames[:0], frame{ex: -1, lim: never, outer: never, limOwner: -1, outerOwner: -1})
 	t0 := time.Duration(0)
 	if x.rt != nil {
 		// a run that waited for a free slot starts late: its timeline
@@ -238,7 +274,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 		// due (the wait counts in end_to_end)
 		t0 = max(0, x.rt.since())
 	}
-	end, st := x.seq(x.pl.root, t0, never, -1, true)
+	end, st := x.seq(x.pl.root, t0, 0, true)
 	if x.rt != nil {
 		x.rt.wg.Wait() // the forks' timelines
 		if x.interrupted() {
@@ -249,7 +285,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 		for _, p := range x.pending {
 			if p.fork {
 				x.fail = p.fail
-				x.recordFailure(p.fail.at)
+				x.forkFailure(p.fail.at, p.fail.fork)
 			}
 		}
 	}
@@ -292,36 +328,64 @@ func (x *runner) interrupted() bool {
 	return false
 }
 
+// recordFailure records the main timeline's unhandled failure.
 func (x *runner) recordFailure(at time.Duration) {
 	x.lock()
 	defer x.unlock()
 	t := x.top
-	if !t.failed || x.rt != nil && at < t.firstFail.at {
-		// in real time timelines run side by side: the earliest wins
+	if !t.failed {
 		t.failed = true
 		t.firstFail = x.fail
 		t.firstFail.at = at
 	}
 }
 
-// finish runs compensations when the run failed and names the outcome.
-func (x *runner) finish(e2e time.Duration) uint8 {
-	if !x.failed {
-		if x.handled {
-			return outHandled
+// forkFailure records the unhandled failure (x.fail) of the fork that
+// async message fork-1 started, at time at: the run fails, but the
+// initiator never sees it (the main timeline goes on). The steps that
+// succeeded on that fork are compensated in the fork, in reverse order,
+// from the failure; no step of another timeline is.
+func (x *runner) forkFailure(at time.Duration, fork int) {
+	x.lock()
+	t := x.top
+	if !t.forkFailed || at < t.forkFail.at {
+		t.forkFailed = true
+		t.forkFail = x.fail
+		t.forkFail.at, t.forkFail.fork = at, fork
+	}
+	mine := x.steps[:0]
+	keep := t.done[:0]
+	for _, d := range t.done {
+		if int(d.fork) == fork {
+			mine = append(mine, d.mi)
+		} else {
+			keep = append(keep, d)
 		}
-		return outOK
 	}
-	t := x.firstFail.at
+	t.done = keep
+	x.steps = mine
+	x.unlock()
+	if len(mine) == 0 {
+		return
+	}
 	if x.rt != nil {
-		// a fork may have failed while the main timeline went on: the
-		// rollback starts when the run has ended, not in the past
-		t = max(t, x.rt.since())
+		at = max(at, x.rt.since())
 	}
+	end, ok := x.rollback(mine, at)
+	x.land(end, never)
+	x.lock()
+	t.compRan = true
+	t.compOK = t.compOK && ok
+	x.unlock()
+}
+
+// rollback runs the compensations of steps (message indices, in the
+// order they succeeded) in reverse order from t, and returns when the
+// last ended and whether all succeeded.
+func (x *runner) rollback(steps []int32, t time.Duration) (time.Duration, bool) {
 	consistent := true
-	for k := len(x.done) - 1; k >= 0; k-- {
-		for _, ci := range x.pl.msgs[x.done[k]].comp {
-			x.compRan = true
+	for k := len(steps) - 1; k >= 0; k-- {
+		for _, ci := range x.pl.msgs[steps[k]].comp {
 			var ok bool
 			t, ok = x.compensate(ci, t)
 			if !ok {
@@ -329,11 +393,41 @@ func (x *runner) finish(e2e time.Duration) uint8 {
 			}
 		}
 	}
-	if t > x.completion {
-		x.completion = t
+	return t, consistent
+}
+
+// finish runs the compensations when the main timeline failed and names
+// the outcome. (A fork's failure compensated its own steps in the fork.)
+func (x *runner) finish(e2e time.Duration) uint8 {
+	if !x.failed && !x.forkFailed {
+		if x.handled {
+			return outHandled
+		}
+		return outOK
 	}
-	x.compOK = consistent
-	if !consistent {
+	if x.failed {
+		t := x.firstFail.at
+		if x.rt != nil {
+			// a fork may have failed while the main timeline went on: the
+			// rollback starts when the run has ended, not in the past
+			t = max(t, x.rt.since())
+		}
+		steps := x.steps[:0]
+		for _, d := range x.done {
+			steps = append(steps, d.mi)
+		}
+		x.steps = steps
+		if len(steps) > 0 {
+			var ok bool
+			t, ok = x.rollback(steps, t)
+			x.compRan = true
+			x.compOK = x.compOK && ok
+		}
+		if t > x.completion {
+			x.completion = t
+		}
+	}
+	if !x.compOK {
 		return outInconsistent
 	}
 	return outFailed
@@ -485,11 +579,22 @@ func (x *runner) fillSpan(i int, arrive, leave, end time.Duration, fault string)
 	x.unlock()
 }
 
-// seq runs a list of nodes from time t. main tells whether the list is on
-// the main timeline (for human time and the critical path).
-func (x *runner) seq(ns []node, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
+// bound is the limit on work in frame fr, and whose limit it is (the
+// exchange index, or -1 for a deadline or nothing).
+func (x *runner) bound(fr int) (time.Duration, int) {
+	f := &x.frames[fr]
+	if f.closed {
+		return f.outer, f.outerOwner
+	}
+	return f.lim, f.limOwner
+}
+
+// seq runs a list of nodes from time t in frame fr. main tells whether
+// the list is on the main timeline (for human time and the critical
+// path).
+func (x *runner) seq(ns []node, t time.Duration, fr int, main bool) (time.Duration, status) {
 	for i := 0; i < len(ns); i++ {
-		if t >= cutoff {
+		if cutoff, owner := x.bound(fr); t >= cutoff {
 			x.cutOwner = owner
 			return cutoff, stCut
 		}
@@ -497,13 +602,15 @@ func (x *runner) seq(ns []node, t, cutoff time.Duration, owner int, main bool) (
 		var st status
 		switch n.kind {
 		case nMsg:
-			t, st = x.message(n, t, cutoff, main)
+			t, st = x.message(n.msg, t, fr, main)
+		case nReply:
+			t, st = x.reply(n, t, fr, main)
 		case nExchange:
-			t, st = x.exchange(n, t, cutoff, owner, main)
+			t, st = x.exchange(n, t, fr, main)
 		case nAsync:
-			t, st = x.async(n, t, cutoff)
+			t, st = x.async(n, t)
 		case nBlock:
-			t, st = x.block(n.block, -1, t, cutoff, owner, main)
+			t, st = x.block(n.block, -1, t, fr, main)
 		}
 		if st == stJump {
 			// forward to the handler if it is in this list
@@ -513,7 +620,7 @@ func (x *runner) seq(ns []node, t, cutoff time.Duration, owner int, main bool) (
 					br := x.jump.branch
 					x.jump = nil
 					x.setHandled()
-					t, st = x.block(ns[k].block, br, t, cutoff, owner, main)
+					t, st = x.block(ns[k].block, br, t, fr, main)
 					i = k
 					found = true
 					break
@@ -541,12 +648,14 @@ func (x *runner) fails(mi int, fk uint8, at time.Duration) status {
 	return stFail
 }
 
-// message sends a one-way message (or a reply inside a branch).
-func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Duration, status) {
-	mp := &x.pl.msgs[n.msg]
+// message sends a one-way message (or a reply that has nothing open to
+// close on this path).
+func (x *runner) message(mi int, t time.Duration, fr int, main bool) (time.Duration, status) {
+	mp := &x.pl.msgs[mi]
+	cutoff, _ := x.bound(fr)
 	start := t
-	si := x.span(SpanOneWay, n.msg, 0, start, x.parent, 1)
-	lat, fk := x.send(n.msg, start, cutoff, si, 0, true)
+	si := x.span(SpanOneWay, mi, 0, start, x.parent, 1)
+	lat, fk := x.send(mi, start, cutoff, si, 0, true)
 	t += lat
 	if main && mp.human {
 		x.human += x.humanOf(lat)
@@ -554,22 +663,106 @@ func (x *runner) message(n *node, t, cutoff time.Duration, main bool) (time.Dura
 	x.setSpan(si, t, t, t, faultNames[fk])
 	switch fk {
 	case fkError, fkTimeout, fkDrop:
-		return t, x.fails(n.msg, fk, t)
+		return t, x.fails(mi, fk, t)
 	}
 	x.land(t, cutoff)
 	if mp.drawn {
 		x.setHandled()
 	}
 	if len(mp.comp) > 0 {
-		x.addDone(n.msg)
+		x.addDone(mi)
 	}
 	return t, stOK
+}
+
+// frameOf is the frame of exchange ex, open on this path, among the
+// frames up to fr of this timeline (-1: none).
+func (x *runner) frameOf(ex, fr int) int {
+	for k := fr; k >= 0 && x.frames[k].ex >= 0; k-- {
+		if f := &x.frames[k]; f.ex == ex {
+			if f.closed {
+				return -1
+			}
+			return k
+		}
+	}
+	return -1
+}
+
+// reply sends a reply that sits inside a block of its exchange's body. If
+// the exchange is open on this path the reply ends it where it stands:
+// the exchange's duration ends at the reply's arrival, and what follows
+// runs on the caller's timeline under the caller's bound. A reply whose
+// exchange is already closed (answered earlier on this path) is a one-way
+// message.
+func (x *runner) reply(n *node, t time.Duration, fr int, main bool) (time.Duration, status) {
+	k := x.frameOf(n.ex, fr)
+	if k < 0 {
+		return x.message(n.msg, t, fr, main)
+	}
+	if x.frames[k].handled {
+		// the request failed and this branch handles it: the reply is
+		// the handler's message, and it ends the exchange
+		end, st := x.message(n.msg, t, fr, main)
+		if st == stOK {
+			f := &x.frames[k]
+			f.closed = true
+			x.statExchange(f.ex, end-f.t0, false)
+			x.parent = f.parent
+		}
+		return end, st
+	}
+	f := &x.frames[k]
+	rl, rfk := x.send(n.msg, t, f.lim, f.si, 1, false)
+	end := t + rl
+	if main && x.pl.msgs[n.msg].human {
+		x.human += x.humanOf(rl)
+	}
+	switch {
+	case end > f.lim:
+		// the exchange's own timeout, or an outer one: exchange (or the
+		// one that owns the limit) decides
+		x.cutOwner = f.limOwner
+		return f.lim, stCut
+	case rfk == fkError || rfk == fkTimeout || rfk == fkDrop:
+		f.replyFail = true
+		x.fail = failure{root: n.msg, fault: rfk, at: end}
+		return end, stFail
+	}
+	x.land(end, f.outer)
+	if x.pl.msgs[n.msg].drawn {
+		x.setHandled()
+	}
+	f.closed = true
+	if f.si >= 0 {
+		x.lock()
+		x.top.spans[f.si].Reply = n.msg + 1
+		x.unlock()
+	}
+	x.succeeded(k, t, end)
+	x.parent = f.parent
+	return end, stOK
+}
+
+// succeeded records the exchange of frame k, whose reply left at leave
+// and arrived at end.
+func (x *runner) succeeded(k int, leave, end time.Duration) {
+	f := &x.frames[k]
+	x.endSpan(f.si, leave, end, "", false)
+	req := x.pl.exchanges[f.ex].req
+	if len(x.pl.msgs[req].comp) > 0 {
+		x.addDone(req)
+	}
+	x.statExchange(f.ex, end-f.t0, false)
+	if f.main {
+		x.addCP(f.ex, end-f.t0)
+	}
 }
 
 // async sends a fire-and-forget message: the timeline goes on at once,
 // the fork runs from the delivery. A fork's failure fails the run but not
 // the main timeline.
-func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status) {
+func (x *runner) async(n *node, t time.Duration) (time.Duration, status) {
 	si := x.span(SpanAsync, n.msg, 0, t, x.parent, 1)
 	if x.rt != nil {
 		// the send and the fork run beside the timeline, which goes on
@@ -582,22 +775,24 @@ func (x *runner) async(n *node, t, cutoff time.Duration) (time.Duration, status)
 		}()
 		return t, stOK
 	}
-	saved, savedHuman := x.parent, x.human
+	saved, savedHuman, savedFork := x.parent, x.human, x.fork
 	x.deliver(n, t, si)
-	x.parent, x.human = saved, savedHuman
+	x.parent, x.human, x.fork = saved, savedHuman, savedFork
 	return t, stOK
 }
 
 // deliver sends an async message at t and runs its fork from the
-// delivery. A fork's failure fails the run but not the main timeline.
+// delivery. A fork's failure (the message lost included) fails the run
+// but not the main timeline, and rolls back only the fork's own steps.
 func (x *runner) deliver(n *node, t time.Duration, si int) {
+	x.fork = n.msg + 1
 	lat, fk := x.send(n.msg, t, never, si, 0, true)
 	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
 		// the message is lost when sent: nothing of it lands, so the
 		// run's completion stays the main timeline's
 		if x.fails(n.msg, fk, t) == stFail {
-			x.recordFailure(t)
+			x.forkFailure(t, x.fork)
 		} else {
 			x.pendJump()
 		}
@@ -605,10 +800,13 @@ func (x *runner) deliver(n *node, t time.Duration, si int) {
 	}
 	x.land(t+lat, never)
 	x.parent = si
-	end, st := x.seq(n.body, t+lat, never, -1, false)
+	fr := len(x.frames)
+	x.frames = append(x.frames, frame{ex: -1, lim: never, outer: never, limOwner: -1, outerOwner: -1})
+	end, st := x.seq(n.body, t+lat, fr, false)
+	x.frames = x.frames[:fr]
 	switch st {
 	case stFail, stCut:
-		x.recordFailure(end)
+		x.forkFailure(end, x.fork)
 	case stJump:
 		x.pendJump()
 	case stStop:
@@ -625,7 +823,9 @@ func (x *runner) pendJump() {
 	x.lock()
 	t := x.top
 	// in real time handled only if the main timeline takes the branch
-	t.pending = append(t.pending, pendingBranch{h: x.jump, fail: x.jumpFail, fork: x.rt != nil})
+	f := x.jumpFail
+	f.fork = x.fork
+	t.pending = append(t.pending, pendingBranch{h: x.jump, fail: f, fork: x.rt != nil})
 	if x.rt == nil {
 		t.handled = true
 	}
@@ -634,18 +834,21 @@ func (x *runner) pendJump() {
 }
 
 // exchange runs a request, the work it waits for and the reply, with the
-// request's timeout, deadline and retries.
-func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
+// request's timeout, deadline and retries, in frame fr.
+func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Duration, status) {
 	mp := &x.pl.msgs[n.msg]
 	set := mp.set
 	attempts := max(set.Retry.Attempts, 1)
 	t0 := t
+	cutoff, owner := x.bound(fr)
 	dl, dlOwner := cutoff, owner
 	if set.Deadline > 0 && t0+set.Deadline < dl {
 		dl, dlOwner = t0+set.Deadline, n.ex
 	}
 	parent := x.parent
-	defer func() { x.parent = parent }()
+	k := len(x.frames)
+	x.frames = append(x.frames, frame{ex: n.ex, outer: cutoff, outerOwner: owner, t0: t0, parent: parent, main: main})
+	defer func() { x.parent, x.frames = parent, x.frames[:k] }()
 	for a := 1; ; a++ {
 		start := t
 		lim, limOwner := dl, dlOwner
@@ -653,6 +856,9 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			lim, limOwner = start+set.Timeout, n.ex
 		}
 		si := x.span(SpanExchange, n.msg, n.reply+1, start, parent, a)
+		f := &x.frames[k]
+		f.lim, f.limOwner, f.si = lim, limOwner, si
+		f.closed, f.handled, f.replyFail = false, false, false
 		lat, fk := x.send(n.msg, start, lim, si, 0, false)
 		arrive := start + lat
 		if main && mp.human {
@@ -680,8 +886,18 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 		default:
 			x.land(arrive, lim)
 			x.parent = si
-			end, st := x.seq(n.body, arrive, lim, limOwner, main)
+			end, st := x.seq(n.body, arrive, k, main)
 			x.parent = parent
+			if x.frames[k].closed {
+				// a reply in the body ended the exchange: what came
+				// after it was the caller's work, and so is what it
+				// left (a failure, a cut, a jump); a reply after the
+				// body has nothing to close on this path
+				if st == stOK && n.reply >= 0 {
+					return x.message(n.reply, end, fr, main)
+				}
+				return end, st
+			}
 			switch st {
 			case stOK:
 				leave := end
@@ -709,14 +925,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 					}
 				}
 				if rootFault == fkNone {
-					x.endSpan(si, leave, end, "", false)
-					if len(mp.comp) > 0 {
-						x.addDone(n.msg)
-					}
-					x.statExchange(n.ex, end-t0, false)
-					if main {
-						x.addCP(n.ex, end-t0)
-					}
+					x.succeeded(k, leave, end)
 					return end, stOK
 				}
 			case stCut:
@@ -727,6 +936,11 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 				failAt, rootFault = lim, fkTimeout
 				x.statTimedOut(n.msg, fkNone)
 			case stFail:
+				if x.frames[k].replyFail {
+					// the reply in the body failed: the exchange's own fault
+					failAt, rootFault, root = x.fail.at, x.fail.fault, x.fail.root
+					break
+				}
 				// nested work failed: this exchange fails with it
 				failAt, rootFault, root = end, x.fail.fault, -1
 			default: // stJump, stStop travel on
@@ -751,9 +965,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 				x.jump, x.jumpFail = h, failure{root: root, fault: rootFault, at: failAt}
 				// a bound branch inside the exchange (the reply drawn
 				// in each branch) is part of it: pairing is per branch
-				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
-				x.statExchange(n.ex, end-t0, false)
-				return end, st
+				return x.resume(n, failAt, fr, k, main)
 			}
 			x.statExchange(n.ex, failAt-t0, true)
 			x.fail = failure{root: root, fault: rootFault, at: failAt}
@@ -764,9 +976,7 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 			if h := mp.handler[rootFault]; h != nil {
 				x.jump, x.jumpFail = h, x.fail
 				x.jumpFail.at = failAt
-				x.statExchange(n.ex, failAt-t0, false)
-				end, st := x.resume(n.body, failAt, cutoff, owner, main, si)
-				return end, st
+				return x.resume(n, failAt, fr, k, main)
 			}
 			x.statExchange(n.ex, failAt-t0, true)
 		}
@@ -780,23 +990,36 @@ func (x *runner) exchange(n *node, t, cutoff time.Duration, owner int, main bool
 }
 
 // resume continues an exchange's own work from its handler block after
-// the request itself failed.
-func (x *runner) resume(body []node, t, cutoff time.Duration, owner int, main bool, si int) (time.Duration, status) {
-	for k := range body {
-		if body[k].kind == nBlock && body[k].block == x.jump.block {
-			br := x.jump.branch
-			x.jump = nil
-			x.setHandled()
-			saved := x.parent
-			x.parent = si
-			end, st := x.block(body[k].block, br, t, cutoff, owner, main)
-			if st == stOK {
-				end, st = x.seq(body[k+1:], end, cutoff, owner, main)
-			}
-			x.parent = saved
-			return end, st
+// the request itself failed (frame k): the handler runs under the
+// caller's bound, and a reply in it ends the exchange (else the exchange
+// ends with the handler's work).
+func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool) (time.Duration, status) {
+	body := n.body
+	for b := range body {
+		if body[b].kind != nBlock || body[b].block != x.jump.block {
+			continue
 		}
+		br := x.jump.branch
+		x.jump = nil
+		x.setHandled()
+		f := &x.frames[k]
+		f.lim, f.limOwner, f.handled = f.outer, f.outerOwner, true
+		x.parent = f.si
+		end, st := x.block(body[b].block, br, t, k, main)
+		if st == stOK {
+			end, st = x.seq(body[b+1:], end, k, main)
+		}
+		if f := &x.frames[k]; !f.closed {
+			x.statExchange(n.ex, end-f.t0, false)
+		} else if st == stOK && n.reply >= 0 {
+			// answered in the handler: the reply after the body has
+			// nothing to close on this path
+			x.parent = f.parent
+			return x.message(n.reply, end, fr, main)
+		}
+		return end, st
 	}
+	x.statExchange(n.ex, t-x.frames[k].t0, false)
 	return t, stJump // the handler follows the exchange
 }
 
@@ -820,26 +1043,26 @@ func (x *runner) endSpan(i int, leave, end time.Duration, fault string, abandone
 }
 
 // block runs a block; forced >= 0 takes that branch (a handler).
-func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner int, main bool) (time.Duration, status) {
+func (x *runner) block(bp *blockPlan, forced int, t time.Duration, fr int, main bool) (time.Duration, status) {
 	set := bp.set
 	if forced < 0 {
 		forced = x.takePending(bp)
 	}
 	switch bp.kind {
 	case "rect":
-		return x.seq(bp.branches[0], t, cutoff, owner, main)
+		return x.seq(bp.branches[0], t, fr, main)
 	case "opt":
 		if forced < 0 && set != nil && set.Probability != nil && x.r.Float64() >= *set.Probability {
 			return t, stOK
 		}
-		return x.seq(bp.branches[0], t, cutoff, owner, main)
+		return x.seq(bp.branches[0], t, fr, main)
 	case "break":
 		if forced < 0 {
 			if set == nil || set.Probability == nil || x.r.Float64() >= *set.Probability {
 				return t, stOK
 			}
 		}
-		end, st := x.seq(bp.branches[0], t, cutoff, owner, main)
+		end, st := x.seq(bp.branches[0], t, fr, main)
 		if st == stOK {
 			return end, stStop
 		}
@@ -851,7 +1074,7 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 		}
 		for k := 0; k < iters; k++ {
 			var st status
-			t, st = x.seq(bp.branches[0], t, cutoff, owner, main)
+			t, st = x.seq(bp.branches[0], t, fr, main)
 			if st != stOK {
 				return t, st
 			}
@@ -859,7 +1082,7 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 		return t, stOK
 	case "par", "par_over":
 		if x.rt != nil {
-			return x.realPar(bp, t, cutoff, owner, main)
+			return x.realPar(bp, t, fr, main)
 		}
 		end := t
 		var worst status
@@ -867,10 +1090,14 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 		// human time runs along each branch; the block's is that of the
 		// branch that ends it (system time = end_to_end − human time)
 		h0, hEnd := x.human, x.human
-		for bi, br := range bp.branches {
+		for i := range bp.branches {
+			bi := i
+			if bp.order != nil {
+				bi = bp.order[i]
+			}
 			x.human = h0
-			e, st := x.seq(br, t, cutoff, owner, main)
-			if e > end || bi == 0 {
+			e, st := x.seq(bp.branches[bi], t, fr, main)
+			if e > end || i == 0 {
 				end, hEnd = e, x.human
 			}
 			if st != stOK && (worst == stOK || st == stFail && worst != stFail) {
@@ -906,5 +1133,5 @@ func (x *runner) block(bp *blockPlan, forced int, t, cutoff time.Duration, owner
 			}
 		}
 	}
-	return x.seq(bp.branches[br], t, cutoff, owner, main)
+	return x.seq(bp.branches[br], t, fr, main)
 }

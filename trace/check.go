@@ -474,7 +474,13 @@ func (c *Checker) Result() *report.Result {
 		if c.sumE2E > 0 {
 			share = float64(c.exCP[i]) / float64(c.sumE2E)
 		}
-		res.Exchanges = append(res.Exchanges, report.ExchangeStats{Request: e.Request.N, Reply: reply,
+		var replies []int
+		if len(e.Replies) > 1 {
+			for _, r := range e.Replies {
+				replies = append(replies, r.N)
+			}
+		}
+		res.Exchanges = append(res.Exchanges, report.ExchangeStats{Request: e.Request.N, Reply: reply, Replies: replies,
 			Duration: c.exDur[i].Stats(), Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i],
 			Server: new(c.exServer[i].Stats()), Gap: new(c.exGap[i].Stats())})
 	}
