@@ -76,7 +76,7 @@ Shop-->>User: done
 		{2, "error"}:   report.VerdictExpected, // nothing done before: nothing to roll back
 		{4, "error"}:   report.VerdictHandled,  // the declined branch
 		{4, "timeout"}: report.VerdictHandled,
-		{9, "drop"}:    report.VerdictFailed,   // the receipt is lost in its fork: the run fails, the user never sees it, reserve is not rolled back
+		{9, "drop"}:    report.VerdictFailed, // the receipt is lost in its fork: the run fails, the user never sees it, reserve is not rolled back
 	} {
 		if verdicts[c] != v {
 			t.Errorf("case %v: verdict %q, want %q", c, verdicts[c], v)
