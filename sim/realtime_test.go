@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -885,9 +886,17 @@ func TestRealMatchesVirtualOnTheCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compared := 0
+	// the corpus, and the shapes of a reply inside each kind of block
+	srcs := map[string][]byte{}
 	for _, f := range files {
-		src, _ := os.ReadFile(f)
+		srcs[f], _ = os.ReadFile(f)
+	}
+	for name, src := range replyShapes() {
+		srcs[name] = []byte(src)
+	}
+	compared := 0
+	for _, f := range slices.Sorted(maps.Keys(srcs)) {
+		src := srcs[f]
 		d, err := parser.Parse(filepath.Base(f), src)
 		if err != nil || len(d.Messages()) == 0 {
 			continue
@@ -938,8 +947,8 @@ func TestRealMatchesVirtualOnTheCorpus(t *testing.T) {
 			}
 		}
 	}
-	if compared < 100 {
-		t.Errorf("compared %d diagrams, want the corpus's 100 and more", compared)
+	if compared < 130 {
+		t.Errorf("compared %d diagrams, want the corpus's 100 and the reply shapes", compared)
 	}
 }
 
@@ -1197,5 +1206,47 @@ func TestRealCancelDuringRollback(t *testing.T) {
 	res, err := RunReal(ctx, d, p, RealOptions{Runs: 1, Seed: 1, Trace: func(*RunTrace) error { traced++; return nil }})
 	if !errors.Is(err, context.Canceled) || res == nil || res.Runs != 0 || !res.Partial || traced != 0 {
 		t.Errorf("err %v, result %+v, %d traced: want a partial result without the interrupted run", err, res, traced)
+	}
+}
+
+// The checkout drawn the usual way, against real systems: the reply in
+// the branch ends the exchange with Payments, so the slow shipment that
+// follows it on Shop's timeline is outside Authorize's timeout.
+func TestRealReplyInBranchEndsExchange(t *testing.T) {
+	sys := newSystems(t, "Payments", "Shipping")
+	sys.set("Shipping /create-shipment", slow(400*time.Millisecond))
+	d := mustParse(t, `sequenceDiagram
+Shop->>Payments: Authorize card
+alt authorized
+    Payments-->>Shop: Authorized
+    Shop->>Shipping: Create shipment
+    Shipping-->>Shop: Shipment created
+else declined
+    Payments-->>Shop: Declined
+end
+`)
+	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
+`+sys.participants()+`messages:
+  "Shop->>Payments: Authorize card": {timeout: 250ms}
+`)
+	var spans []Span
+	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1, Trace: func(rt *RunTrace) error {
+		spans = append(spans, rt.Spans...)
+		return nil
+	}})
+	if res.Outcomes.OK != 2 {
+		t.Fatalf("outcomes %+v, cascades %+v: want both runs ok", res.Outcomes, res.Cascades)
+	}
+	if ex := res.Exchanges[0]; ex.Duration.MaxMS >= 250 || ex.Failed != 0 {
+		t.Errorf("Authorize %+v: want it answered well within its 250ms timeout", ex)
+	}
+	if e2e := res.EndToEnd.MinMS; e2e < 400 {
+		t.Errorf("end_to_end %v ms, want the shipment's 400ms in it", e2e)
+	}
+	for i := 0; i+1 < len(spans); i += 2 {
+		auth, ship := spans[i], spans[i+1]
+		if auth.Reply != 2 || ship.N != 3 || ship.Start < auth.End || ship.Parent != -1 {
+			t.Errorf("spans %+v then %+v: want the shipment after the reply, on Shop's timeline", auth, ship)
+		}
 	}
 }
