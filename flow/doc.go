@@ -43,11 +43,21 @@
 //
 // # Blocks
 //
-// Pairing is per branch. Each branch of a block (alt/else,
+// Pairing is per branch, and per path. Each branch of a block (alt/else,
 // critical/option, par/and, and the single body of loop, opt, break)
 // starts from a copy of the open requests at the block's start, so a
-// request sent before the block may be answered in each branch; after the
-// block, a request answered in any branch is closed. A request sent inside
+// request sent before the block may be answered in each branch. After the
+// block, a request stays open on the paths that left it open, and a reply
+// after the block closes it there ([Exchange.Replies] then holds both):
+// every par branch runs, so a reply in any of them closes it; one branch
+// of an alt or critical runs, so it stays open if some branch does not
+// answer it; an opt, a loop (which may run 0 times) or a break may be
+// skipped, so it stays open after them (a break that runs ends the flow).
+// The usual shape — an error reply API--xU in a critical's option, the
+// normal API-->>U after the block — pairs both replies with the request.
+// At run time only the reply of the path taken closes it; a reply reached
+// after the request was answered on the same path is a one-way message.
+// A request sent inside
 // a branch and not answered by the branch's end stays unanswered (one-way):
 // nothing after the block closes it, because the branch may not run, or,
 // in a loop, may run many times. rect only colours the diagram: its body

@@ -17,6 +17,33 @@
 // par blocks ends the same way in both (forks and par branches draw from
 // streams of their own in real time, derived from the run's).
 //
+// # Replies inside blocks
+//
+// An exchange's reply may sit inside a block of the work it waits for (a
+// reply at the top of each alt branch, an error reply in a critical's
+// option): the plan marks it (nReply), and the runner keeps a frame per
+// exchange being served with the limit of its current attempt. When the
+// flow reaches such a reply while the exchange is open, the reply ends the
+// exchange where it stands: its duration, span and critical-path time end
+// at the reply's arrival, and what follows runs under the caller's bound,
+// outside the request's timeout and attempts (a failure there is the
+// caller's: it is not retried with the request and does not name it in the
+// chain). A reply reached when its exchange is already closed on the path
+// (a second loop iteration, the normal reply after a block whose branch
+// answered) is a one-way message. In virtual time the branches of a par are
+// evaluated with those holding such a reply first, so that the other
+// branches see the exchange closed; in real time they run side by side and
+// each branch's calls keep the bound they started with.
+//
+// # Forks
+//
+// A fork's failure (a lost async message included) fails the run, but the
+// initiator never sees it: the main timeline goes on and end_to_end is not
+// cut. The steps that succeeded on that fork are compensated in the fork,
+// from the failure; no step of another timeline is. A run has one cascade:
+// the main timeline's failure when there is one (what the initiator saw),
+// else the earliest fork failure, marked with its fork.
+//
 // # One message
 //
 // The order of the resilience settings of one message, outside in: the
@@ -28,9 +55,9 @@
 // through its context). When the attempts are spent, a branch bound to the
 // failure (`when`) takes it forward (the run is handled); otherwise it
 // fails the exchange that waited for it, and so on up the chain (a
-// cascade). When a run fails unhandled, the compensations of the messages
-// that had succeeded run in reverse order; a compensation that fails
-// leaves the run inconsistent.
+// cascade). When the main timeline fails unhandled, the compensations of
+// the messages that had succeeded run in reverse order; a compensation that
+// fails leaves the run inconsistent.
 //
 // # Faults
 //
