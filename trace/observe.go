@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/choreo-dev/choreo/flow"
 )
@@ -42,8 +43,11 @@ type Exchange struct {
 	// span's duration (the server's when there is no client).
 	RequestLatency, ReplyLatency, Duration int64
 	// Skew is the shift, in nanoseconds, applied to the server side's
-	// clock to fit it into the client's interval (as Jaeger's clock-skew
-	// adjuster does); 0 when it fitted.
+	// clock (its span and all its descendants) to put it inside the
+	// client's interval; 0 when it fitted to within 1 µs. A
+	// server that starts too early is moved to start with its client, one
+	// that ends too late to end with it; a server longer than its client
+	// is only kept from starting before it.
 	Skew int64
 
 	// Failed reports an error on either span; Fault is then FaultTimeout
@@ -91,12 +95,14 @@ type Observed struct {
 // that it matches. A kind-less Zipkin span with a remote endpoint counts
 // as a client.
 //
-// Clocks: a server span that does not fit within its client's interval
-// is shifted, with its subtree, by the amount Jaeger's clock-skew
-// adjuster uses (centred in the client's interval when shorter, else
-// aligned on the client's start), so a server that starts before its
-// client is not out of order. Exchanges are sorted by their adjusted
-// start, a parent before its children.
+// Clocks: a server span that lies outside its client's interval by more
+// than 1 µs (the timestamp resolution of Zipkin and Jaeger) is shifted,
+// with its whole subtree, by the smallest amount that puts it inside
+// (see [Exchange.Skew]), so a server that starts before its client is
+// not out of order. Each exchange is judged on its own two spans: a
+// shift made higher up moves a subtree without changing the latencies
+// measured inside it. Exchanges are sorted by their adjusted start, a
+// parent before its children.
 func Observe(t *Trace, m *Mapping) *Observed {
 	o := &Observed{TraceID: t.ID}
 	n := len(t.Spans)
@@ -183,7 +189,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	}
 
 	// Clock skew: delta[i] is the shift of span i's clock, inherited from
-	// its parent unless it is a server fitted into its client.
+	// its parent (so a shifted server takes its subtree along), plus, for
+	// a server in another service than its client, the shift that fits it
+	// into the client as both stand after their ancestors' shifts.
 	serverOf := map[int]int{}
 	for _, p := range pairs {
 		if p.client >= 0 && p.server >= 0 && parentOf(p.server) == p.client {
@@ -306,7 +314,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 				continue
 			}
 		}
-		e.Failed, e.Fault = fault(e, p.server >= 0 && p.client >= 0 && end(p.server) > end(p.client))
+		e.Failed, e.Fault = fault(e, p.server >= 0 && p.client >= 0 && end(p.server) > end(p.client)+skewTolerance)
 		if p.server >= 0 {
 			bySpan[p.server] = e
 		}
@@ -340,22 +348,44 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	return o
 }
 
-// skew returns the shift that fits a server span [ss, se] into its
-// client's [cs, ce], as Jaeger's clock-skew adjuster computes it: none
-// when it fits; when the server is longer, align the starts if the server
-// started first; else centre it.
+// skewTolerance is how far a server span may lie outside its client's
+// interval before it counts as clock skew: the timestamp resolution of
+// Zipkin and Jaeger (1 µs). Microsecond timestamps and durations rounded
+// separately, and Brave's 1 µs minimum duration, make servers overhang
+// their clients by 1 µs in traces whose clocks agree.
+const skewTolerance = int64(time.Microsecond)
+
+// skew returns the shift that puts a server span [ss, se] inside its
+// client's [cs, ce]:
+//
+//   - none when it lies within skewTolerance of the client's interval
+//     at both ends: its latencies are measured as recorded;
+//   - when the server is longer than its client (async work, or a client
+//     that gave up first), as Jaeger's clock-skew adjuster: if it starts
+//     before the client (beyond the tolerance) it is moved to start with
+//     it, else it is left alone;
+//   - otherwise by its overhang: one that starts too early is moved to
+//     start with its client (request latency 0), one that ends too late
+//     to end with it (reply latency 0).
+//
+// Jaeger centres a shorter server in its client instead, splitting the
+// client's spare time evenly between request and reply; that invents a
+// latency the trace does not show, and moves time from one side to the
+// other for servers that overhang by a rounding error.
 func skew(cs, ce, ss, se int64) int64 {
-	cd, sd := ce-cs, se-ss
-	if sd > cd {
-		if ss < cs {
+	if ss >= cs-skewTolerance && se <= ce+skewTolerance {
+		return 0
+	}
+	if se-ss > ce-cs {
+		if ss < cs-skewTolerance {
 			return cs - ss
 		}
 		return 0
 	}
-	if ss >= cs && se <= ce {
-		return 0
+	if ss < cs {
+		return cs - ss
 	}
-	return cs + (cd-sd)/2 - ss
+	return ce - se
 }
 
 // fault reports whether the exchange failed and how. late is true when

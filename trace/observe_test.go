@@ -164,9 +164,10 @@ func TestObserveSkew(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := findTrace(t, readTraces(t, "otlp.json"), "5b8efff798038103d269b633813fc60c")
-	// Billing's clock is 20 ms behind: its server span starts 5 ms before
-	// the client's. It is centred in the client's 140 ms: 7.5 ms each side,
-	// a shift of 22.5 ms.
+	// Billing's clock is 20 ms behind: its server span starts 15 ms before
+	// the client's. It is moved by that overhang to start with the client
+	// (request 0); the 15 ms the 125 ms server leaves of the client's
+	// 140 ms are the reply's.
 	for i := range tr.Spans {
 		if tr.Spans[i].Service == "billing" {
 			tr.Spans[i].Start -= 20 * ms
@@ -175,10 +176,10 @@ func TestObserveSkew(t *testing.T) {
 	}
 	o := Observe(tr, m)
 	w := goodWant("server.address")
-	w[1].req, w[1].reply = 7500, 7500
+	w[1].req, w[1].reply = 0, 15000
 	checkExchanges(t, o, w)
-	if o.Exchanges[1].Skew != 22500*1000 {
-		t.Errorf("skew %d, want 22.5 ms", o.Exchanges[1].Skew)
+	if o.Exchanges[1].Skew != 15*ms {
+		t.Errorf("skew %d, want 15 ms", o.Exchanges[1].Skew)
 	}
 
 	// A server longer than its client that starts first is aligned on
