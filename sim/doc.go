@@ -30,10 +30,13 @@
 // caller's: it is not retried with the request and does not name it in the
 // chain). A reply reached when its exchange is already closed on the path
 // (a second loop iteration, the normal reply after a block whose branch
-// answered) is a one-way message. In virtual time the branches of a par are
-// evaluated with those holding such a reply first, so that the other
-// branches see the exchange closed; in real time they run side by side and
-// each branch's calls keep the bound they started with.
+// answered) is a one-way message. In a par whose branch answers a request
+// sent before it, the branches without that reply are the callee's work
+// beside the answer: the request's limit does not bound them (the limits
+// around it still do), in both clocks. When several branches answer the
+// same request, the first reply closes it — in virtual time the first in
+// document order, in real time the first to arrive — and each branch's
+// work before its reply is bounded by the request's limit.
 //
 // # Forks
 //

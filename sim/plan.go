@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
@@ -44,10 +45,12 @@ type blockPlan struct {
 	// free lists the branches without a When, cum their cumulative weights.
 	free []int
 	cum  []float64
-	// order is the order a par's branches are evaluated in, in virtual
-	// time: those holding a reply first, so that the other branches see
-	// the exchange it closes as closed (nil: document order).
-	order []int
+	// closes lists the exchanges, open when a par begins, that replies in
+	// its branches close; masked marks the branches that hold none of
+	// them: the callee's work beside the reply, which the exchange's
+	// limit does not bound (see runner.mask).
+	closes []int
+	masked []bool
 }
 
 // msgPlan is a message with its settings.
@@ -265,16 +268,20 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 				bp.cum = nil // the first free branch
 			}
 			if s.Kind == flow.Par || s.Kind == flow.ParOver {
-				var first, rest []int
-				for bi, br := range bp.branches {
-					if hasReply(br) {
-						first = append(first, bi)
-					} else {
-						rest = append(rest, bi)
+				var outs [][]int
+				for _, br := range bp.branches {
+					out := repliesOut(br)
+					outs = append(outs, out)
+					for _, e := range out {
+						if !slices.Contains(bp.closes, e) {
+							bp.closes = append(bp.closes, e)
+						}
 					}
 				}
-				if len(first) > 0 && first[len(first)-1] != len(first)-1 {
-					bp.order = append(first, rest...)
+				if len(bp.closes) > 0 {
+					for _, out := range outs {
+						bp.masked = append(bp.masked, len(out) == 0)
+					}
 				}
 			}
 			out = append(out, node{kind: nBlock, block: bp})
@@ -283,29 +290,36 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 	return out
 }
 
-// hasReply reports whether nodes ns hold a reply that ends an exchange
-// begun before them.
-func hasReply(ns []node) bool {
-	for i := range ns {
-		n := &ns[i]
-		if n.kind == nReply || hasReply(n.body) {
-			return true
-		}
-		if n.kind == nBlock {
-			for _, br := range n.block.branches {
-				if hasReply(br) {
-					return true
+// repliesOut lists the exchanges begun before nodes ns that replies in
+// them close.
+func repliesOut(ns []node) []int {
+	var in, out []int
+	var walk func(ns []node)
+	walk = func(ns []node) {
+		for i := range ns {
+			n := &ns[i]
+			switch n.kind {
+			case nExchange:
+				in = append(in, n.ex)
+			case nReply:
+				out = append(out, n.ex)
+			case nBlock:
+				for _, br := range n.block.branches {
+					walk(br)
 				}
 			}
+			walk(n.body)
 		}
 	}
-	return false
+	walk(ns)
+	return slices.DeleteFunc(out, func(e int) bool { return slices.Contains(in, e) })
 }
 
 // forkEnd is the index after the last statement that runs on the fork an
 // async message at stmts[i] starts: the following statements whose
 // messages are all sent by participants the fork has reached, up to the
-// first message sent by one it has not, or the end of the list.
+// first message sent by one it has not (or a reply to a request sent
+// before the fork), or the end of the list.
 func (c *compiler) forkEnd(stmts []flow.Statement, i int) int {
 	a := stmts[i].(*flow.Message)
 	reached := map[string]bool{a.To: true}
@@ -314,7 +328,9 @@ func (c *compiler) forkEnd(stmts []flow.Statement, i int) int {
 		collect(stmts[k], &ms)
 		ok := true
 		for _, m := range ms {
-			if !reached[m.From] {
+			// a reply to a request sent before the fork began goes back
+			// to that request's timeline: it ends the fork (as in flow)
+			if mi := c.g.Info(m); !reached[m.From] || mi != nil && mi.Role == flow.RoleReply && c.index[mi.Exchange.Request] < c.index[a] {
 				ok = false
 				break
 			}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -191,7 +190,7 @@ func (r *realRun) waitBounded(until, lim time.Duration) int {
 func (x *runner) child(parent int) *runner {
 	x.nchild++
 	y := &runner{pl: x.pl, st: x.st, top: x.top, rt: x.rt, tracing: x.tracing, parent: parent,
-		human: x.human, runIdx: x.runIdx, cutOwner: x.cutOwner, fork: x.fork}
+		human: x.human, runIdx: x.runIdx, cutOwner: x.cutOwner, fork: x.fork, forkInst: x.forkInst}
 	y.stream = otlpMix(x.stream ^ otlpMix(x.nchild))
 	y.pcg = mrand.NewPCG(x.rt.eng.seed^y.stream, uint64(x.runIdx))
 	y.r = mrand.New(y.pcg)
@@ -211,12 +210,18 @@ func (x *runner) realPar(bp *blockPlan, t time.Duration, fr int, main bool) (tim
 	var wg sync.WaitGroup
 	for bi, br := range bp.branches {
 		y := x.child(x.parent)
-		y.frames = slices.Clone(x.frames[:fr+1]) // the exchanges this branch serves
+		// the exchanges this branch serves are the block's timeline's
+		// (frameAt reads them there); its own begin after them
+		y.frames, y.up, y.upTo = make([]frame, fr+1, fr+4), x, fr
 		out[bi].y = y
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[bi].end, out[bi].st = y.seq(br, t, fr, main)
+			k := fr
+			if bp.masked != nil && bp.masked[bi] {
+				k = y.mask(fr, bp.closes)
+			}
+			out[bi].end, out[bi].st = y.seq(br, t, k, main)
 		}()
 	}
 	wg.Wait()
@@ -233,15 +238,11 @@ func (x *runner) realPar(bp *blockPlan, t time.Duration, fr int, main bool) (tim
 		}
 	}
 	x.human = hEnd
-	// a reply in a branch ended an exchange this block's work served
+	// a reply in a branch handed the timeline back to the caller's span
+	p0 := x.parent
 	for _, b := range out {
-		for k, f := range b.y.frames[:fr+1] {
-			if (f.closed || f.replyFail) && !x.frames[k].closed {
-				x.frames[k].closed, x.frames[k].replyFail = f.closed, f.replyFail
-				if f.closed {
-					x.parent = f.parent
-				}
-			}
+		if b.y.parent != p0 {
+			x.parent = b.y.parent
 		}
 	}
 	if from != nil {

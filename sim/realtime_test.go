@@ -1250,3 +1250,43 @@ end
 		}
 	}
 }
+
+// In real time too, a reply in one par branch ends the exchange for the
+// branches beside it (they are no longer cut by the request's timeout),
+// and a second reply in another branch closes nothing: the exchange is
+// counted once per run.
+func TestRealParBesideReply(t *testing.T) {
+	sys := newSystems(t, "F")
+	d := mustParse(t, `sequenceDiagram
+C->>S: req
+par ok
+  S-->>C: rep
+and side
+  S->>G: side
+end
+C->>F: last
+par one
+  F-->>C: first
+and two
+  F-->>C: second
+end
+`)
+	p := sys.profile(t, d, `defaults: {latency: 10ms}
+`+sys.participants()+`messages:
+  "C->>S: req": {timeout: 100ms}
+  "S->>G: side": {latency: 200ms}
+`)
+	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1})
+	if res.Outcomes.OK != 2 {
+		t.Fatalf("outcomes %+v, cascades %+v: want both runs ok", res.Outcomes, res.Cascades)
+	}
+	if ex := res.Exchanges[0]; ex.Duration.Count != 2 || ex.Duration.MaxMS > 100 || ex.CriticalPathShare > 1 {
+		t.Errorf("req %+v: want it counted once per run, answered by rep", ex)
+	}
+	if e2e := res.EndToEnd.MinMS; e2e < 210 {
+		t.Errorf("end_to_end %v ms, want the side branch (10ms + 200ms) in it", e2e)
+	}
+	if ex := res.Exchanges[2]; ex.Request != 4 || ex.Duration.Count != 2 {
+		t.Errorf("last %+v: want it counted once per run although both branches answer", ex)
+	}
+}

@@ -469,3 +469,129 @@ func TestReplyToMatchesSimulatorExchanges(t *testing.T) {
 		t.Errorf("compared %d diagrams", compared)
 	}
 }
+
+// Regressions from the review of replies in blocks and fork failures.
+func TestSemanticsReplyReviewCases(t *testing.T) {
+	type want struct {
+		ok, handled, failed int64
+		e2e                 float64 // every run
+		exMS                []float64
+	}
+	for _, c := range []struct {
+		name, src, prof string
+		want            want
+	}{{
+		// a reply to the outer request inside a nested exchange's body:
+		// what follows is outside the outer request's timeout too
+		name: "reply to the outer request after the inner one's",
+		src: `sequenceDiagram
+C->>S: req
+S->>D: check
+alt ok
+  D-->>S: fine
+  S-->>C: rep
+  C->>E: post
+  E-->>C: posted
+else bad
+  D-->>S: bad
+  S--xC: no
+end
+C->>F: last
+`,
+		prof: "defaults: {latency: 100ms}\nmessages:\n  \"C->>S: req\": {timeout: 1s}\n  \"C->>E: post\": {latency: 1s}\n",
+		want: want{ok: 1000, e2e: 1600, exMS: []float64{400, 200, 1100}},
+	}, {
+		// the request fails and a bound branch without a reply handles
+		// it: the reply after the block still goes, and ends it
+		name: "handler without a reply, reply after the block",
+		src: `sequenceDiagram
+C->>S: req
+alt ok
+  S-->>C: rep
+else declined
+  S->>L: log
+end
+S-->>C: final
+C->>F: last
+`,
+		prof: "defaults: {latency: 100ms}\nmessages:\n  \"C->>S: req\": {fault: {rate: 1, kind: error}}\nblocks:\n  \"else declined\": {when: \"C->>S: req error\"}\n",
+		want: want{handled: 1000, e2e: 400, exMS: []float64{300, 100, 100}},
+	}, {
+		// the callee's own async job does not take the reply after it
+		// into the fork
+		name: "a reply after the callee's async job",
+		src: `sequenceDiagram
+C->>S: req
+S-)S: schedule job
+alt ok
+  S-->>C: accepted
+end
+C->>F: last
+`,
+		prof: "defaults: {latency: 100ms}\n",
+		want: want{ok: 1000, e2e: 300, exMS: []float64{200, 100}},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			d := mustParse(t, c.src)
+			res := simulate(t, d, loadYAML(t, d, c.prof), 1000)
+			o := res.Outcomes
+			if o.OK != c.want.ok || o.Handled != c.want.handled || o.Failed != c.want.failed {
+				t.Errorf("outcomes %+v, cascades %+v", o, res.Cascades)
+			}
+			exactMS(t, "end_to_end min", res.EndToEnd.MinMS, c.want.e2e)
+			exactMS(t, "end_to_end max", res.EndToEnd.MaxMS, c.want.e2e)
+			for i, ms := range c.want.exMS {
+				ex := res.Exchanges[i]
+				if ex.Duration.MinMS != ms || ex.Duration.MaxMS != ms || ex.Failed != 0 {
+					t.Errorf("exchange #%d: %+v, want %v ms in every run", ex.Request, ex.Duration, ms)
+				}
+			}
+		})
+	}
+}
+
+// Each run of a fork rolls back its own steps only: a loop that starts
+// the same fork twice, each failing half the time, compensates once per
+// failed fork.
+func TestSemanticsForkRunsRollBackTheirOwnSteps(t *testing.T) {
+	d := mustParse(t, `sequenceDiagram
+U->>A: go
+loop twice
+  A-)B: job
+  B->>C: step
+  C-->>B: stepped
+  B->>D: fin
+end
+A-->>U: ok
+`)
+	p := loadYAML(t, d, `defaults: {latency: 10ms}
+messages:
+  "B->>C: step": {compensate: ["B->>C: undo"]}
+  "B->>D: fin": {fault: {rate: 0.5, kind: error}}
+blocks:
+  "loop twice": {iterations: 2}
+`)
+	res := simulate(t, d, p, nRuns)
+	undo := len(res.Messages)
+	// failed forks per run: Binomial(2, 0.5), mean 1, sd sqrt(0.5)
+	near(t, "undo per run", shareOf(sends(res, undo), nRuns), 1, meanTol(math.Sqrt(0.5), nRuns))
+	near(t, "failed share", shareOf(res.Outcomes.Failed, nRuns), 0.75, shareTol(0.75, nRuns))
+}
+
+// In --traces output a par branch beside the reply is the callee's work:
+// its span hangs under the request's.
+func TestSemanticsParBesideReplyTraces(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nC->>S: req\npar ok\n  S-->>C: rep\nand side\n  S->>G: side\nend\nC->>F: last\n")
+	p := loadYAML(t, d, "defaults: {latency: 10ms}\n")
+	var got *RunTrace
+	_, err := Simulate(context.Background(), d, p, Options{Runs: 1, Seed: 1, TraceEvery: 1, Trace: func(rt *RunTrace) error {
+		got = rt
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Spans) != 3 || got.Spans[1].N != 3 || got.Spans[1].Parent != 0 || got.Spans[2].N != 4 || got.Spans[2].Parent != -1 {
+		t.Errorf("spans %+v: want side under req, last under the root", got.Spans)
+	}
+}

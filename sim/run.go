@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -35,25 +36,28 @@ type failure struct {
 	nchain int
 	at     time.Duration
 	fork   int // the N of the async message whose fork failed (0: the main timeline)
+	inst   int // which run of that fork (forks are numbered in the run; 0: main)
 }
 
-// frame bounds the work of one exchange's body: the limit of its attempt
-// (its timeout or deadline, or the caller's). A reply inside the body (in
-// a block's branch) closes the exchange where it stands: from there the
-// work runs on the caller's timeline, under the caller's bound (outer),
+// frame is one exchange being served: its own limit (the attempt's
+// timeout, the deadline) bounds the work of its body, with the limits of
+// the exchanges around it (see bound). A reply inside the body (in a
+// block's branch) closes the exchange where it stands: from there its
+// limit no longer applies, and the work runs on the caller's timeline,
 // outside the request's timeout and attempts. Each timeline's first frame
-// (ex -1) bounds nothing.
+// (ex -1) bounds nothing and ends the search for limits: a fork is not
+// bounded by the exchanges its sender was serving.
 type frame struct {
-	ex                   int // exchange index (-1: a timeline's root)
-	lim, outer           time.Duration
-	limOwner, outerOwner int
-	t0                   time.Duration // the exchange's first attempt
-	si                   int           // the attempt's span
-	parent               int           // the span the caller was in
-	main                 bool
-	closed               bool // a reply in the body ended the exchange
-	handled              bool // the request failed and a bound branch of the body took it
-	replyFail            bool // the reply in the body failed: the failure is the exchange's own
+	ex        int           // exchange index (-1: a timeline's root)
+	own       time.Duration // the exchange's own limit (never: none)
+	owner     int           // a root frame's: whose limit own is (see mask)
+	t0        time.Duration // the exchange's first attempt
+	si        int           // the attempt's span
+	parent    int           // the span the caller was in
+	main      bool
+	closed    bool // a reply ended the exchange
+	handled   bool // the request failed and a bound branch of the body took it
+	replyFail bool // the reply in the body failed: the failure is the exchange's own
 }
 
 // doneStep is a message that succeeded and has compensations, with the
@@ -84,6 +88,8 @@ type runner struct {
 	done        []doneStep      // messages that succeeded and have compensations
 	frames      []frame         // the bounds of the exchanges being served, innermost last
 	fork        int             // the N of the async message whose fork this timeline runs (0: main)
+	forkInst    int             // which run of it: forks are numbered in the run (0: main)
+	nforks      int             // forks started in the run (top)
 	steps       []int32         // scratch: the steps a rollback compensates
 	cp          []int64
 	spans       []Span // nil unless this run is traced
@@ -110,8 +116,12 @@ type runner struct {
 	// compensations, spans, statistics) lives in top under rt.mu (the
 	// session's lock: the statistics are shared by all runs). In
 	// virtual time top is x itself and nothing locks.
-	rt     *realRun
-	top    *runner
+	rt  *realRun
+	top *runner
+	// up is the timeline a real-time par branch branched from, whose
+	// frames up to upTo it shares (see frameAt)
+	up     *runner
+	upTo   int
 	stream uint64
 	nchild uint64
 }
@@ -169,12 +179,12 @@ func (x *runner) addDone(mi int) {
 		x.sharedDone(mi)
 		return
 	}
-	x.done = append(x.done, doneStep{int32(mi), int32(x.fork)})
+	x.done = append(x.done, doneStep{int32(mi), int32(x.forkInst)})
 }
 
 //go:noinline // keeps the virtual-time caller small enough to inline
 func (x *runner) sharedDone(mi int) {
-	s := doneStep{int32(mi), int32(x.fork)}
+	s := doneStep{int32(mi), int32(x.forkInst)}
 	x.shared(func(t *runner) { t.done = append(t.done, s) })
 }
 
@@ -265,8 +275,8 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.tracing = trace
 	x.spans = x.spans[:0]
 	x.parent = -1
-	x.fork = 0
-	x.frames = append(x.frames[:0], frame{ex: -1, lim: never, outer: never, limOwner: -1, outerOwner: -1})
+	x.fork, x.forkInst, x.nforks = 0, 0, 0
+	x.frames = append(x.frames[:0], frame{ex: -1, own: never, owner: -1})
 	t0 := time.Duration(0)
 	if x.rt != nil {
 		// a run that waited for a free slot starts late: its timeline
@@ -285,7 +295,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 		for _, p := range x.pending {
 			if p.fork {
 				x.fail = p.fail
-				x.forkFailure(p.fail.at, p.fail.fork)
+				x.forkFailure(p.fail.at, p.fail.fork, p.fail.inst)
 			}
 		}
 	}
@@ -340,23 +350,23 @@ func (x *runner) recordFailure(at time.Duration) {
 	}
 }
 
-// forkFailure records the unhandled failure (x.fail) of the fork that
-// async message fork-1 started, at time at: the run fails, but the
-// initiator never sees it (the main timeline goes on). The steps that
-// succeeded on that fork are compensated in the fork, in reverse order,
-// from the failure; no step of another timeline is.
-func (x *runner) forkFailure(at time.Duration, fork int) {
+// forkFailure records the unhandled failure (x.fail) of run inst of the
+// fork that async message fork-1 starts, at time at: the run fails, but
+// the initiator never sees it (the main timeline goes on). The steps that
+// succeeded on that run of the fork are compensated in the fork, in
+// reverse order, from the failure; no step of another timeline is.
+func (x *runner) forkFailure(at time.Duration, fork, inst int) {
 	x.lock()
 	t := x.top
 	if !t.forkFailed || at < t.forkFail.at {
 		t.forkFailed = true
 		t.forkFail = x.fail
-		t.forkFail.at, t.forkFail.fork = at, fork
+		t.forkFail.at, t.forkFail.fork, t.forkFail.inst = at, fork, inst
 	}
 	mine := x.steps[:0]
 	keep := t.done[:0]
 	for _, d := range t.done {
-		if int(d.fork) == fork {
+		if int(d.fork) == inst {
 			mine = append(mine, d.mi)
 		} else {
 			keep = append(keep, d)
@@ -579,14 +589,97 @@ func (x *runner) fillSpan(i int, arrive, leave, end time.Duration, fault string)
 	x.unlock()
 }
 
-// bound is the limit on work in frame fr, and whose limit it is (the
-// exchange index, or -1 for a deadline or nothing).
+// bound is the limit on work in frame fr and whose limit it is (an
+// exchange index, -1 for none): the earliest own limit of the exchanges
+// still open from fr out to the timeline's root (the outer one on a tie).
 func (x *runner) bound(fr int) (time.Duration, int) {
-	f := &x.frames[fr]
-	if f.closed {
-		return f.outer, f.outerOwner
+	if x.rt != nil {
+		return x.sharedBound(fr)
 	}
-	return f.lim, f.limOwner
+	lim, owner := never, -1
+	for k := fr; k > 0; k-- {
+		f := &x.frames[k]
+		if f.ex < 0 {
+			if f.own <= lim {
+				lim, owner = f.own, f.owner
+			}
+			break
+		}
+		if !f.closed && f.own < never && f.own <= lim {
+			lim, owner = f.own, f.ex
+		}
+	}
+	return lim, owner
+}
+
+//go:noinline // keeps the virtual-time caller small
+func (x *runner) sharedBound(fr int) (time.Duration, int) {
+	x.lock()
+	defer x.unlock()
+	lim, owner := never, -1
+	for k := fr; k > 0; k-- {
+		f := x.frameAt(k)
+		if f.ex < 0 {
+			if f.own <= lim {
+				lim, owner = f.own, f.owner
+			}
+			break
+		}
+		if !f.closed && f.own < never && f.own <= lim {
+			lim, owner = f.own, f.ex
+		}
+	}
+	return lim, owner
+}
+
+// mask pushes the frame of a par branch that runs beside a reply to the
+// exchanges closes: the callee's work beside the answer, bounded by the
+// limits around those exchanges but not by theirs (so that it does not
+// depend on which branch is evaluated first, or on the clock). It returns
+// the frame's index.
+func (x *runner) mask(fr int, closes []int) int {
+	x.lock()
+	lim, owner := never, -1
+	for k := fr; k > 0; k-- {
+		f := x.frameAt(k)
+		if f.ex < 0 {
+			if f.own <= lim {
+				lim, owner = f.own, f.owner
+			}
+			break
+		}
+		if !f.closed && f.own < never && f.own <= lim && !slices.Contains(closes, f.ex) {
+			lim, owner = f.own, f.ex
+		}
+	}
+	x.unlock()
+	x.frames = append(x.frames, frame{ex: -1, own: lim, owner: owner})
+	return len(x.frames) - 1
+}
+
+// frameAt is frame k of this timeline. In real time the branches of a par
+// run on runners of their own, and the frames up to the block's (upTo)
+// are those of the timeline they branched from: a reply in one branch
+// closes the exchange for all (under the session's lock).
+func (x *runner) frameAt(k int) *frame {
+	r := x
+	for r.up != nil && k <= r.upTo {
+		r = r.up
+	}
+	return &r.frames[k]
+}
+
+// closeFrame marks frame k's exchange answered; false when it already was
+// (a reply in another par branch came first).
+func (x *runner) closeFrame(k int) bool {
+	x.lock()
+	defer x.unlock()
+	f := x.frameAt(k)
+	if f.closed {
+		return false
+	}
+	f.closed = true
+	return true
 }
 
 // seq runs a list of nodes from time t in frame fr. main tells whether
@@ -678,8 +771,14 @@ func (x *runner) message(mi int, t time.Duration, fr int, main bool) (time.Durat
 // frameOf is the frame of exchange ex, open on this path, among the
 // frames up to fr of this timeline (-1: none).
 func (x *runner) frameOf(ex, fr int) int {
-	for k := fr; k >= 0 && x.frames[k].ex >= 0; k-- {
-		if f := &x.frames[k]; f.ex == ex {
+	x.lock()
+	defer x.unlock()
+	for k := fr; k > 0; k-- {
+		f := x.frameAt(k)
+		if f.ex < 0 {
+			break
+		}
+		if f.ex == ex {
 			if f.closed {
 				return -1
 			}
@@ -700,54 +799,61 @@ func (x *runner) reply(n *node, t time.Duration, fr int, main bool) (time.Durati
 	if k < 0 {
 		return x.message(n.msg, t, fr, main)
 	}
-	if x.frames[k].handled {
+	x.lock()
+	f := *x.frameAt(k) // its fixed fields
+	x.unlock()
+	if f.handled {
 		// the request failed and this branch handles it: the reply is
 		// the handler's message, and it ends the exchange
 		end, st := x.message(n.msg, t, fr, main)
-		if st == stOK {
-			f := &x.frames[k]
-			f.closed = true
+		if st == stOK && x.closeFrame(k) {
 			x.statExchange(f.ex, end-f.t0, false)
 			x.parent = f.parent
 		}
 		return end, st
 	}
-	f := &x.frames[k]
-	rl, rfk := x.send(n.msg, t, f.lim, f.si, 1, false)
+	lim, limOwner := x.bound(fr)
+	rl, rfk := x.send(n.msg, t, lim, f.si, 1, false)
 	end := t + rl
 	if main && x.pl.msgs[n.msg].human {
 		x.human += x.humanOf(rl)
 	}
 	switch {
-	case end > f.lim:
-		// the exchange's own timeout, or an outer one: exchange (or the
-		// one that owns the limit) decides
-		x.cutOwner = f.limOwner
-		return f.lim, stCut
+	case end > lim:
+		// the exchange's own timeout, or an outer one: the exchange
+		// that owns the limit decides
+		x.cutOwner = limOwner
+		return lim, stCut
 	case rfk == fkError || rfk == fkTimeout || rfk == fkDrop:
-		f.replyFail = true
+		x.lock()
+		x.frameAt(k).replyFail = true
+		x.unlock()
 		x.fail = failure{root: n.msg, fault: rfk, at: end}
 		return end, stFail
 	}
-	x.land(end, f.outer)
+	if !x.closeFrame(k) {
+		// another par branch answered first: this reply closes nothing
+		x.land(end, lim)
+		return end, stOK
+	}
+	lim, _ = x.bound(fr)
+	x.land(end, lim)
 	if x.pl.msgs[n.msg].drawn {
 		x.setHandled()
 	}
-	f.closed = true
 	if f.si >= 0 {
 		x.lock()
 		x.top.spans[f.si].Reply = n.msg + 1
 		x.unlock()
 	}
-	x.succeeded(k, t, end)
+	x.succeeded(&f, t, end)
 	x.parent = f.parent
 	return end, stOK
 }
 
-// succeeded records the exchange of frame k, whose reply left at leave
+// succeeded records the exchange of frame f, whose reply left at leave
 // and arrived at end.
-func (x *runner) succeeded(k int, leave, end time.Duration) {
-	f := &x.frames[k]
+func (x *runner) succeeded(f *frame, leave, end time.Duration) {
 	x.endSpan(f.si, leave, end, "", false)
 	req := x.pl.exchanges[f.ex].req
 	if len(x.pl.msgs[req].comp) > 0 {
@@ -775,9 +881,9 @@ func (x *runner) async(n *node, t time.Duration) (time.Duration, status) {
 		}()
 		return t, stOK
 	}
-	saved, savedHuman, savedFork := x.parent, x.human, x.fork
+	saved, savedHuman, savedFork, savedInst := x.parent, x.human, x.fork, x.forkInst
 	x.deliver(n, t, si)
-	x.parent, x.human, x.fork = saved, savedHuman, savedFork
+	x.parent, x.human, x.fork, x.forkInst = saved, savedHuman, savedFork, savedInst
 	return t, stOK
 }
 
@@ -785,14 +891,17 @@ func (x *runner) async(n *node, t time.Duration) (time.Duration, status) {
 // delivery. A fork's failure (the message lost included) fails the run
 // but not the main timeline, and rolls back only the fork's own steps.
 func (x *runner) deliver(n *node, t time.Duration, si int) {
-	x.fork = n.msg + 1
+	x.lock()
+	x.top.nforks++
+	x.fork, x.forkInst = n.msg+1, x.top.nforks
+	x.unlock()
 	lat, fk := x.send(n.msg, t, never, si, 0, true)
 	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
 		// the message is lost when sent: nothing of it lands, so the
 		// run's completion stays the main timeline's
 		if x.fails(n.msg, fk, t) == stFail {
-			x.forkFailure(t, x.fork)
+			x.forkFailure(t, x.fork, x.forkInst)
 		} else {
 			x.pendJump()
 		}
@@ -801,12 +910,12 @@ func (x *runner) deliver(n *node, t time.Duration, si int) {
 	x.land(t+lat, never)
 	x.parent = si
 	fr := len(x.frames)
-	x.frames = append(x.frames, frame{ex: -1, lim: never, outer: never, limOwner: -1, outerOwner: -1})
+	x.frames = append(x.frames, frame{ex: -1, own: never, owner: -1})
 	end, st := x.seq(n.body, t+lat, fr, false)
 	x.frames = x.frames[:fr]
 	switch st {
 	case stFail, stCut:
-		x.forkFailure(end, x.fork)
+		x.forkFailure(end, x.fork, x.forkInst)
 	case stJump:
 		x.pendJump()
 	case stStop:
@@ -824,7 +933,7 @@ func (x *runner) pendJump() {
 	t := x.top
 	// in real time handled only if the main timeline takes the branch
 	f := x.jumpFail
-	f.fork = x.fork
+	f.fork, f.inst = x.fork, x.forkInst
 	t.pending = append(t.pending, pendingBranch{h: x.jump, fail: f, fork: x.rt != nil})
 	if x.rt == nil {
 		t.handled = true
@@ -847,7 +956,7 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 	}
 	parent := x.parent
 	k := len(x.frames)
-	x.frames = append(x.frames, frame{ex: n.ex, outer: cutoff, outerOwner: owner, t0: t0, parent: parent, main: main})
+	x.frames = append(x.frames, frame{ex: n.ex, t0: t0, parent: parent, main: main})
 	defer func() { x.parent, x.frames = parent, x.frames[:k] }()
 	for a := 1; ; a++ {
 		start := t
@@ -856,8 +965,15 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 			lim, limOwner = start+set.Timeout, n.ex
 		}
 		si := x.span(SpanExchange, n.msg, n.reply+1, start, parent, a)
+		own := never
+		if set.Deadline > 0 {
+			own = t0 + set.Deadline
+		}
+		if set.Timeout > 0 {
+			own = min(own, start+set.Timeout)
+		}
 		f := &x.frames[k]
-		f.lim, f.limOwner, f.si = lim, limOwner, si
+		f.own, f.si = own, si
 		f.closed, f.handled, f.replyFail = false, false, false
 		lat, fk := x.send(n.msg, start, lim, si, 0, false)
 		arrive := start + lat
@@ -925,7 +1041,8 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 					}
 				}
 				if rootFault == fkNone {
-					x.succeeded(k, leave, end)
+					x.frames[k].closed = true
+					x.succeeded(&x.frames[k], leave, end)
 					return end, stOK
 				}
 			case stCut:
@@ -991,8 +1108,9 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 
 // resume continues an exchange's own work from its handler block after
 // the request itself failed (frame k): the handler runs under the
-// caller's bound, and a reply in it ends the exchange (else the exchange
-// ends with the handler's work).
+// caller's bound, and a reply in it ends the exchange; else the reply
+// after the block (sent as the handler's next message) or the end of the
+// handler's work does.
 func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool) (time.Duration, status) {
 	body := n.body
 	for b := range body {
@@ -1003,19 +1121,27 @@ func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool) (time.Du
 		x.jump = nil
 		x.setHandled()
 		f := &x.frames[k]
-		f.lim, f.limOwner, f.handled = f.outer, f.outerOwner, true
+		f.own, f.handled = never, true
 		x.parent = f.si
 		end, st := x.block(body[b].block, br, t, k, main)
 		if st == stOK {
 			end, st = x.seq(body[b+1:], end, k, main)
 		}
-		if f := &x.frames[k]; !f.closed {
+		f = &x.frames[k]
+		closed := f.closed
+		if st == stOK && n.reply >= 0 {
+			// the reply after the block: it ends the exchange unless the
+			// handler answered it already (then it is one-way)
+			if !closed {
+				x.parent = f.si
+			}
+			end, st = x.message(n.reply, end, k, main)
+			if st != stOK {
+				return end, st
+			}
+		}
+		if !closed {
 			x.statExchange(n.ex, end-f.t0, false)
-		} else if st == stOK && n.reply >= 0 {
-			// answered in the handler: the reply after the body has
-			// nothing to close on this path
-			x.parent = f.parent
-			return x.message(n.reply, end, fr, main)
 		}
 		return end, st
 	}
@@ -1089,15 +1215,25 @@ func (x *runner) block(bp *blockPlan, forced int, t time.Duration, fr int, main 
 		var wfail failure
 		// human time runs along each branch; the block's is that of the
 		// branch that ends it (system time = end_to_end − human time)
+		// each branch starts under the block's parent span; a reply in
+		// one hands the timeline back to the caller's
 		h0, hEnd := x.human, x.human
-		for i := range bp.branches {
-			bi := i
-			if bp.order != nil {
-				bi = bp.order[i]
+		p0, pEnd := x.parent, x.parent
+		for bi, br := range bp.branches {
+			x.human, x.parent = h0, p0
+			var e time.Duration
+			var st status
+			if bp.masked != nil && bp.masked[bi] {
+				k := x.mask(fr, bp.closes)
+				e, st = x.seq(br, t, k, main)
+				x.frames = x.frames[:k]
+			} else {
+				e, st = x.seq(br, t, fr, main)
 			}
-			x.human = h0
-			e, st := x.seq(bp.branches[bi], t, fr, main)
-			if e > end || i == 0 {
+			if x.parent != p0 {
+				pEnd = x.parent
+			}
+			if e > end || bi == 0 {
 				end, hEnd = e, x.human
 			}
 			if st != stOK && (worst == stOK || st == stFail && worst != stFail) {
@@ -1107,7 +1243,7 @@ func (x *runner) block(bp *blockPlan, forced int, t time.Duration, fr int, main 
 				}
 			}
 		}
-		x.human = hEnd
+		x.human, x.parent = hEnd, pEnd
 		if worst == stFail {
 			x.fail = wfail
 			x.fail.at = end
