@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -21,9 +22,16 @@ import (
 //
 // By default a participant matches the services (and peer names) equal to
 // its id or label; a participant the file names matches only what the
-// file gives. A message matches a span whose name equals its text, or
-// whose HTTP method and route or path ("POST /subscriptions") does; the
-// rules of the file are tried first.
+// file gives. A message matches a span by its text: the span's name, its
+// HTTP method and route or path ("GET /clients/{id}" matches GET
+// /clients/42), or its RPC method ("PlaceOrder" matches
+// oteldemo.CheckoutService/PlaceOrder), as the package documentation
+// details under "Matching spans to messages". The rules of the file come
+// first: when one of them matches, the text is not consulted.
+//
+// The texts and rules are compiled when the mapping is built; matching a
+// span allocates nothing. A Mapping is safe for concurrent use once
+// built.
 type Mapping struct {
 	// Diagram is the diagram the mapping is for.
 	Diagram *flow.Diagram
@@ -34,17 +42,29 @@ type Mapping struct {
 	// participant id; peers the names that only PeerParticipant uses.
 	names map[string]string
 	peers map[string]string
-	// rules are the file's message rules, in file order.
+	// byPair holds the messages from one participant to another, in
+	// document order, with their compiled texts and the file's rules.
+	byPair map[pairKey][]*msgEntry
+	rules  int // how many rules the file gave
+	msgs   []*flow.Message
+}
+
+type pairKey struct{ from, to string }
+
+// msgEntry is a diagram message compiled for matching.
+type msgEntry struct {
+	msg *flow.Message
+	// text is the message text's pattern; zero (it never matches) for a
+	// reply, which no span stands for.
+	text  pattern
 	rules []msgRule
-	msgs  []*flow.Message
 }
 
 // msgRule is one way a mapping file names a message's spans: the span
-// name, "METHOD route", RPC method or messaging destination, normalised.
+// name, "METHOD route", RPC method or messaging destination.
 type msgRule struct {
-	msg  *flow.Message
 	kind string // span, http, rpc, destination
-	want string
+	want pattern
 }
 
 // MappingError is a problem in a mapping file, with its position.
@@ -56,29 +76,37 @@ type MappingError struct {
 // Error returns "file:line:col: message".
 func (e *MappingError) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// normName normalises a name for matching: lower case, without spaces,
-// dashes, dots and underscores.
-func normName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch r {
-		case ' ', '\t', '\n', '\r', '-', '.', '_':
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // DefaultMapping returns the mapping that matches participant ids and
-// labels to service names and message texts to span names or HTTP
-// method and route.
+// labels to service names and message texts to span names, HTTP method
+// and route, or RPC method.
 func DefaultMapping(d *flow.Diagram) *Mapping {
-	m := &Mapping{Diagram: d, names: map[string]string{}, peers: map[string]string{}, msgs: d.Messages()}
+	m := &Mapping{Diagram: d, names: map[string]string{}, peers: map[string]string{}, msgs: d.Messages(),
+		byPair: map[pairKey][]*msgEntry{}}
 	for _, p := range d.Participants {
 		m.addDefault(p)
 	}
+	for _, msg := range m.msgs {
+		e := &msgEntry{msg: msg}
+		if !msg.Arrow.Dotted() {
+			e.text = compilePattern(msg.Text)
+		}
+		k := pairKey{msg.From, msg.To}
+		m.byPair[k] = append(m.byPair[k], e)
+	}
 	return m
+}
+
+// entry returns the compiled entry of msg.
+func (m *Mapping) entry(msg *flow.Message) *msgEntry {
+	k := pairKey{msg.From, msg.To}
+	for _, e := range m.byPair[k] {
+		if e.msg == msg {
+			return e
+		}
+	}
+	e := &msgEntry{msg: msg} // not drawn: a compensation named by selector
+	m.byPair[k] = append(m.byPair[k], e)
+	return e
 }
 
 func (m *Mapping) addDefault(p *flow.Participant) {
@@ -105,17 +133,29 @@ var (
 //	  Email: {peer: [sendgrid, api.sendgrid.com]}
 //	messages:
 //	  "App->>Billing: Provision subscription": {http: POST /subscriptions}
+//	  "App->>Billing: Look up customer": {http: "GET /customers/{id}"}
+//	  "App->>IdP: Create tenant directory": {rpc: DirectoryService/Create}
 //	  "IdP->>Email: Send invite link": "POST /v3/mail/send"  # a span name
 //
 // A participant's service names match the service.name of the spans it
 // reports; its peer names match the peer attributes of its callers' spans
 // ([Span.Peer], the host of url.full) and the service names too. A
 // message value is a span name, a list of them, or a mapping with span,
-// http ("METHOD route"), rpc (rpc.method, or "service/method") and
-// destination (messaging.destination.name), each a string or a list.
-// Participants and messages the file leaves out keep the default
-// matching ([DefaultMapping]). Errors carry the file:line:col and
-// suggest what may have been meant; all of them are returned, joined.
+// http ("METHOD route"), rpc (method, Service/Method or
+// pkg.Service/Method) and destination (messaging.destination.name), each
+// a string or a list. Each value matches as a message text does (see
+// "Matching spans to messages" in the package documentation), but only
+// through its own source: span through the span name (as text, as
+// "METHOD /path", as an RPC name); http through the HTTP method with
+// http.route, url.path, http.target, url.full or http.url, and the span
+// name read as "METHOD /path"; rpc through rpc.service and rpc.method
+// and the span name read as an RPC name; destination through
+// messaging.destination.name or messaging.destination, compared as names.
+// When a rule matches a span, the messages its rules give are the span's
+// candidates and no text is consulted. Participants and messages the
+// file leaves out keep the default matching ([DefaultMapping]). Errors
+// carry the file:line:col and suggest what may have been meant; all of
+// them are returned, joined.
 func LoadMapping(path string, data []byte, d *flow.Diagram) (*Mapping, error) {
 	m := DefaultMapping(d)
 	m.Path = path
@@ -264,9 +304,11 @@ func (l *mapLoader) messages(n *yaml.Node) {
 			l.errf(k, "%s", err.Error())
 			continue
 		}
+		e := l.m.entry(msg)
 		add := func(kind string, vals []string) {
 			for _, s := range vals {
-				l.m.rules = append(l.m.rules, msgRule{msg: msg, kind: kind, want: normName(s)})
+				e.rules = append(e.rules, msgRule{kind: kind, want: compilePattern(s)})
+				l.m.rules++
 			}
 		}
 		if v.Kind != yaml.MappingNode {
@@ -305,7 +347,8 @@ func (m *Mapping) Participant(s *Span) (id string, ok bool) {
 	if s.Service == "" {
 		return "", false
 	}
-	id, ok = m.names[normName(s.Service)]
+	var buf [64]byte
+	id, ok = m.names[string(appendNorm(buf[:0], s.Service))]
 	return id, ok
 }
 
@@ -338,12 +381,13 @@ func peerValues(s *Span) []string {
 // net.peer.name, db.system, messaging destination, rpc.service, the URL's
 // host, matched against the mapping's peer names and service names.
 func (m *Mapping) PeerParticipant(s *Span) (string, bool) {
+	var buf [64]byte
 	for _, v := range peerValues(s) {
-		k := normName(v)
-		if id, ok := m.peers[k]; ok {
+		k := appendNorm(buf[:0], v)
+		if id, ok := m.peers[string(k)]; ok {
 			return id, true
 		}
-		if id, ok := m.names[k]; ok {
+		if id, ok := m.names[string(k)]; ok {
 			return id, true
 		}
 	}
@@ -351,53 +395,30 @@ func (m *Mapping) PeerParticipant(s *Span) (string, bool) {
 }
 
 // httpName returns "METHOD route" for an HTTP span (route from
-// http.route, else url.path, http.target or the path of url.full), or "".
+// http.route, else url.path, http.target or the path of url.full), or "":
+// how a report can name the span.
 func httpName(s *Span) string {
-	method, ok := s.Attr("http.request.method")
-	if !ok {
-		method, ok = s.Attr("http.method")
-	}
-	if !ok || method == "" {
+	var v spanView
+	v.read(s)
+	route := cmp.Or(v.route, v.path)
+	if v.method == "" || route == "" {
 		return ""
 	}
-	route := ""
-	for _, k := range []string{"http.route", "url.path", "http.target"} {
-		if v, ok := s.Attr(k); ok && v != "" {
-			route, _, _ = strings.Cut(v, "?")
-			break
-		}
-	}
-	if route == "" {
-		for _, k := range []string{"url.full", "http.url"} {
-			if v, ok := s.Attr(k); ok {
-				if u, err := url.Parse(v); err == nil && u.Path != "" {
-					route = u.Path
-					break
-				}
-			}
-		}
-	}
-	if route == "" {
-		return ""
-	}
-	return method + " " + route
+	return v.method + " " + route
 }
 
-// ruleMatches reports whether s satisfies r.
-func ruleMatches(r msgRule, s *Span) bool {
+// ruleMatches reports whether the span s, seen as v, satisfies r.
+func ruleMatches(r *msgRule, v *spanView, s *Span) bool {
 	switch r.kind {
 	case "span":
-		return normName(s.Name) == r.want
+		return r.want.match(v, srcName|srcNameHTTP|srcNameRPC)
 	case "http":
-		h := httpName(s)
-		return h != "" && normName(h) == r.want
+		return r.want.match(v, srcHTTP|srcNameHTTP)
 	case "rpc":
-		meth, _ := s.Attr("rpc.method")
-		svc, _ := s.Attr("rpc.service")
-		return meth != "" && (normName(meth) == r.want || normName(svc+"/"+meth) == r.want)
+		return r.want.match(v, srcRPC|srcNameRPC)
 	case "destination":
 		for _, k := range []string{"messaging.destination.name", "messaging.destination"} {
-			if v, ok := s.Attr(k); ok && normName(v) == r.want {
+			if d, ok := s.Attr(k); ok && r.want.norm != "" && normEq(r.want.norm, d) {
 				return true
 			}
 		}
@@ -406,30 +427,66 @@ func ruleMatches(r msgRule, s *Span) bool {
 }
 
 // Message returns the diagram message from participant from to
-// participant to that span s stands for: by the mapping file's rules
-// first, then by its text against the span's name or "METHOD route".
-// When several messages match (a loop drawn twice, say), the first in
-// document order is returned.
+// participant to that span s stands for: the first of [Mapping.Messages].
+// It allocates nothing.
 func (m *Mapping) Message(from, to string, s *Span) (*flow.Message, bool) {
-	if from == "" || to == "" {
+	var one [1]*flow.Message
+	got := m.lookup(from, to, s, one[:0], 1)
+	if len(got) == 0 {
 		return nil, false
 	}
-	for _, r := range m.rules {
-		if r.msg.From == from && r.msg.To == to && ruleMatches(r, s) {
-			return r.msg, true
+	return got[0], true
+}
+
+// Messages returns every diagram message from participant from to
+// participant to that span s may stand for, in document order: those the
+// mapping file's rules give when one of them matches s, else those whose
+// text matches s (see [Mapping]). Several messages with the same text (a
+// loop drawn out, the same call in three places) are all returned: where
+// the span sits in the trace decides which one it is, which is the
+// alignment's work. The result is nil when none matches.
+func (m *Mapping) Messages(from, to string, s *Span) []*flow.Message {
+	return m.lookup(from, to, s, nil, -1)
+}
+
+// lookup appends to dst the messages from → to that s matches, at most
+// limit of them (no limit when negative).
+func (m *Mapping) lookup(from, to string, s *Span, dst []*flow.Message, limit int) []*flow.Message {
+	if from == "" || to == "" {
+		return dst
+	}
+	entries := m.byPair[pairKey{from, to}]
+	if len(entries) == 0 {
+		return dst
+	}
+	var v spanView
+	v.read(s)
+	n := len(dst)
+	if m.rules > 0 {
+		for _, e := range entries {
+			for i := range e.rules {
+				if ruleMatches(&e.rules[i], &v, s) {
+					dst = append(dst, e.msg)
+					if len(dst)-n == limit {
+						return dst
+					}
+					break
+				}
+			}
+		}
+		if len(dst) > n {
+			return dst
 		}
 	}
-	name, h := normName(s.Name), normName(httpName(s))
-	for _, msg := range m.msgs {
-		if msg.From != from || msg.To != to || msg.Arrow.Dotted() {
-			continue
-		}
-		t := normName(msg.Text)
-		if t != "" && (t == name || t == h) {
-			return msg, true
+	for _, e := range entries {
+		if e.text.match(&v, srcAll) {
+			dst = append(dst, e.msg)
+			if len(dst)-n == limit {
+				return dst
+			}
 		}
 	}
-	return nil, false
+	return dst
 }
 
 // messagesTo returns the messages to participant to that span s matches,
