@@ -110,6 +110,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	for i := range t.Spans {
 		byID[t.Spans[i].SpanID] = i
 	}
+	inferKinds(t.Spans, byID) // spans without a kind: see kind.go
 	children := make(map[SpanID][]int, n)
 	for i := range t.Spans {
 		if p := t.Spans[i].ParentID; !p.IsZero() {
