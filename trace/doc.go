@@ -73,6 +73,79 @@
 // resources, is held whole. A span that arrives for a trace already
 // returned is counted as malformed, its reason pointing at Window.
 //
+// # Matching spans to messages
+//
+// A span belongs to the participant whose names include its service
+// (service.name), compared as names: ignoring case, spaces, dashes, dots
+// and underscores ([Mapping]). It stands for a diagram message from its
+// caller's participant to its callee's when the message's text matches
+// one of its names (replies, drawn dotted, are no spans and match
+// nothing). A text matches a span when:
+//
+//   - it equals the span name, as names ("Provision subscription"
+//     matches provision_subscription);
+//   - it reads as "[METHOD] /path" and a request of the span fits it: the
+//     span name read the same way (GET /clients/42, Zipkin's get
+//     /clients/42, OpenTracing's HTTP GET /clients/42), or the HTTP
+//     method (http.request.method, else http.method) with the route
+//     (http.route) or the path (url.path, else http.target, else the
+//     path of url.full or http.url; host, query and fragment left out).
+//     Methods compare ignoring case; a text or span without one matches
+//     any method. The paths must have as many non-empty segments,
+//     pairwise equal as names, but a parameter on either side matches
+//     any one segment: {id}, {id:int}, :id, <id>, <int:id>, and
+//     anonymized values such as _uuid_ (a segment that starts and ends
+//     with an underscore). So "GET /clients/{clientId}" matches GET
+//     /clients/42, the route /clients/:id, the URL
+//     https://h/clients/abc?x=1 and /clients/_uuid_, not
+//     /clients/42/orders; and "GET /clients/me" matches the route
+//     /clients/{id} too;
+//   - it names the span's RPC, given by rpc.service and rpc.method, or by
+//     the span name read as pkg.Service/Method (Go, Java),
+//     /pkg.Service/Method (Python) or grpc.pkg.Service/Method
+//     (JavaScript), or by the URL path read so (gRPC seen by a proxy). A
+//     name or path is read so only when the service parts and the method
+//     are identifiers and the service has a package (a dot), the grpc.
+//     prefix, or the span has rpc.system: /clients/abc is no RPC. The
+//     text, without a leading "/" or "grpc.", must equal as names the
+//     method (PlaceOrder, "Place order"), Service/Method,
+//     pkg.Service/Method, or the service alone (CheckoutService, or
+//     Checkout: without its final "Service"), which names every method
+//     of it;
+//   - it is no path and spells the HTTP method and route or path as
+//     words ("Accept invite" for method ACCEPT and path invite).
+//
+// Several messages from one caller to one callee can match a span: a loop
+// drawn out, the same call drawn in three places, a literal path beside
+// a template. [Mapping.Messages] returns them all, in document order, and
+// where the span sits in the trace decides which one it is;
+// [Mapping.Message] returns the first. A mapping file's rules
+// ([LoadMapping]) come before the texts: when one matches, the messages
+// of the matching rules are the candidates. Texts and rules are compiled
+// when the mapping is built, and matching a span builds no strings.
+//
+// # Spans without a kind
+//
+// Pairing needs to know which span of a call is the client and which the
+// server. A span that does not say (kind [Unspecified]: OTLP kind 0, a
+// Jaeger span without span.kind, a Zipkin span without kind; or
+// [Internal], which Zipkin cannot express, so that every format gives the
+// same answers) is given a kind by [Observe] from where its relatives
+// run, before it pairs spans:
+//
+//   - its parent runs in another service, or its OTLP flags say the
+//     parent is remote: a server (a consumer when the parent is a
+//     producer or a Jaeger FOLLOWS_FROM reference);
+//   - otherwise, one of its children runs in another service: a client (a
+//     producer when that child is a consumer).
+//
+// The first rule wins, so where no span has a kind, A → B → C (three
+// services) makes A a client, B the server of A's call and C a server
+// whose caller is B's participant. Services compare ignoring case; a
+// span without a service, or whose parent is not in the trace, tells
+// nothing; spans of a remote kind keep it. Observe sets the kinds on the
+// trace's spans in place.
+//
 // # Leniency
 //
 // The reader accepts what real exporters write (trace-formats.md in the
