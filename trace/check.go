@@ -182,6 +182,9 @@ func (c *Checker) Add(t *Trace) {
 	}
 	obs := Observe(t, c.m)
 	c.runs++
+	// the alignment decides which message each exchange is (the same
+	// call drawn in several places), so it comes before the statistics
+	c.conform(t, obs)
 
 	// Trace times.
 	var minStart, maxEnd int64
@@ -281,7 +284,6 @@ func (c *Checker) Add(t *Trace) {
 			}
 		}
 	}
-	defer func() { c.conform(t, obs) }()
 	switch {
 	case !anyFailed:
 		c.outcomes.OK++

@@ -35,7 +35,12 @@ import (
 //
 // Align aligns the mapped exchanges of a trace (Message != nil), in the
 // order Observe gives them (causal order: by adjusted start, a parent
-// before its children), with that automaton. Unmapped spans and
+// before its children), with that automaton. An exchange that may stand
+// for several messages (Candidates: the same call drawn in a loop body,
+// or in three places) reads any of their symbols, and the alignment
+// decides which message it is: Align sets its Message to the one its
+// synchronous move read (a retried attempt takes its retry's), so that
+// per-message statistics count each call at its own place. Unmapped spans and
 // exchanges are not symbols: Observed.UnmappedSpans reports them, and
 // they are ignored here. An exchange mapped to a reply counts as the
 // exchange of the request it closes.
@@ -47,7 +52,10 @@ import (
 // on a failed exchange the automaton may stop there, so the messages the
 // diagram would still require are not missing (the failure cascade
 // reports the failure; exchanges after it, such as compensations mapped
-// to diagram messages, are still aligned, as log moves).
+// to diagram messages, are still aligned, as log moves). A failure the
+// diagram draws (its request is -x, or a --x reply answers it) is part of
+// the flow and never ends it: the alignment goes on with what the diagram
+// says comes next.
 //
 // The costs are 1 per log move (an
 // exchange where the diagram does not allow it), 1 per model move (a
@@ -92,6 +100,11 @@ func NewAligner(d *flow.Diagram) Aligner {
 	for _, e := range g.Exchanges {
 		a.sym[e.Request] = len(a.syms)
 		a.syms = append(a.syms, e.Request)
+		drawn := e.Request.Arrow.Cross()
+		for _, r := range e.Replies {
+			drawn = drawn || r.Arrow.Cross()
+		}
+		a.drawn = append(a.drawn, drawn)
 	}
 	c := &compiler{a: a}
 	b := newNFABuilder()
@@ -107,6 +120,7 @@ type aligner struct {
 	graph    *flow.Graph
 	syms     []*flow.Message
 	sym      map[*flow.Message]int
+	drawn    []bool // the symbol's failure is drawn: it never ends the flow
 	nfa      *dfaLike
 	shortest int
 }
@@ -407,12 +421,14 @@ type cell struct {
 	state, cost int32
 	prev        int32 // index of the predecessor cell: in the previous layer for sync and log moves, in this one for model moves
 	kind        uint8
-	sym         int32 // the symbol of a model or sync move
+	sym         int32 // the symbol of a model move, the trace position of a sync or log move
+	cand        int32 // the candidate a sync move read (an index into the position's candidates)
 }
 
 type move struct {
 	kind uint8
 	sym  int32
+	cand int32
 	ex   *Exchange // sync and log moves
 }
 
@@ -434,6 +450,7 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 	retried := map[*Exchange]bool{}
 	var exs []*Exchange
 	var syms []int32
+	var cands [][]int32 // nil where the exchange has one candidate
 	var failed []bool
 	for i, ex := range obs.Exchanges {
 		if ex.Message == nil {
@@ -448,13 +465,34 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 		}
 		exs = append(exs, ex)
 		syms = append(syms, int32(a.symbolOf(ex.Message)))
+		var cs []int32
+		if len(ex.Candidates) > 1 {
+			for _, m := range ex.Candidates {
+				cs = append(cs, int32(a.symbolOf(m)))
+			}
+		}
+		cands = append(cands, cs)
 		failed = append(failed, ex.Failed)
 	}
-	moves, cost := a.search(syms, failed)
+	moves, cost := a.search(syms, cands, failed)
 	for i := range moves {
 		if moves[i].kind != moveModel {
-			moves[i].ex = exs[moves[i].sym]
-			moves[i].sym = syms[moves[i].sym]
+			p := moves[i].sym
+			moves[i].ex = exs[p]
+			moves[i].sym = syms[p]
+			if moves[i].kind == moveSync && cands[p] != nil {
+				// the alignment placed the exchange: it is that message
+				moves[i].sym = cands[p][moves[i].cand]
+				moves[i].ex.Message = moves[i].ex.Candidates[moves[i].cand]
+			}
+		}
+	}
+	// a retried attempt is the message its retry turned out to be
+	for i, ex := range obs.Exchanges {
+		if retried[ex] {
+			if j := last[key{ex.Message, ex.Parent}]; j > i {
+				ex.Message = obs.Exchanges[j].Message
+			}
 		}
 	}
 	al := &Alignment{Deviations: a.deviations(moves)}
@@ -496,7 +534,7 @@ func (a *aligner) symbolOf(m *flow.Message) int {
 // search returns the moves of a least-cost alignment of syms (sync and
 // log moves carry the trace position in sym until Align rewrites it) and
 // its cost.
-func (a *aligner) search(syms []int32, failed []bool) ([]move, int) {
+func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, int) {
 	d := a.nfa
 	n := len(d.out)
 	// State n is the flow ended by a failure: accepting, with no
@@ -583,7 +621,7 @@ func (a *aligner) search(syms []int32, failed []bool) ([]move, int) {
 	}
 
 	layers[0] = closeLayer([]cell{{state: int32(d.start), prev: -1, kind: moveStart}})
-	for i, t := range syms {
+	for i := range syms {
 		prev := layers[i]
 		var cur []cell
 		add := func(c cell) {
@@ -597,17 +635,26 @@ func (a *aligner) search(syms []int32, failed []bool) ([]move, int) {
 			slot[c.state] = int32(len(cur))
 			cur = append(cur, c)
 		}
+		ts := cands[i]
+		if ts == nil {
+			ts = syms[i : i+1]
+		}
 		for pi, c := range prev {
 			if c.state < 0 {
 				continue
 			}
-			if t >= 0 {
+			for ci, t := range ts {
+				if t < 0 {
+					continue
+				}
 				out := outOf(c.state)
 				j, _ := slices.BinarySearchFunc(out, t, func(e edge, t int32) int { return int(e.sym - t) })
 				for ; j < len(out) && out[j].sym == t; j++ {
-					add(cell{state: out[j].to, cost: c.cost, prev: int32(pi), kind: moveSync, sym: int32(i)})
-					if failed[i] {
-						add(cell{state: aborted, cost: c.cost, prev: int32(pi), kind: moveSync, sym: int32(i)})
+					add(cell{state: out[j].to, cost: c.cost, prev: int32(pi), kind: moveSync, sym: int32(i), cand: int32(ci)})
+					// an unhandled failure may end the flow there; one
+					// the diagram draws is part of it
+					if failed[i] && !a.drawn[t] {
+						add(cell{state: aborted, cost: c.cost, prev: int32(pi), kind: moveSync, sym: int32(i), cand: int32(ci)})
 					}
 				}
 			}
@@ -643,7 +690,7 @@ func (a *aligner) search(syms []int32, failed []bool) ([]move, int) {
 		if c.kind == moveStart {
 			break
 		}
-		moves = append(moves, move{kind: c.kind, sym: c.sym})
+		moves = append(moves, move{kind: c.kind, sym: c.sym, cand: c.cand})
 		i = c.prev
 		if c.kind != moveModel {
 			l--

@@ -23,8 +23,12 @@ const (
 type Exchange struct {
 	From, To string
 	// Message is the diagram message the exchange maps to, nil when no
-	// message matches.
-	Message *flow.Message
+	// message matches. Candidates are all the messages it may stand for,
+	// in document order (several when the same call is drawn in several
+	// places); Observe sets Message to the first, and the alignment to
+	// the one whose place in the flow the exchange takes.
+	Message    *flow.Message
+	Candidates []*flow.Message
 	// Client is the caller's span (client or producer), nil for a root
 	// server span; Server is the callee's (server or consumer), nil when
 	// the callee has no spans (Peer is then the attribute that named it).
@@ -294,15 +298,16 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			opener[e] = p.server
 		}
 		if reason == "" {
-			var ok bool
 			if e.Client != nil {
-				e.Message, ok = m.Message(e.From, e.To, e.Client)
+				e.Candidates = m.Messages(e.From, e.To, e.Client)
 			}
-			if !ok && e.Server != nil {
-				e.Message, ok = m.Message(e.From, e.To, e.Server)
+			if len(e.Candidates) == 0 && e.Server != nil {
+				e.Candidates = m.Messages(e.From, e.To, e.Server)
 			}
-			if !ok {
+			if len(e.Candidates) == 0 {
 				reason = "no diagram message from " + e.From + " to " + e.To + " matches"
+			} else {
+				e.Message = e.Candidates[0]
 			}
 		}
 		if reason != "" {
