@@ -87,6 +87,7 @@ type runner struct {
 	cutOwner    int             // exchange whose timeout cut the work (-1 for a deadline)
 	done        []doneStep      // messages that succeeded and have compensations
 	frames      []frame         // the bounds of the exchanges being served, innermost last
+	closes      int             // replies that closed an exchange of an enclosing frame (see seq)
 	fork        int             // the N of the async message whose fork this timeline runs (0: main)
 	forkInst    int             // which run of it: forks are numbered in the run (0: main)
 	nforks      int             // forks started in the run (top)
@@ -679,6 +680,7 @@ func (x *runner) closeFrame(k int) bool {
 		return false
 	}
 	f.closed = true
+	x.closes++
 	return true
 }
 
@@ -686,8 +688,16 @@ func (x *runner) closeFrame(k int) bool {
 // the list is on the main timeline (for human time and the critical
 // path).
 func (x *runner) seq(ns []node, t time.Duration, fr int, main bool) (time.Duration, status) {
+	// the bound changes only when a reply closes an exchange (x.closes
+	// counts them; in real time another branch may close one at any time)
+	cutoff, owner := x.bound(fr)
+	gen := x.closes
 	for i := 0; i < len(ns); i++ {
-		if cutoff, owner := x.bound(fr); t >= cutoff {
+		if x.closes != gen || x.rt != nil {
+			cutoff, owner = x.bound(fr)
+			gen = x.closes
+		}
+		if t >= cutoff {
 			x.cutOwner = owner
 			return cutoff, stCut
 		}
@@ -695,7 +705,7 @@ func (x *runner) seq(ns []node, t time.Duration, fr int, main bool) (time.Durati
 		var st status
 		switch n.kind {
 		case nMsg:
-			t, st = x.message(n.msg, t, fr, main)
+			t, st = x.sendOneWay(n.msg, t, cutoff, main)
 		case nReply:
 			t, st = x.reply(n, t, fr, main)
 		case nExchange:
@@ -742,10 +752,15 @@ func (x *runner) fails(mi int, fk uint8, at time.Duration) status {
 }
 
 // message sends a one-way message (or a reply that has nothing open to
-// close on this path).
+// close on this path) in frame fr.
 func (x *runner) message(mi int, t time.Duration, fr int, main bool) (time.Duration, status) {
-	mp := &x.pl.msgs[mi]
 	cutoff, _ := x.bound(fr)
+	return x.sendOneWay(mi, t, cutoff, main)
+}
+
+// sendOneWay sends a one-way message bounded by cutoff.
+func (x *runner) sendOneWay(mi int, t, cutoff time.Duration, main bool) (time.Duration, status) {
+	mp := &x.pl.msgs[mi]
 	start := t
 	si := x.span(SpanOneWay, mi, 0, start, x.parent, 1)
 	lat, fk := x.send(mi, start, cutoff, si, 0, true)
@@ -957,7 +972,7 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 	parent := x.parent
 	k := len(x.frames)
 	x.frames = append(x.frames, frame{ex: n.ex, t0: t0, parent: parent, main: main})
-	defer func() { x.parent, x.frames = parent, x.frames[:k] }()
+	defer x.popFrame(k, parent)
 	for a := 1; ; a++ {
 		start := t
 		lim, limOwner := dl, dlOwner
@@ -1041,8 +1056,14 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 					}
 				}
 				if rootFault == fkNone {
-					x.frames[k].closed = true
-					x.succeeded(&x.frames[k], leave, end)
+					x.endSpan(si, leave, end, "", false)
+					if len(mp.comp) > 0 {
+						x.addDone(n.msg)
+					}
+					x.statExchange(n.ex, end-t0, false)
+					if main {
+						x.addCP(n.ex, end-t0)
+					}
 					return end, stOK
 				}
 			case stCut:
@@ -1105,6 +1126,10 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 		return failAt, stFail
 	}
 }
+
+// popFrame ends exchange k's frame and gives the timeline back to the
+// caller's span.
+func (x *runner) popFrame(k, parent int) { x.parent, x.frames = parent, x.frames[:k] }
 
 // resume continues an exchange's own work from its handler block after
 // the request itself failed (frame k): the handler runs under the
