@@ -35,6 +35,9 @@ type node struct {
 	reply int
 	ex    int // exchange index, for exchanges
 	block *blockPlan
+	// framed: the exchange needs a frame of its own (a timeout, a
+	// deadline, or a reply to it inside a block of its body)
+	framed bool
 }
 
 type blockPlan struct {
@@ -226,6 +229,7 @@ func (c *compiler) list(stmts []flow.Statement) []node {
 				} else {
 					n.body = c.list(stmts[i+1 : j+1])
 				}
+				n.framed = c.pl.msgs[mi].set.Timeout > 0 || c.pl.msgs[mi].set.Deadline > 0 || slices.Contains(repliesOut(n.body), ex)
 				out = append(out, n)
 				i = j
 			case info != nil && info.Role == flow.RoleOneWay && !s.Arrow.Dotted() && !s.Arrow.Cross():

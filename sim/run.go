@@ -48,12 +48,12 @@ type failure struct {
 // (ex -1) bounds nothing and ends the search for limits: a fork is not
 // bounded by the exchanges its sender was serving.
 type frame struct {
-	ex        int           // exchange index (-1: a timeline's root)
 	own       time.Duration // the exchange's own limit (never: none)
-	owner     int           // a root frame's: whose limit own is (see mask)
 	t0        time.Duration // the exchange's first attempt
-	si        int           // the attempt's span
-	parent    int           // the span the caller was in
+	ex        int32         // exchange index (-1: a timeline's root)
+	owner     int32         // a root frame's: whose limit own is (see mask)
+	si        int32         // the attempt's span
+	parent    int32         // the span the caller was in
 	main      bool
 	closed    bool // a reply ended the exchange
 	handled   bool // the request failed and a bound branch of the body took it
@@ -602,12 +602,12 @@ func (x *runner) bound(fr int) (time.Duration, int) {
 		f := &x.frames[k]
 		if f.ex < 0 {
 			if f.own <= lim {
-				lim, owner = f.own, f.owner
+				lim, owner = f.own, int(f.owner)
 			}
 			break
 		}
 		if !f.closed && f.own < never && f.own <= lim {
-			lim, owner = f.own, f.ex
+			lim, owner = f.own, int(f.ex)
 		}
 	}
 	return lim, owner
@@ -622,12 +622,12 @@ func (x *runner) sharedBound(fr int) (time.Duration, int) {
 		f := x.frameAt(k)
 		if f.ex < 0 {
 			if f.own <= lim {
-				lim, owner = f.own, f.owner
+				lim, owner = f.own, int(f.owner)
 			}
 			break
 		}
 		if !f.closed && f.own < never && f.own <= lim {
-			lim, owner = f.own, f.ex
+			lim, owner = f.own, int(f.ex)
 		}
 	}
 	return lim, owner
@@ -645,16 +645,16 @@ func (x *runner) mask(fr int, closes []int) int {
 		f := x.frameAt(k)
 		if f.ex < 0 {
 			if f.own <= lim {
-				lim, owner = f.own, f.owner
+				lim, owner = f.own, int(f.owner)
 			}
 			break
 		}
-		if !f.closed && f.own < never && f.own <= lim && !slices.Contains(closes, f.ex) {
-			lim, owner = f.own, f.ex
+		if !f.closed && f.own < never && f.own <= lim && !slices.Contains(closes, int(f.ex)) {
+			lim, owner = f.own, int(f.ex)
 		}
 	}
 	x.unlock()
-	x.frames = append(x.frames, frame{ex: -1, own: lim, owner: owner})
+	x.frames = append(x.frames, frame{ex: -1, own: lim, owner: int32(owner)})
 	return len(x.frames) - 1
 }
 
@@ -793,7 +793,7 @@ func (x *runner) frameOf(ex, fr int) int {
 		if f.ex < 0 {
 			break
 		}
-		if f.ex == ex {
+		if int(f.ex) == ex {
 			if f.closed {
 				return -1
 			}
@@ -822,13 +822,13 @@ func (x *runner) reply(n *node, t time.Duration, fr int, main bool) (time.Durati
 		// the handler's message, and it ends the exchange
 		end, st := x.message(n.msg, t, fr, main)
 		if st == stOK && x.closeFrame(k) {
-			x.statExchange(f.ex, end-f.t0, false)
-			x.parent = f.parent
+			x.statExchange(int(f.ex), end-f.t0, false)
+			x.parent = int(f.parent)
 		}
 		return end, st
 	}
 	lim, limOwner := x.bound(fr)
-	rl, rfk := x.send(n.msg, t, lim, f.si, 1, false)
+	rl, rfk := x.send(n.msg, t, lim, int(f.si), 1, false)
 	end := t + rl
 	if main && x.pl.msgs[n.msg].human {
 		x.human += x.humanOf(rl)
@@ -862,21 +862,21 @@ func (x *runner) reply(n *node, t time.Duration, fr int, main bool) (time.Durati
 		x.unlock()
 	}
 	x.succeeded(&f, t, end)
-	x.parent = f.parent
+	x.parent = int(f.parent)
 	return end, stOK
 }
 
 // succeeded records the exchange of frame f, whose reply left at leave
 // and arrived at end.
 func (x *runner) succeeded(f *frame, leave, end time.Duration) {
-	x.endSpan(f.si, leave, end, "", false)
+	x.endSpan(int(f.si), leave, end, "", false)
 	req := x.pl.exchanges[f.ex].req
 	if len(x.pl.msgs[req].comp) > 0 {
 		x.addDone(req)
 	}
-	x.statExchange(f.ex, end-f.t0, false)
+	x.statExchange(int(f.ex), end-f.t0, false)
 	if f.main {
-		x.addCP(f.ex, end-f.t0)
+		x.addCP(int(f.ex), end-f.t0)
 	}
 }
 
@@ -970,9 +970,17 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 		dl, dlOwner = t0+set.Deadline, n.ex
 	}
 	parent := x.parent
-	k := len(x.frames)
-	x.frames = append(x.frames, frame{ex: n.ex, t0: t0, parent: parent, main: main})
-	defer x.popFrame(k, parent)
+	// a frame of its own when something in the body needs one: its
+	// limits, or a reply inside a block; else the body runs in the
+	// caller's frame (k == fr)
+	k := fr
+	if n.framed {
+		k = len(x.frames)
+		x.frames = append(x.frames, frame{ex: int32(n.ex), t0: t0, parent: int32(parent), main: main})
+		defer x.popFrame(k, parent)
+	} else {
+		defer x.restoreParent(parent)
+	}
 	for a := 1; ; a++ {
 		start := t
 		lim, limOwner := dl, dlOwner
@@ -987,9 +995,11 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 		if set.Timeout > 0 {
 			own = min(own, start+set.Timeout)
 		}
-		f := &x.frames[k]
-		f.own, f.si = own, si
-		f.closed, f.handled, f.replyFail = false, false, false
+		if k != fr {
+			f := &x.frames[k]
+			f.own, f.si = own, int32(si)
+			f.closed, f.handled, f.replyFail = false, false, false
+		}
 		lat, fk := x.send(n.msg, start, lim, si, 0, false)
 		arrive := start + lat
 		if main && mp.human {
@@ -1019,7 +1029,7 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 			x.parent = si
 			end, st := x.seq(n.body, arrive, k, main)
 			x.parent = parent
-			if x.frames[k].closed {
+			if k != fr && x.frames[k].closed {
 				// a reply in the body ended the exchange: what came
 				// after it was the caller's work, and so is what it
 				// left (a failure, a cut, a jump); a reply after the
@@ -1074,7 +1084,7 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 				failAt, rootFault = lim, fkTimeout
 				x.statTimedOut(n.msg, fkNone)
 			case stFail:
-				if x.frames[k].replyFail {
+				if k != fr && x.frames[k].replyFail {
 					// the reply in the body failed: the exchange's own fault
 					failAt, rootFault, root = x.fail.at, x.fail.fault, x.fail.root
 					break
@@ -1103,7 +1113,7 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 				x.jump, x.jumpFail = h, failure{root: root, fault: rootFault, at: failAt}
 				// a bound branch inside the exchange (the reply drawn
 				// in each branch) is part of it: pairing is per branch
-				return x.resume(n, failAt, fr, k, main)
+				return x.resume(n, failAt, fr, k, main, si, t0)
 			}
 			x.statExchange(n.ex, failAt-t0, true)
 			x.fail = failure{root: root, fault: rootFault, at: failAt}
@@ -1114,7 +1124,7 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 			if h := mp.handler[rootFault]; h != nil {
 				x.jump, x.jumpFail = h, x.fail
 				x.jumpFail.at = failAt
-				return x.resume(n, failAt, fr, k, main)
+				return x.resume(n, failAt, fr, k, main, si, t0)
 			}
 			x.statExchange(n.ex, failAt-t0, true)
 		}
@@ -1131,12 +1141,14 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 // caller's span.
 func (x *runner) popFrame(k, parent int) { x.parent, x.frames = parent, x.frames[:k] }
 
+func (x *runner) restoreParent(parent int) { x.parent = parent }
+
 // resume continues an exchange's own work from its handler block after
 // the request itself failed (frame k): the handler runs under the
 // caller's bound, and a reply in it ends the exchange; else the reply
 // after the block (sent as the handler's next message) or the end of the
 // handler's work does.
-func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool) (time.Duration, status) {
+func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool, si int, t0 time.Duration) (time.Duration, status) {
 	body := n.body
 	for b := range body {
 		if body[b].kind != nBlock || body[b].block != x.jump.block {
@@ -1145,20 +1157,21 @@ func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool) (time.Du
 		br := x.jump.branch
 		x.jump = nil
 		x.setHandled()
-		f := &x.frames[k]
-		f.own, f.handled = never, true
-		x.parent = f.si
+		if k != fr {
+			f := &x.frames[k]
+			f.own, f.handled = never, true
+		}
+		x.parent = si
 		end, st := x.block(body[b].block, br, t, k, main)
 		if st == stOK {
 			end, st = x.seq(body[b+1:], end, k, main)
 		}
-		f = &x.frames[k]
-		closed := f.closed
+		closed := k != fr && x.frames[k].closed
 		if st == stOK && n.reply >= 0 {
 			// the reply after the block: it ends the exchange unless the
 			// handler answered it already (then it is one-way)
 			if !closed {
-				x.parent = f.si
+				x.parent = si
 			}
 			end, st = x.message(n.reply, end, k, main)
 			if st != stOK {
@@ -1166,11 +1179,11 @@ func (x *runner) resume(n *node, t time.Duration, fr, k int, main bool) (time.Du
 			}
 		}
 		if !closed {
-			x.statExchange(n.ex, end-f.t0, false)
+			x.statExchange(n.ex, end-t0, false)
 		}
 		return end, st
 	}
-	x.statExchange(n.ex, t-x.frames[k].t0, false)
+	x.statExchange(n.ex, t-t0, false)
 	return t, stJump // the handler follows the exchange
 }
 
