@@ -57,6 +57,9 @@ type Result struct {
 	Exchanges []ExchangeStats `json:"exchanges"`
 	// Cascades groups failed runs by root cause, most frequent first.
 	Cascades []Cascade `json:"cascades"`
+	// Slow lists the root causes of slow traces (trace checks only): see
+	// SlowCause.
+	Slow []SlowCause `json:"slow,omitempty"`
 	// SLO holds the verdict of every SLO target of the profile.
 	SLO []SLOVerdict `json:"slo"`
 	// Input describes the trace input (trace checks only).
@@ -167,6 +170,11 @@ type MessageStats struct {
 	// Faults counts attempts by fault kind: the faults injected, and the
 	// timeouts that latency caused (the caller's limit passed first).
 	Faults Faults `json:"faults"`
+	// Unobserved says why a trace check saw the message in no trace
+	// ("" when it was seen, and in simulations): its participant maps to
+	// no service, no span matched its text, or its branch was never
+	// taken.
+	Unobserved string `json:"unobserved,omitempty"`
 }
 
 // Faults counts faults by kind.
@@ -217,6 +225,8 @@ type Cascade struct {
 	Outcome      string  `json:"outcome"`
 	Compensated  int64   `json:"compensated"`
 	Inconsistent int64   `json:"inconsistent"`
+	// Examples are trace ids in which the cascade happened (trace checks).
+	Examples []string `json:"examples,omitempty"`
 	// Fork is the number of the async message whose fork the failure
 	// happened in (0: the main timeline). A fork's failure fails the run,
 	// but the initiator never sees it: end_to_end is not cut, and only
@@ -279,6 +289,44 @@ type Conformance struct {
 	Fitness          float64     `json:"fitness"`
 	Deviations       []Deviation `json:"deviations"`
 	UnmappedServices []string    `json:"unmapped_services"`
+	// Unmapped lists what the mapping could not place, most spans first:
+	// services no participant maps to, and span names no message matches,
+	// each with counts and the nearest participant or message.
+	Unmapped []Unmapped `json:"unmapped,omitempty"`
+}
+
+// Unmapped is a service or span name that the mapping could not place.
+type Unmapped struct {
+	// Kind is "service" (no participant maps to it) or "span" (a span of
+	// a mapped service whose name no message from From to To matches).
+	Kind    string `json:"kind"`
+	Service string `json:"service"`
+	Name    string `json:"name,omitempty"` // the span name (kind span)
+	From    string `json:"from,omitempty"` // the participants (kind span)
+	To      string `json:"to,omitempty"`
+	Spans   int64  `json:"spans"`
+	Traces  int64  `json:"traces"`
+	// Nearest is the participant id (service) or message selector (span)
+	// that resembles it most, "" when none is close; Similarity is in
+	// [0, 1].
+	Nearest    string  `json:"nearest,omitempty"`
+	Similarity float64 `json:"similarity,omitempty"`
+}
+
+// SlowCause is a root cause of slowness in a trace check: over the traces
+// that breached a latency SLO (or, without one, that ran slower than the
+// checked traces' own p95 end_to_end), the exchange whose own time (its
+// duration less its nested exchanges', on the critical path) exceeded its
+// typical value the most, with the exchanges it slowed (innermost first).
+type SlowCause struct {
+	N      int     `json:"n"`
+	Chain  []int   `json:"chain"`
+	Traces int64   `json:"traces"`
+	Share  float64 `json:"share"` // of the slow traces
+	// Excess is the own time over the exchange's typical own time, in
+	// the traces it is the cause of.
+	Excess   Stats    `json:"excess"`
+	Examples []string `json:"examples"`
 }
 
 // Deviation is a kind of difference between traces and the diagram.
