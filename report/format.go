@@ -218,6 +218,9 @@ func cascadeLine(name func(n int) string, c Cascade, esc func(string) string, ma
 			b.WriteString("; seen after " + humanMS(ttf.P50MS) + " (p50), " + humanMS(ttf.P99MS) + " (p99)")
 		}
 	}
+	if len(c.Examples) > 0 {
+		b.WriteString("; e.g. trace " + esc(strings.Join(c.Examples, ", ")))
+	}
 	return b.String()
 }
 

@@ -133,6 +133,7 @@ func (p *htmlPage) page() {
 	p.cascades()
 	p.input()
 	p.conformance()
+	p.unobserved()
 	p.diagram()
 	p.print("</main>\n<footer>Written by choreo. One file: no script, no external resource.</footer>\n</body>\n</html>\n")
 }
@@ -589,3 +590,17 @@ pre.diagram { background: var(--soft); border: 1px solid var(--line); border-rad
 footer { font-size: 13px; padding-top: 24px; padding-bottom: 24px; }
 @media print { .scroll { overflow: visible; } }
 `
+
+// unobserved lists the messages a trace check saw in no trace, and why.
+func (p *htmlPage) unobserved() {
+	var items []string
+	for _, m := range p.r.Messages {
+		if m.Unobserved != "" {
+			items = append(items, "<li><code>"+htmlEsc(p.name(m.N))+"</code>: "+htmlEsc(m.Unobserved)+"</li>")
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	p.print("<section id=\"unobserved\">\n<h2>Not seen in any trace</h2>\n<ul>\n", strings.Join(items, "\n"), "\n</ul>\n</section>\n")
+}

@@ -49,6 +49,7 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 	p.slo()
 	p.cascades()
 	p.conformance()
+	p.unobserved()
 	p.diagram()
 	return p.err
 }
@@ -851,4 +852,19 @@ func mdJoin(s []string, last string) string {
 		return s[0]
 	}
 	return strings.Join(s[:len(s)-1], ", ") + last + s[len(s)-1]
+}
+
+// unobserved lists the messages a trace check saw in no trace, and why.
+func (p *mdWriter) unobserved() {
+	first := true
+	for _, m := range p.r.Messages {
+		if m.Unobserved == "" {
+			continue
+		}
+		if first {
+			p.section("Not seen in any trace")
+			first = false
+		}
+		p.printf("- #%d %s: %s\n", m.N, p.stepLabel(m.N), mdText(m.Unobserved))
+	}
 }

@@ -122,6 +122,12 @@ func Merge(rs ...*Result) (*Result, error) {
 			a.c.Runs += c.Runs
 			a.c.Compensated += c.Compensated
 			a.c.Inconsistent += c.Inconsistent
+			// example traces: the first three, in the order of the results
+			for _, x := range c.Examples {
+				if len(a.c.Examples) < maxMergedExamples && !slices.Contains(a.c.Examples, x) {
+					a.c.Examples = append(a.c.Examples, x)
+				}
+			}
 			if i < len(h.Cascades) {
 				a.ttf.Merge(h.Cascades[i])
 			}
@@ -167,6 +173,10 @@ func Merge(rs ...*Result) (*Result, error) {
 // faultOrder is the order in which cascades with the same run count are
 // listed: by root message, then fault in this order, then chain.
 var faultOrder = map[string]int{"error": 1, "timeout": 2, "drop": 3, "delay": 4}
+
+// maxMergedExamples is how many example trace ids a merged cascade keeps,
+// as a trace check keeps.
+const maxMergedExamples = 3
 
 // CompareCascades orders cascades as results list them: most runs first,
 // then by root message, fault and chain, then the main timeline before

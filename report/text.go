@@ -57,6 +57,7 @@ func WriteText(w io.Writer, r *Result, opt TextOptions) error {
 	p.outcomes(r)
 	p.runTimes(r)
 	p.messages(r)
+	p.unobserved(r)
 	p.exchanges(r)
 	p.cascades(r)
 	p.slo(r)
@@ -350,6 +351,21 @@ func (p *textPrinter) exchanges(r *Result) {
 		t.add(p.names[e.Request], row...)
 	}
 	t.write(p)
+}
+
+// unobserved lists the messages a trace check saw in no trace, and why.
+func (p *textPrinter) unobserved(r *Result) {
+	first := true
+	for _, m := range r.Messages {
+		if m.Unobserved == "" {
+			continue
+		}
+		if first {
+			p.section("Not seen in any trace")
+			first = false
+		}
+		p.printf("  #%d %s: %s\n", m.N, m.Selector, m.Unobserved)
+	}
 }
 
 // cascades writes one sentence per root cause:

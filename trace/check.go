@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
@@ -91,14 +92,18 @@ type Checker struct {
 	fitness    float64
 	devs       map[devKey]*devAgg
 	unmapped   map[string]bool
+	// seen marks the participants some exchange had at either end, for
+	// explaining the messages no trace showed
+	seen map[string]bool
 }
 
 type cascadeAgg struct {
-	root  report.Root
-	chain []int
-	runs  int64
-	ttf   *report.Histogram
-	first int64 // order of first appearance, for stable sorting
+	root     report.Root
+	chain    []int
+	runs     int64
+	ttf      *report.Histogram
+	first    int64 // order of first appearance, for stable sorting
+	examples []string
 }
 
 type devKey struct{ kind, msg string }
@@ -118,7 +123,7 @@ func NewChecker(d *flow.Diagram, m *Mapping, a Aligner) *Checker {
 	}
 	c := &Checker{d: d, g: flow.Build(d), m: m, al: a, msgs: d.Messages(),
 		exIndex: map[*flow.Message]int{}, cascades: map[string]*cascadeAgg{},
-		devs: map[devKey]*devAgg{}, unmapped: map[string]bool{},
+		devs: map[devKey]*devAgg{}, unmapped: map[string]bool{}, seen: map[string]bool{},
 		e2e: report.NewHistogram(), completion: report.NewHistogram(), sys: report.NewHistogram()}
 	c.actor = map[string]bool{}
 	for _, p := range d.Participants {
@@ -225,6 +230,12 @@ func (c *Checker) Add(t *Trace) {
 	// Messages and exchanges.
 	ex := obs.Exchanges
 	for _, e := range ex {
+		if e.From != "" && !c.seen[e.From] {
+			c.seen[e.From] = true
+		}
+		if e.To != "" && !c.seen[e.To] {
+			c.seen[e.To] = true
+		}
 		if i := c.msgIndex(e.Message); i >= 0 {
 			if e.Client != nil && e.Server != nil {
 				c.msgH[i].Record(time.Duration(e.RequestLatency))
@@ -306,6 +317,11 @@ func (c *Checker) Add(t *Trace) {
 			}
 		}
 		walk(failedRoot, 0)
+		// the root cause is the deepest failure the diagram names: an
+		// unmapped failing call is reported at its nearest mapped caller
+		for cause.Message == nil && cause.Parent != nil {
+			cause = cause.Parent
+		}
 		if c.drawn(cause) {
 			c.outcomes.Handled++
 			break
@@ -331,6 +347,66 @@ func (c *Checker) Add(t *Trace) {
 		}
 		ag.runs++
 		ag.ttf.Record(time.Duration(failedRoot.Start + failedRoot.Duration - minStart))
+		if len(ag.examples) < maxExamples {
+			ag.examples = append(ag.examples, t.ID.String())
+		}
+	}
+}
+
+// explain says, for each message no trace showed, why: a participant
+// that no service maps to, a branch that no trace took (no message of it
+// was seen), or no span with its text between two mapped participants.
+func (c *Checker) explain(res *report.Result) {
+	if c.runs == 0 {
+		return
+	}
+	seenMsg := func(n int) bool {
+		m := res.Messages[n-1]
+		return m.Latency.Count > 0 || m.Faults.Error > 0 || m.Faults.Timeout > 0
+	}
+	// a branch was taken when one of its messages was seen
+	taken := map[flow.BranchRef]bool{}
+	for _, mi := range c.g.Messages {
+		if seenMsg(mi.Message.N) {
+			for _, br := range mi.Path {
+				taken[br] = true
+			}
+		}
+	}
+	for _, mi := range c.g.Messages {
+		m := mi.Message
+		if m.N > len(res.Messages) || seenMsg(m.N) {
+			continue
+		}
+		why := ""
+		switch {
+		case !c.seen[m.From] && !c.seen[m.To]:
+			why = "participants " + m.From + " and " + m.To + " match no service in the traces"
+		case !c.seen[m.From]:
+			why = "participant " + m.From + " matches no service in the traces"
+		case !c.seen[m.To]:
+			why = "participant " + m.To + " matches no service in the traces"
+		}
+		if why == "" {
+			for _, br := range mi.Path {
+				if br.Block.Kind != flow.Rect && !taken[br] {
+					why = "its branch " + strconv.Quote(br.Key()) + " was never taken"
+					break
+				}
+			}
+		}
+		if why == "" && mi.Role == flow.RoleReply {
+			req := mi.Exchange.Request
+			if seenMsg(req.N) {
+				why = "its request #" + strconv.Itoa(req.N) + " was seen without both a client and a server span, or answered by another reply"
+			} else {
+				why = "its request #" + strconv.Itoa(req.N) + " was never seen"
+			}
+		}
+		if why == "" {
+			why = "no span from " + m.From + " to " + m.To + " matched its text"
+		}
+		res.Messages[m.N-1].Unobserved = why
 	}
 }
 
@@ -502,7 +578,8 @@ func (c *Checker) Result() *report.Result {
 			share = float64(a.runs) / float64(c.runs)
 		}
 		res.Cascades = append(res.Cascades, report.Cascade{Root: a.root, Runs: a.runs, Share: share,
-			Chain: slices.Clone(a.chain), Outcome: report.Failed, TimeToFailure: a.ttf.Stats()})
+			Chain: slices.Clone(a.chain), Outcome: report.Failed, TimeToFailure: a.ttf.Stats(),
+			Examples: slices.Clone(a.examples)})
 		hs.Cascades = append(hs.Cascades, a.ttf)
 	}
 	res.Histograms = hs
@@ -535,6 +612,7 @@ func (c *Checker) Result() *report.Result {
 	}
 	slices.Sort(conf.UnmappedServices)
 	res.Conformance = conf
+	c.explain(res)
 
 	for _, v := range c.SLO {
 		res.SLO = append(res.SLO, report.Judge(v, res))

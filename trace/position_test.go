@@ -142,3 +142,49 @@ App-->>U: done
 		t.Errorf("message %+v: want 3 screens", m)
 	}
 }
+
+// Every message that no trace showed says why; cascades carry example
+// traces and never a root #0.
+func TestCheckExplainsUnobservedMessages(t *testing.T) {
+	d, err := parser.Parse("p.mmd", []byte(`sequenceDiagram
+U->>App: open
+App->>Auth: POST /token
+alt valid
+  Auth-->>App: token
+else invalid
+  Auth--xApp: 401
+end
+App->>Ledger: record
+Ledger-->>App: ok
+App->>Cache: GET /warm
+App-->>U: done
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewChecker(d, nil, NewAligner(d))
+	var rows []spanRow
+	root := call(&rows, "U", "App", "open", -1, 0, 1000, true)
+	call(&rows, "App", "Auth", "POST /token", root, 10, 20, false)
+	call(&rows, "App", "Cache", "GET /cold", root, 30, 40, false)
+	// an unmapped call fails: the cascade's root is its mapped caller
+	call(&rows, "App", "Other", "boom", root, 50, 60, true)
+	c.Add(buildTrace(7, rows))
+	res := c.Result()
+	for n, want := range map[int]string{
+		4: `its branch "else invalid" was never taken`,
+		5: "participant Ledger matches no service in the traces",
+		6: "participant Ledger matches no service in the traces",
+		7: "no span from App to Cache matched its text",
+	} {
+		if got := res.Messages[n-1].Unobserved; got != want {
+			t.Errorf("#%d unobserved %q, want %q", n, got, want)
+		}
+	}
+	if got := res.Messages[1].Unobserved; got != "" {
+		t.Errorf("#2 was seen, yet %q", got)
+	}
+	if len(res.Cascades) != 1 || res.Cascades[0].Root.N != 1 || len(res.Cascades[0].Examples) != 1 {
+		t.Errorf("cascades %+v: want one rooted at #1 with its trace", res.Cascades)
+	}
+}
