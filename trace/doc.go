@@ -21,10 +21,10 @@
 //	for {
 //		t, err := r.Next()
 //		if err == io.EOF { break }
-//		if err != nil { … } // malformed JSON or protobuf: fatal
-//		… t.Spans …
+//		… t.Spans …         // damaged input is skipped, never an error
 //	}
-//	r.AddTo(&result.Input) // files, traces, spans, malformed spans and why
+//	r.Warnings()           // the damage skipped, one line per kind
+//	r.AddTo(&result.Input) // files, traces, spans, what was left out and why
 //
 // # Formats
 //
@@ -173,13 +173,46 @@
 //     local children follow it ([Span.Shared]);
 //   - duplicate attribute keys keep the first value.
 //
-// A span that cannot be used is left out and counted, with the file,
-// trace id, span id and reason ([Reader.Problems], [Reader.Malformed]):
-// missing or bad trace or span id (all zeros, wrong length, neither hex
-// nor base64), a bad parent id, missing start or end (a Zipkin span
-// without timestamp or duration is incomplete), end before start, a
-// field of the wrong type. The rest of its trace is returned, with
-// [Trace.Malformed] counting what was left out. Malformed JSON or
-// protobuf is different: [Reader.Next] returns the error, with the byte
-// offset.
+// A span that cannot be used is left out and counted, with the file and
+// line it starts on, trace id, span id and reason ([Reader.Problems],
+// [Reader.Malformed]): missing or bad trace or span id (all zeros, wrong
+// length, neither hex nor base64), a bad parent id, missing start or end
+// (a Zipkin span without timestamp or duration is incomplete), end before
+// start, a field of the wrong type. The rest of its trace is returned,
+// with [Trace.Malformed] counting what was left out.
+//
+// # Damaged input
+//
+// Reading never throws good data away, and damage is never an error:
+// [Reader.Next] returns traces and io.EOF, nothing else. What does not
+// parse is skipped, counted in [Reader.Malformed] (one for each damaged
+// record, however many spans it held), named in [Reader.Problems] by file
+// and line ("traces.json:17", with the trace id when a span of it was
+// read; for protobuf, the byte offset starts the reason) and summed up by
+// kind in [Reader.Warnings] ("traces.json: 3 lines skipped: invalid JSON
+// (first at line 17)"), which `choreo check` prints on stderr.
+//
+//   - JSON whose first line holds whole values (NDJSON, or a document on
+//     one line) is read a line at a time. A line that does not parse, a
+//     cut last line included, is skipped, with the spans read from it
+//     before the damage (a trace cut in half would not conform), and
+//     reading goes on at the next line. A first line that is not JSON, or
+//     is cut while the second holds a whole value, is such a line: the
+//     format is then sniffed from the next lines.
+//   - In a Jaeger envelope's data or a Zipkin array of traces, the trace
+//     being read when the damage comes is left out; the traces before it
+//     are kept.
+//   - A single document (an OTLP TracesData, a Zipkin span array, a Jaeger
+//     trace object, on one line or over several) cut short or broken keeps
+//     the spans read whole before the damage. A Jaeger span whose process
+//     comes after the cut is left out with that reason.
+//   - JSON cannot say where a value resumes after a syntax error, so in a
+//     document written over several lines reading stops at the damage.
+//   - An array element or top-level value that parses but is not what its
+//     place holds (a number among spans, an object without
+//     resourceSpans) is skipped and counted; null is skipped quietly.
+//   - OTLP protobuf: a ResourceSpans that does not parse is skipped (its
+//     length says where the next starts); input cut short, or a field
+//     that breaks the framing, keeps the ResourceSpans read before it.
+//   - A read error (a gzip stream cut short) ends the input as a cut does.
 package trace

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +15,9 @@ import (
 )
 
 // seed adds the fixtures whose names start with prefix (the simulator's
-// file cut to its first two lines) to the corpus.
+// file cut to its first two lines) to the corpus, each also cut in the
+// middle and with a line of garbage after its first line, for the
+// readers' ways around damage.
 func seed(f *testing.F, prefixes ...string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -33,12 +37,17 @@ func seed(f *testing.F, prefixes ...string) {
 				b = bytes.Join(lines[:min(2, len(lines))], nil)
 			}
 			f.Add(b)
+			f.Add(b[:len(b)/2])
+			if i := bytes.IndexByte(b, '\n'); i >= 0 {
+				f.Add(slices.Concat(b[:i+1], []byte("{\"x\":[}\n"), b[i+1:]))
+			}
 		}
 	}
 }
 
 // fuzzRead reads everything from b: no panic, errors are errors that
-// name the input, and every span returned is usable.
+// name the input, every span returned is usable, and every problem and
+// warning names the input (and a line of it, for JSON).
 func fuzzRead(t *testing.T, b []byte) {
 	r, err := trace.NewReader(bytes.NewReader(b), "fuzz")
 	if err != nil {
@@ -72,6 +81,25 @@ func fuzzRead(t *testing.T, b []byte) {
 	}
 	if n := len(r.Problems()); n > trace.MaxProblems || int64(n) > r.Malformed() {
 		t.Fatalf("%d problems, %d malformed", n, r.Malformed())
+	}
+	lines := bytes.Count(b, []byte("\n")) + 1
+	gz := len(b) > 1 && b[0] == 0x1f && b[1] == 0x8b
+	for _, p := range r.Problems() {
+		if p.File == "fuzz" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(p.File, "fuzz:"))
+		if !strings.HasPrefix(p.File, "fuzz:") || err != nil || n < 1 || n > lines && !gz {
+			t.Fatalf("problem %+v: want fuzz:LINE with LINE in 1..%d", p, lines)
+		}
+	}
+	for _, w := range r.Warnings() {
+		if !strings.HasPrefix(w, "fuzz: ") {
+			t.Fatalf("warning without the input's name: %q", w)
+		}
+	}
+	if r.Malformed() == 0 && len(r.Warnings()) > 0 {
+		t.Fatalf("warnings %q, nothing malformed", r.Warnings())
 	}
 }
 

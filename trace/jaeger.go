@@ -37,10 +37,11 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 		return false, err
 	}
 	clear(d.jspans)
-	d.jspans = d.jspans[:0]
+	d.jspans, d.jdone = d.jspans[:0], 0
 	clear(d.procs)
 	var one jaegerSpan
-	isSpan, isTrace := false, false
+	one.st.line = d.line()
+	isSpan, isTrace, isEnv := false, false, false
 	for j.more() {
 		key, err := j.nextKey()
 		if err != nil {
@@ -49,6 +50,7 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 		switch string(key) {
 		case "data":
 			if top {
+				isEnv = true
 				ok, err := j.open('[')
 				if err != nil {
 					return false, err
@@ -80,11 +82,18 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 	}
 	switch {
 	case isTrace:
-		for i := range d.jspans {
-			d.jaegerResolve(&d.jspans[i])
+		for i := range d.jspans[:d.jdone] {
+			d.jaegerResolve(&d.jspans[i], false)
 		}
+		d.jdone = 0
 	case isSpan:
-		d.jaegerResolve(&one)
+		d.jaegerResolve(&one, false)
+	case !isEnv:
+		noun := "element"
+		if top {
+			noun = d.topNoun()
+		}
+		d.skipped(one.st.line, noun, "an object without spans or span fields", "a Jaeger trace")
 	}
 	return false, nil
 }
@@ -93,31 +102,40 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 // (Jaeger's anonymizer output).
 func (d *jsonDecoder) jaegerSpanArray() error {
 	clear(d.jspans)
-	d.jspans = d.jspans[:0]
+	d.jspans, d.jdone = d.jspans[:0], 0
 	clear(d.procs)
 	if err := d.jaegerSpans(); err != nil {
 		return err
 	}
-	for i := range d.jspans {
-		d.jaegerResolve(&d.jspans[i])
+	for i := range d.jspans[:d.jdone] {
+		d.jaegerResolve(&d.jspans[i], false)
 	}
+	d.jdone = 0
 	return nil
 }
 
-// jaegerSpans reads an array of spans into d.jspans.
+// jaegerSpans reads an array of spans into d.jspans; d.jdone counts
+// those read whole.
 func (d *jsonDecoder) jaegerSpans() error {
 	j := d.j
 	_, err := j.array(func() error {
-		ok, err := j.open('{')
-		if !ok || err != nil {
+		if j.peek() != '{' {
+			return d.notA("element", "a span")
+		}
+		if _, err := j.open('{'); err != nil {
 			return err
 		}
-		d.jspans = append(d.jspans, jaegerSpan{})
-		js := &d.jspans[len(d.jspans)-1]
-		return j.members(func(key []byte) error {
+		d.jspans = append(d.jspans[:d.jdone], jaegerSpan{})
+		js := &d.jspans[d.jdone]
+		js.st.line = d.line()
+		err := j.members(func(key []byte) error {
 			_, err := d.jaegerField(js, key)
 			return err
 		})
+		if err == nil {
+			d.jdone++
+		}
+		return err
 	})
 	return err
 }
@@ -331,8 +349,9 @@ func (d *jsonDecoder) jaegerProcesses() error {
 }
 
 // jaegerResolve finishes a span: ids, parent among the references,
-// process, status; then hands it over or records its problem.
-func (d *jsonDecoder) jaegerResolve(js *jaegerSpan) {
+// process, status; then hands it over or records its problem. cut says
+// the trace object was cut short (its processes may be missing).
+func (d *jsonDecoder) jaegerResolve(js *jaegerSpan, cut bool) {
 	s, st := &js.s, &js.st
 	if st.end {
 		// s.End holds the duration so far.
@@ -388,7 +407,10 @@ func (d *jsonDecoder) jaegerResolve(js *jaegerSpan) {
 		s.Service, s.Resource = js.proc.service, js.proc.tags
 	case js.processID != "":
 		p, ok := d.procs[js.processID]
-		if !ok {
+		switch {
+		case !ok && cut:
+			st.fail(fmt.Sprintf("processID %q not read: the input is cut short before it", js.processID))
+		case !ok:
 			st.fail(fmt.Sprintf("processID %q not in processes", js.processID))
 		}
 		s.Service, s.Resource = p.service, p.tags
@@ -402,6 +424,6 @@ func (d *jsonDecoder) jaegerResolve(js *jaegerSpan) {
 		s.Status = OK
 	}
 	if d.usable(s, st) {
-		d.r.add(s)
+		d.r.add(s, st.line)
 	}
 }

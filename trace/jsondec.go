@@ -1,25 +1,33 @@
 package trace
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
 // jsonDecoder reads the JSON formats token by token.
 type jsonDecoder struct {
-	r  *Reader
-	j  *jlex
-	f  Format
-	st jsonState
+	r       *Reader
+	in      *input
+	j       *jlex
+	f       Format
+	st      jsonState
+	stopped bool // damage ended the input
+	dropped int  // damaged units left out so far
 
-	res    []Span       // OTLP: the spans of the ResourceSpans being read
-	jspans []jaegerSpan // Jaeger: the spans of the trace object being read
-	procs  map[string]jaegerProcess
-	sp     spanState // the span being read
+	res      []Span       // OTLP: the spans of the ResourceSpans being read
+	resLine  []int        // and the line each starts on
+	resource []Attr       // and its resource's attributes
+	jspans   []jaegerSpan // Jaeger: the spans of the trace object being read
+	jdone    int          // how many of jspans were read whole
+	procs    map[string]jaegerProcess
+	sp       spanState // the span being read
 }
 
 type jsonState uint8
@@ -32,11 +40,12 @@ const (
 )
 
 // spanState is what is known about the span being read besides the Span
-// itself: the ids as written (for problems) and the first reason it
-// cannot be used.
+// itself: the ids as written (for problems), the line it starts on and
+// the first reason it cannot be used.
 type spanState struct {
 	tid, sid, pid string
 	reason        string
+	line          int
 	start, end    bool // times seen
 }
 
@@ -62,22 +71,196 @@ func (st *spanState) check(field string, err error) error {
 	return nil
 }
 
-func newJSONDecoder(r *Reader, in io.Reader, f Format) *jsonDecoder {
+// newJSONDecoder returns a decoder of br, read a line at a time or not as
+// the start of the input says (see input).
+func newJSONDecoder(r *Reader, br *bufio.Reader, f Format) *jsonDecoder {
+	dec := new(jsontext.Decoder)
+	in := newInput(br, lineMode(br, dec))
+	dec.Reset(in, jsonOptions...)
 	return &jsonDecoder{
 		r:     r,
-		j:     newJlex(jsontext.NewDecoder(in, jsonOptions...)),
+		in:    in,
+		j:     newJlex(dec),
 		f:     f,
 		procs: map[string]jaegerProcess{},
 	}
 }
 
+// step reads the next value or unit, line after line in line mode.
+// Damage (JSON that does not parse, input cut short, a read error) is
+// recorded and skipped: it never stops Next with an error.
 func (d *jsonDecoder) step() (bool, error) {
+	for !d.stopped {
+		unitEnd, err := d.stepValue()
+		switch {
+		case err == nil:
+			return unitEnd, nil
+		case err != io.EOF:
+			d.damaged(err)
+		case d.in.lineMode && d.in.nextLine():
+			d.j.d.Reset(d.in, jsonOptions...)
+		case d.in.err != nil:
+			d.damaged(d.in.err)
+		default:
+			return false, io.EOF
+		}
+	}
+	return false, io.EOF
+}
+
+// line returns the line the decoder is on.
+func (d *jsonDecoder) line() int {
+	l, _ := d.in.lineAt(d.j.d.InputOffset())
+	return l
+}
+
+// damaged records a damaged unit and moves past it. In line mode reading
+// goes on at the next line, else it stops. The unit being read is left
+// out (the line, or the trace of a Jaeger envelope or Zipkin array of
+// traces being read), unless it is the input's only one: a single
+// document keeps the spans read before the damage.
+func (d *jsonDecoder) damaged(err error) {
+	r := d.r
+	off := d.j.d.InputOffset()
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		off = se.ByteOffset
+		if errors.Is(err, io.ErrUnexpectedEOF) && off > 0 {
+			off-- // the input's last byte, not the line after its last '\n'
+		}
+	}
+	line, col := d.in.lineAt(off)
+	readErr := d.in.err
+	what, detail := "invalid JSON", ""
+	switch {
+	case readErr != nil && !errors.Is(readErr, io.ErrUnexpectedEOF):
+		what, detail = "read error", ": "+readErr.Error()
+	case readErr != nil || errors.Is(err, io.ErrUnexpectedEOF) || se != nil && d.in.endsAt(off):
+		what = "cut short"
+	case se != nil:
+		detail = fmt.Sprintf(" at column %d: %v", max(col, 1), se.Err)
+	default:
+		detail = ": " + err.Error()
+	}
+	more := d.in.lineMode && readErr == nil && d.in.nextLine()
+	if r.unit == 0 && d.dropped == 0 && !more {
+		d.flush()
+		d.stopped = true
+		then := "the spans before it are read"
+		if what != "cut short" {
+			then += ", the rest is not"
+		}
+		r.problem(line, "", "", what+detail+": "+then)
+		r.warn(what+" at line "+strconv.Itoa(line), then)
+		return
+	}
+	d.dropped++
+	tid, spans := r.rollback()
+	btid, buffered := d.drop()
+	if tid == "" {
+		tid = btid
+	}
+	left := ""
+	switch spans += buffered; spans {
+	case 0:
+	case 1:
+		left = " (1 span read before the damage left out)"
+	default:
+		left = fmt.Sprintf(" (%d spans read before the damage left out)", spans)
+	}
+	d.st = stTop
+	if more {
+		r.damaged(line, tid, "line", what, "line "+strconv.Itoa(line), "line skipped: "+what+detail+left)
+		d.j.d.Reset(d.in, jsonOptions...)
+		return
+	}
+	d.stopped = true
+	if d.in.lineMode {
+		r.damaged(line, tid, "line", what, "line "+strconv.Itoa(line), "line skipped: "+what+detail+left)
+		return
+	}
+	then := "the trace it cuts is left out"
+	if what != "cut short" {
+		then = "the trace it breaks is left out, and the rest of the input"
+	}
+	r.problem(line, tid, "", what+detail+": "+then+left)
+	r.warn(what+" at line "+strconv.Itoa(line), then)
+}
+
+// flush hands over the spans read whole in a unit cut short: an OTLP
+// ResourceSpans' spans with the resource read so far, a Jaeger trace
+// object's spans with the processes read so far.
+func (d *jsonDecoder) flush() {
+	if len(d.res) > 0 {
+		d.handOver()
+	}
+	if d.jdone > 0 {
+		for i := range d.jspans[:d.jdone] {
+			d.jaegerResolve(&d.jspans[i], true)
+		}
+		d.jdone = 0
+	}
+}
+
+// drop forgets the spans of a damaged unit not yet handed over, and
+// returns the trace id of the first ("" if none) and how many were read
+// whole.
+func (d *jsonDecoder) drop() (tid string, n int64) {
+	n = int64(len(d.res) + d.jdone)
+	switch {
+	case len(d.res) > 0:
+		tid = d.res[0].TraceID.String()
+	case d.jdone > 0:
+		var id TraceID
+		if parseID(id[:], d.jspans[0].st.tid) == nil {
+			tid = id.String()
+		}
+	}
+	clear(d.res)
+	d.res, d.resLine, d.resource = d.res[:0], d.resLine[:0], nil
+	clear(d.jspans)
+	d.jspans, d.jdone = d.jspans[:0], 0
+	return tid, n
+}
+
+// notA skips a value that is not what its place holds (a span, a trace),
+// recording it; null is nothing and skipped quietly. noun says what the
+// value is ("element", or at the top "line" or "value").
+func (d *jsonDecoder) notA(noun, want string) error {
+	k := d.j.peek()
+	if err := d.j.skip(); err != nil {
+		return err
+	}
+	if k != 'n' {
+		d.skipped(0, noun, kindName(k), want)
+	}
+	return nil
+}
+
+// skipped records a value left out for not being what its place holds;
+// line is where it is (0: where the decoder is).
+func (d *jsonDecoder) skipped(line int, noun, got, want string) {
+	if line == 0 {
+		line = d.line()
+	}
+	d.r.damaged(line, "", noun, "not "+want, "line "+strconv.Itoa(line), noun+" skipped: "+got+", not "+want)
+}
+
+// topNoun names a top-level value.
+func (d *jsonDecoder) topNoun() string {
+	if d.in.lineMode {
+		return "line"
+	}
+	return "value"
+}
+
+func (d *jsonDecoder) stepValue() (bool, error) {
 	j := d.j
 	switch d.st {
 	case stJaegerData:
 		if j.more() {
 			if j.peek() != '{' {
-				return false, j.skip()
+				return false, d.notA("element", "a trace")
 			}
 			_, err := d.jaegerObject(false)
 			return true, err
@@ -135,6 +318,11 @@ func (d *jsonDecoder) step() (bool, error) {
 			if _, err := j.d.ReadToken(); err != nil {
 				return false, err
 			}
+			for k := j.peek(); k != '{' && k != '[' && k != ']' && k != 0; k = j.peek() {
+				if err := d.notA("element", "a span or an array of spans"); err != nil {
+					return false, err
+				}
+			}
 			if j.peek() == '[' {
 				d.st = stZipkinOuter
 				return false, nil
@@ -143,6 +331,7 @@ func (d *jsonDecoder) step() (bool, error) {
 		case '{':
 			return true, d.zipkinSpan()
 		}
+		return true, d.notA(d.topNoun(), "Zipkin spans")
 	case JaegerJSON:
 		switch k {
 		case '[':
@@ -151,6 +340,7 @@ func (d *jsonDecoder) step() (bool, error) {
 			inData, err := d.jaegerObject(true)
 			return !inData, err
 		}
+		return true, d.notA(d.topNoun(), "a Jaeger trace")
 	}
 	return true, j.skip()
 }
@@ -213,7 +403,7 @@ func (d *jsonDecoder) usable(s *Span, st *spanState) bool {
 	if !s.SpanID.IsZero() {
 		sid = s.SpanID.String()
 	}
-	d.r.bad(s.TraceID, st.tid, sid, st.reason)
+	d.r.bad(st.line, s.TraceID, st.tid, sid, st.reason)
 	return false
 }
 

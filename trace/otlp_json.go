@@ -13,26 +13,42 @@ func (d *jsonDecoder) otlpValue(depth int) error {
 	switch j.peek() {
 	case '[':
 		if depth > 0 {
-			return j.skip()
+			return d.notA("element", "OTLP traces")
 		}
 		_, err := j.array(func() error { return d.otlpValue(depth + 1) })
 		return err
 	case '{':
 	default:
-		return j.skip()
+		if depth > 0 {
+			return d.notA("element", "OTLP traces")
+		}
+		return d.notA(d.topNoun(), "OTLP traces")
 	}
-	_, err := j.object(func(key []byte) error {
+	if _, err := j.open('{'); err != nil {
+		return err
+	}
+	start, traces := d.line(), false
+	err := j.members(func(key []byte) error {
 		switch string(key) {
 		case "resourcespans", "batches":
+			traces = true
 			_, err := j.array(d.resourceSpans)
 			return err
 		case "trace":
 			if depth < 2 {
+				traces = true
 				return d.otlpValue(depth + 1)
 			}
 		}
 		return j.skip()
 	})
+	if err == nil && !traces {
+		noun := "element"
+		if depth == 0 {
+			noun = d.topNoun()
+		}
+		d.skipped(start, noun, "an object without resourceSpans", "OTLP traces")
+	}
 	return err
 }
 
@@ -40,20 +56,20 @@ func (d *jsonDecoder) otlpValue(depth int) error {
 // its resource is known (it may come after the spans).
 func (d *jsonDecoder) resourceSpans() error {
 	j := d.j
-	ok, err := j.open('{')
-	if !ok || err != nil {
+	if j.peek() != '{' {
+		return d.notA("element", "a ResourceSpans")
+	}
+	if _, err := j.open('{'); err != nil {
 		return err
 	}
-	clear(d.res)
-	d.res = d.res[:0]
-	var resource []Attr
-	err = j.members(func(key []byte) error {
+	d.resource = nil
+	err := j.members(func(key []byte) error {
 		switch string(key) {
 		case "resource":
 			_, err := j.object(func(key []byte) error {
 				if string(key) == "attributes" {
 					var err error
-					resource, err = d.otlpAttrs(resource, nil)
+					d.resource, err = d.otlpAttrs(d.resource, nil)
 					return err
 				}
 				return j.skip()
@@ -68,8 +84,15 @@ func (d *jsonDecoder) resourceSpans() error {
 	if err != nil {
 		return err
 	}
+	d.handOver()
+	return nil
+}
+
+// handOver gives the spans of the ResourceSpans read to the Reader, with
+// its resource.
+func (d *jsonDecoder) handOver() {
 	var service string
-	for _, a := range resource {
+	for _, a := range d.resource {
 		if a.Key == "service.name" {
 			service = a.Value
 			break
@@ -77,15 +100,19 @@ func (d *jsonDecoder) resourceSpans() error {
 	}
 	for i := range d.res {
 		s := &d.res[i]
-		s.Service, s.Resource = service, resource
-		d.r.add(s)
+		s.Service, s.Resource = service, d.resource
+		d.r.add(s, d.resLine[i])
 	}
-	return nil
+	clear(d.res)
+	d.res, d.resLine, d.resource = d.res[:0], d.resLine[:0], nil
 }
 
 // scopeSpans reads one ScopeSpans (InstrumentationLibrarySpans).
 func (d *jsonDecoder) scopeSpans() error {
 	j := d.j
+	if j.peek() != '{' {
+		return d.notA("element", "a ScopeSpans")
+	}
 	first := len(d.res)
 	var scope string
 	_, err := j.object(func(key []byte) error {
@@ -120,14 +147,17 @@ func (d *jsonDecoder) scopeSpans() error {
 // otlpSpan reads one span; a usable one is appended to d.res.
 func (d *jsonDecoder) otlpSpan() error {
 	j := d.j
-	ok, err := j.open('{')
-	if !ok || err != nil {
+	if j.peek() != '{' {
+		return d.notA("element", "a span")
+	}
+	if _, err := j.open('{'); err != nil {
 		return err
 	}
 	st := &d.sp
 	st.reset()
+	st.line = d.line()
 	var s Span
-	err = j.members(func(key []byte) error {
+	err := j.members(func(key []byte) error {
 		var verr error
 		switch string(key) {
 		case "traceid":
@@ -171,6 +201,7 @@ func (d *jsonDecoder) otlpSpan() error {
 	st.ids(&s)
 	if d.usable(&s, st) {
 		d.res = append(d.res, s)
+		d.resLine = append(d.resLine, st.line)
 	}
 	return nil
 }

@@ -26,10 +26,11 @@ const maxProtoMessage = 1 << 30
 // ExportTraceServiceRequest has the same field 1) one ResourceSpans at a
 // time: the top-level message is never held whole.
 type protoDecoder struct {
-	r   *Reader
-	in  *countingReader
-	buf []byte
-	rs  tracev1.ResourceSpans
+	r       *Reader
+	in      *countingReader
+	buf     []byte
+	rs      tracev1.ResourceSpans
+	stopped bool // damage ended the input
 }
 
 type countingReader struct {
@@ -61,14 +62,21 @@ func newProtoDecoder(r *Reader, in *bufio.Reader) *protoDecoder {
 	return &protoDecoder{r: r, in: &countingReader{Reader: in}}
 }
 
+// step reads the next field of the top-level message. A ResourceSpans
+// that does not parse is skipped (its length says where the next one
+// starts); input cut short or a field that breaks the framing stops the
+// reading, keeping what was read.
 func (d *protoDecoder) step() (bool, error) {
+	if d.stopped {
+		return false, io.EOF
+	}
 	at := d.in.n
 	tag, err := binary.ReadUvarint(d.in)
 	if err == io.EOF && d.in.n == at {
 		return false, io.EOF
 	}
 	if err != nil {
-		return false, d.errorf(at, "reading a field tag: %w", unexpected(err))
+		return d.stop(at, fmt.Errorf("reading a field tag: %w", unexpected(err)))
 	}
 	num, typ := protowire.Number(tag>>3), protowire.Type(tag&7)
 	switch typ {
@@ -84,7 +92,7 @@ func (d *protoDecoder) step() (bool, error) {
 			break
 		}
 		if l > maxProtoMessage {
-			return false, d.errorf(at, "field %d: length %d over the %d limit", num, l, maxProtoMessage)
+			return d.stop(at, fmt.Errorf("field %d: length %d over the %d limit", num, l, maxProtoMessage))
 		}
 		if num != 1 {
 			_, err = d.in.Discard(int(l))
@@ -98,15 +106,18 @@ func (d *protoDecoder) step() (bool, error) {
 			break
 		}
 		if err := proto.Unmarshal(d.buf, &d.rs); err != nil {
-			return false, d.errorf(at, "resource_spans: %w", err)
+			where := "byte " + strconv.FormatInt(at, 10)
+			d.r.damaged(0, "", "ResourceSpans message", "invalid protobuf", where,
+				fmt.Sprintf("%s: ResourceSpans skipped: invalid protobuf: %v", where, err))
+			return false, nil
 		}
 		d.resourceSpans(&d.rs)
 		return false, nil
 	default:
-		return false, d.errorf(at, "field %d: wire type %d is not OTLP", num, typ)
+		return d.stop(at, fmt.Errorf("field %d: wire type %d is not OTLP", num, typ))
 	}
 	if err != nil {
-		return false, d.errorf(at, "field %d: %w", num, unexpected(err))
+		return d.stop(at, fmt.Errorf("field %d: %w", num, unexpected(err)))
 	}
 	return false, nil
 }
@@ -118,8 +129,22 @@ func unexpected(err error) error {
 	return err
 }
 
-func (d *protoDecoder) errorf(at int64, format string, args ...any) error {
-	return fmt.Errorf("protobuf at byte %d: %w", at, fmt.Errorf(format, args...))
+// stop records damage that ends the input at byte at; what was read
+// before it is kept.
+func (d *protoDecoder) stop(at int64, err error) (bool, error) {
+	d.stopped = true
+	what := "invalid protobuf"
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		what = "cut short"
+	}
+	where := "byte " + strconv.FormatInt(at, 10)
+	then := "the spans before it are read"
+	if what != "cut short" {
+		then += ", the rest is not"
+	}
+	d.r.problem(0, "", "", fmt.Sprintf("%s: %s: %v: %s", where, what, err, then))
+	d.r.warn(what+" at "+where, then)
+	return false, io.EOF
 }
 
 func (d *protoDecoder) resourceSpans(rs *tracev1.ResourceSpans) {
@@ -215,10 +240,10 @@ func (d *protoDecoder) span(ps *tracev1.Span, service, scope string, resource []
 		if len(ps.GetTraceId()) != 16 {
 			s.TraceID = TraceID{}
 		}
-		d.r.bad(s.TraceID, tid, hex.EncodeToString(ps.GetSpanId()), reason)
+		d.r.bad(0, s.TraceID, tid, hex.EncodeToString(ps.GetSpanId()), reason)
 		return
 	}
-	d.r.add(&s)
+	d.r.add(&s, 0)
 }
 
 var errIDLength = errors.New("wrong length")

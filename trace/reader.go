@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/choreo-dev/choreo/report"
 )
@@ -75,6 +76,13 @@ func Window(units int) Option { return func(r *Reader) { r.window = units } }
 // (its reason names the window), as are spans that cannot be used: bad or
 // missing ids, missing times, end before start. The rest of their trace
 // is still returned.
+//
+// Damaged input is skipped, never fatal: a line of NDJSON that does not
+// parse (a cut last line included) is left out and reading goes on at the
+// next line; an element of an array that is not a span or a trace is left
+// out; a document cut short or broken keeps the spans read before the
+// damage. Each is counted in Malformed, named in Problems by file and
+// line, and summed up by kind in Warnings.
 type Reader struct {
 	name   string
 	format Format
@@ -93,13 +101,40 @@ type Reader struct {
 	malformed int64
 	spans     int64
 	traces    int64
+	warnings  []warning
 	err       error
+
+	// What the unit being read changed, to take it back if the unit
+	// turns out damaged: the open traces it touched, and the counts at
+	// its start.
+	marks    []mark
+	atUnit   struct{ spans, malformed int64 }
+	problemN int // len(problems) at the unit's start
 }
 
 type pending struct {
 	t    Trace
 	last int64 // unit that last carried a span
-	gone bool  // removed from open
+	gone bool  // dropped with a damaged unit: completes as nothing
+}
+
+// mark is how a pending trace stood before the unit being read touched
+// it.
+type mark struct {
+	p         *pending
+	spans     int
+	malformed int
+	last      int64
+	created   bool // opened by this unit
+}
+
+// warning is one kind of damaged input, or a one-off (text, and what
+// came of it).
+type warning struct {
+	noun, what string // "line", "invalid JSON"
+	n          int64
+	first      string // where the first was: "line 17"
+	text, then string
 }
 
 // decoder decodes the input a step at a time, giving spans to the Reader.
@@ -155,6 +190,9 @@ func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
 	if f == OTLPProto {
 		rd.dec = newProtoDecoder(rd, br)
 	} else {
+		if b, _ := br.Peek(len(bom)); string(b) == bom {
+			br.Discard(len(bom))
+		}
 		rd.dec = newJSONDecoder(rd, br, f)
 	}
 	return rd, nil
@@ -163,10 +201,9 @@ func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
 // Format returns the format sniffed from the input.
 func (r *Reader) Format() Format { return r.format }
 
-// Next returns the next complete trace, or io.EOF after the last one. Any
-// other error (malformed JSON, truncated protobuf, a read error) is fatal
-// and names the input and the byte offset; Next returns it again if
-// called again.
+// Next returns the next complete trace, or io.EOF after the last one.
+// Damaged input is not an error: what can be read is returned, and the
+// damage is in Problems and Warnings.
 func (r *Reader) Next() (*Trace, error) {
 	for len(r.ready) == 0 {
 		if r.err != nil {
@@ -190,13 +227,51 @@ func (r *Reader) Next() (*Trace, error) {
 	return t, nil
 }
 
-// Problems returns the spans left out so far, at most MaxProblems of
-// them, as report problems (file, trace id, span id, reason). Ids are
-// lower-case hex when they could be read, else as written.
+// Problems returns the spans and damaged records left out so far, at
+// most MaxProblems of them, as report problems: File is the input's name
+// and, for JSON, the line ("traces.json:17"); TraceID and SpanID are
+// lower-case hex when they could be read, else as written, and empty when
+// unknown; Reason says what was wrong and what was left out.
 func (r *Reader) Problems() []report.Problem { return r.problems }
 
-// Malformed returns how many spans were left out so far.
+// Malformed returns how many spans and damaged records were left out so
+// far.
 func (r *Reader) Malformed() int64 { return r.malformed }
+
+// Warnings returns one line per kind of damaged input met so far, each
+// starting with the input's name: "traces.json: 3 lines skipped: invalid
+// JSON (first at line 17)", "traces.json: cut short at line 120: the
+// spans before it are read" (what came of it is left out while no trace
+// has been returned). Spans left out for their content are not warnings:
+// they are in Problems.
+func (r *Reader) Warnings() []string {
+	var out []string
+	for _, w := range r.warnings {
+		if w.text != "" {
+			if r.traces > 0 {
+				out = append(out, r.name+": "+w.text+": "+w.then)
+			} else {
+				out = append(out, r.name+": "+w.text)
+			}
+			continue
+		}
+		noun, at := w.noun, "first at "+w.first
+		if w.n != 1 {
+			noun = plural(noun)
+		} else {
+			at = w.first
+		}
+		out = append(out, fmt.Sprintf("%s: %d %s skipped: %s (%s)", r.name, w.n, noun, w.what, at))
+	}
+	return out
+}
+
+func plural(noun string) string {
+	if strings.HasSuffix(noun, "s") {
+		return noun
+	}
+	return noun + "s"
+}
 
 // AddTo adds what the reader has read to in: one file, the traces
 // returned, their spans, the malformed spans and their problems (up to
@@ -214,11 +289,12 @@ func (r *Reader) AddTo(in *report.Input) {
 	}
 }
 
-// add files a usable span under its trace.
-func (r *Reader) add(s *Span) {
+// add files a usable span under its trace; line is where it starts in
+// the input (0: no lines).
+func (r *Reader) add(s *Span, line int) {
 	p := r.pendingFor(s.TraceID)
 	if p == nil {
-		r.problem(s.TraceID.String(), s.SpanID.String(), "trace already complete: its spans came in units more than the window apart (read with a larger trace.Window)")
+		r.problem(line, s.TraceID.String(), s.SpanID.String(), "trace already complete: its spans came in units more than the window apart (read with a larger trace.Window)")
 		return
 	}
 	p.t.Spans = append(p.t.Spans, *s)
@@ -226,28 +302,58 @@ func (r *Reader) add(s *Span) {
 }
 
 // bad records a span that cannot be used.
-func (r *Reader) bad(tid TraceID, tidText, sidText, reason string) {
+func (r *Reader) bad(line int, tid TraceID, tidText, sidText, reason string) {
 	if !tid.IsZero() {
 		if p := r.pendingFor(tid); p != nil {
 			p.t.Malformed++
 		}
 		tidText = tid.String()
 	}
-	r.problem(tidText, sidText, reason)
+	r.problem(line, tidText, sidText, reason)
 }
 
-func (r *Reader) problem(tid, sid, reason string) {
+func (r *Reader) problem(line int, tid, sid, reason string) {
 	r.malformed++
 	if len(r.problems) < MaxProblems {
-		r.problems = append(r.problems, report.Problem{File: r.name, TraceID: clip(tid), SpanID: clip(sid), Reason: reason})
+		r.problems = append(r.problems, report.Problem{File: r.where(line), TraceID: clip(tid), SpanID: clip(sid), Reason: reason})
 	}
+}
+
+// where names a line of the input: "traces.json:17" (just the name for
+// line 0).
+func (r *Reader) where(line int) string {
+	if line <= 0 {
+		return r.name
+	}
+	return r.name + ":" + strconv.Itoa(line)
+}
+
+// damaged records damaged input left out: one problem, counted as
+// malformed, and a warning of its kind (noun and what; first says where).
+func (r *Reader) damaged(line int, tid, noun, what, first, reason string) {
+	r.problem(line, tid, "", reason)
+	for i := range r.warnings {
+		if w := &r.warnings[i]; w.text == "" && w.noun == noun && w.what == what {
+			w.n++
+			return
+		}
+	}
+	r.warnings = append(r.warnings, warning{noun: noun, what: what, n: 1, first: first})
+}
+
+// warn adds a one-off warning: what happened, and what came of it.
+func (r *Reader) warn(text, then string) {
+	r.warnings = append(r.warnings, warning{text: text, then: then})
 }
 
 // pendingFor returns the open trace id, opening it, or nil if the trace
 // was already returned.
 func (r *Reader) pendingFor(id TraceID) *pending {
 	if p, ok := r.open[id]; ok {
-		p.last = r.unit
+		if p.last != r.unit {
+			r.marks = append(r.marks, mark{p: p, spans: len(p.t.Spans), malformed: p.t.Malformed, last: p.last})
+			p.last = r.unit
+		}
 		return p
 	}
 	if _, ok := r.done[id]; ok {
@@ -256,14 +362,49 @@ func (r *Reader) pendingFor(id TraceID) *pending {
 	p := &pending{t: Trace{ID: id}, last: r.unit}
 	r.open[id] = p
 	r.order = append(r.order, p)
+	r.marks = append(r.marks, mark{p: p, created: true})
 	return p
 }
 
 func (r *Reader) endUnit() {
+	r.commit()
 	if r.window >= 0 {
 		r.completeBefore(r.unit - int64(r.window))
 	}
 	r.unit++
+}
+
+// commit keeps what the unit being read added: the next unit starts here.
+func (r *Reader) commit() {
+	clear(r.marks)
+	r.marks = r.marks[:0]
+	r.atUnit.spans, r.atUnit.malformed, r.problemN = r.spans, r.malformed, len(r.problems)
+}
+
+// rollback takes back what the unit being read added, for a damaged
+// unit. It returns the first trace id the unit touched ("" if none) and
+// how many spans it had added.
+func (r *Reader) rollback() (tid string, spans int64) {
+	for _, m := range r.marks {
+		p := m.p
+		if tid == "" {
+			tid = p.t.ID.String()
+		}
+		if m.created {
+			delete(r.open, p.t.ID)
+			p.gone = true
+			continue
+		}
+		clear(p.t.Spans[m.spans:])
+		p.t.Spans = p.t.Spans[:m.spans]
+		p.t.Malformed, p.last = m.malformed, m.last
+	}
+	spans = r.spans - r.atUnit.spans
+	r.spans, r.malformed = r.atUnit.spans, r.atUnit.malformed
+	clear(r.problems[r.problemN:])
+	r.problems = r.problems[:r.problemN]
+	r.commit()
+	return tid, spans
 }
 
 func (r *Reader) completeAll() { r.completeBefore(r.unit + 1) }
@@ -272,6 +413,9 @@ func (r *Reader) completeAll() { r.completeBefore(r.unit + 1) }
 func (r *Reader) completeBefore(u int64) {
 	kept := r.order[:0]
 	for _, p := range r.order {
+		if p.gone {
+			continue
+		}
 		if p.last > u {
 			kept = append(kept, p)
 			continue
@@ -386,9 +530,32 @@ func quote(s string) string { return strconv.Quote(s) }
 // sniffSize is how much of the input sniffing looks at.
 const sniffSize = 64 << 10
 
+// sniffLaterLines tells the format from the next lines of NDJSON whose
+// first line is damaged or not traces (the reader then skips that line):
+// the first of the next few lines that starts with '{' or '[' and tells
+// a format.
+func sniffLaterLines(b []byte) Format {
+	for range 8 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return FormatUnknown
+		}
+		b = b[i+1:]
+		if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+			if f, _ := sniffJSON(b); f != FormatUnknown {
+				return f
+			}
+		}
+	}
+	return FormatUnknown
+}
+
+// bom is UTF-8's byte order mark, which some tools write first.
+const bom = "\xef\xbb\xbf"
+
 // sniff tells the format from the start of the input, or says why not.
 func sniff(b []byte) (Format, string) {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = bytes.TrimPrefix(b, []byte(bom))
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
@@ -404,12 +571,20 @@ func sniff(b []byte) (Format, string) {
 		if f == FormatUnknown && sniffProto(b) {
 			return OTLPProto, ""
 		}
+		if f == FormatUnknown {
+			if g := sniffLaterLines(b[i:]); g != FormatUnknown {
+				return g, ""
+			}
+		}
 		return f, why
 	case '"':
 		return FormatUnknown, "JSON that is not an object or an array"
 	}
 	if sniffProto(b) {
 		return OTLPProto, ""
+	}
+	if f := sniffLaterLines(b[i:]); f != FormatUnknown {
+		return f, ""
 	}
 	return FormatUnknown, fmt.Sprintf("starts with %q, neither JSON nor an OTLP protobuf message", b[i:min(len(b), i+8)])
 }

@@ -16,11 +16,15 @@ func sniffJSON(b []byte) (Format, string) {
 		return sniffObject(j, 0)
 	case '[':
 		j.d.ReadToken()
+		first := skipScalars(j)
 		switch j.peek() {
 		case '{':
 			return sniffObject(j, 0)
 		case '[':
 			j.d.ReadToken()
+			if inner := skipScalars(j); inner != 0 && j.peek() != '{' {
+				return FormatUnknown, "an array of arrays of " + kindName(inner)
+			}
 			switch j.peek() {
 			case '{':
 				if f, why := sniffObject(j, 0); f != ZipkinJSON {
@@ -32,11 +36,36 @@ func sniffJSON(b []byte) (Format, string) {
 			}
 			return FormatUnknown, "an array of arrays of " + kindName(j.peek())
 		case ']':
+			if first != 0 {
+				break
+			}
 			return ZipkinJSON, "" // []: Zipkin's answer when there are no spans
+		}
+		if first != 0 {
+			return FormatUnknown, "an array of " + kindName(first)
 		}
 		return FormatUnknown, "an array of " + kindName(j.peek())
 	}
 	return FormatUnknown, "JSON that is not an object or an array"
+}
+
+// skipScalars skips array elements that are not objects or arrays (a
+// damaged element, which the reader skips too), and returns the kind of
+// the first (0 if none).
+func skipScalars(j *jlex) (first jsontext.Kind) {
+	for {
+		k := j.peek()
+		switch k {
+		case '{', '[', ']', 0:
+			return first
+		}
+		if first == 0 {
+			first = k
+		}
+		if j.d.SkipValue() != nil {
+			return first
+		}
+	}
 }
 
 // sniffObject reads an object's keys until one decides the format.

@@ -7,8 +7,10 @@ import (
 
 // zipkinArray reads one inner array of a Zipkin array of traces.
 func (d *jsonDecoder) zipkinArray() error {
-	ok, err := d.j.open('[')
-	if !ok || err != nil {
+	if d.j.peek() != '[' {
+		return d.notA("element", "an array of spans")
+	}
+	if _, err := d.j.open('['); err != nil {
 		return err
 	}
 	return d.zipkinSpans()
@@ -19,7 +21,7 @@ func (d *jsonDecoder) zipkinSpans() error {
 	j := d.j
 	for j.more() {
 		if j.peek() != '{' {
-			if err := j.skip(); err != nil {
+			if err := d.notA("element", "a span"); err != nil {
 				return err
 			}
 			continue
@@ -40,6 +42,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 	}
 	st := &d.sp
 	st.reset()
+	st.line = d.line()
 	var s Span
 	var dur int64
 	err = j.members(func(key []byte) error {
@@ -99,7 +102,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 	}
 	st.ids(&s)
 	if d.usable(&s, st) {
-		d.r.add(&s)
+		d.r.add(&s, st.line)
 	}
 	return nil
 }
