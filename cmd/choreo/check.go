@@ -30,12 +30,17 @@ the root cause of each failed trace and the chain of calls it failed; and
 the verdicts of the profile's SLO targets (--profile, its slo section).
 
 Spans that cannot be used (bad ids, missing times, end before start) are
-counted and the first few shown with their reasons; the rest of their
-trace is still checked.
+counted and the first few shown with their reasons, by file:line; the rest
+of their trace is still checked. Damaged input is skipped, never fatal: a
+line of NDJSON that does not parse (a cut last line too) or an array
+element that is not a span or trace is left out, counted as malformed,
+listed by file:line, and summed up on stderr, one line per kind ("t.json:
+3 lines skipped: invalid JSON (first at line 17)"); a single document cut
+short keeps the spans read before the cut. The rest is checked as usual.
 
 Exit status: 0 every trace conforms and every SLO held; 1 a trace does not
-conform or an SLO was breached; 2 trouble (a file with no traces
-included).
+conform or an SLO was breached; 2 trouble (a file from which no trace at
+all can be read included).
 
 Examples:
   choreo check testdata/provisioning.mmd traces.otlp.jsonl
@@ -158,8 +163,16 @@ func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error
 		c.Add(t)
 		n++
 	}
+	warnings := rd.Warnings()
 	if n == 0 {
+		if len(warnings) > 0 {
+			// what made the file unreadable, said once
+			return fmt.Errorf("%s: no traces: %s", name, strings.TrimPrefix(warnings[0], name+": "))
+		}
 		return fmt.Errorf("%s: %s", name, noTraces)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(sio.err, w)
 	}
 	rd.AddTo(in)
 	return nil
