@@ -1215,16 +1215,7 @@ func TestRealCancelDuringRollback(t *testing.T) {
 func TestRealReplyInBranchEndsExchange(t *testing.T) {
 	sys := newSystems(t, "Payments", "Shipping")
 	sys.set("Shipping /create-shipment", slow(400*time.Millisecond))
-	d := mustParse(t, `sequenceDiagram
-Shop->>Payments: Authorize card
-alt authorized
-    Payments-->>Shop: Authorized
-    Shop->>Shipping: Create shipment
-    Shipping-->>Shop: Shipment created
-else declined
-    Payments-->>Shop: Declined
-end
-`)
+	d := mustParse(t, usualCheckout)
 	p := sys.profile(t, d, `defaults: {latency: 0ms, timeout: 5s}
 `+sys.participants()+`messages:
   "Shop->>Payments: Authorize card": {timeout: 250ms}

@@ -209,12 +209,9 @@ func TestSemanticsReplyInBoundBranch(t *testing.T) {
 	}
 }
 
-// The issue's checkout: weights 0.7/0.3 over "authorized (reply, then a
-// 1s call)" and "declined (reply)", constant 100ms: no failure although
-// the request times out at 1s, end_to_end mean 0.7·1300 + 0.3·200 =
-// 970ms, the exchange 200ms.
-func TestSemanticsCheckoutDrawnTheUsualWay(t *testing.T) {
-	d := mustParse(t, `sequenceDiagram
+// usualCheckout is a decision drawn the usual way: a reply at the top of
+// each branch.
+const usualCheckout = `sequenceDiagram
 Shop->>Payments: Authorize card
 alt authorized
     Payments-->>Shop: Authorized
@@ -223,7 +220,14 @@ alt authorized
 else declined
     Payments-->>Shop: Declined
 end
-`)
+`
+
+// The issue's checkout: weights 0.7/0.3 over "authorized (reply, then a
+// 1s call)" and "declined (reply)", constant 100ms: no failure although
+// the request times out at 1s, end_to_end mean 0.7·1300 + 0.3·200 =
+// 970ms, the exchange 200ms.
+func TestSemanticsCheckoutDrawnTheUsualWay(t *testing.T) {
+	d := mustParse(t, usualCheckout)
 	p := loadYAML(t, d, `defaults: {latency: 100ms}
 messages:
   "Shop->>Payments: Authorize card": {timeout: 1s}
@@ -322,6 +326,20 @@ blocks:
 	near(t, "end_to_end mean", res.EndToEnd.MeanMS, 0.25*400+0.75*200, meanTol(100, nRuns))
 }
 
+// firstTrace is the spans of run 0 of d under p.
+func firstTrace(t *testing.T, d *flow.Diagram, p *Profile) *RunTrace {
+	t.Helper()
+	var got *RunTrace
+	_, err := Simulate(context.Background(), d, p, Options{Runs: 1, Seed: 1, TraceEvery: 1, Trace: func(rt *RunTrace) error {
+		got = rt
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 // In --traces output the exchange ends at the reply in the branch, and
 // what follows starts after it, under the caller's span.
 func TestSemanticsReplyInBranchTraces(t *testing.T) {
@@ -335,15 +353,7 @@ alt ok
 end
 C-->>U: done
 `)
-	p := loadYAML(t, d, "defaults: {latency: 100ms}\n")
-	var got *RunTrace
-	_, err := Simulate(context.Background(), d, p, Options{Runs: 1, Seed: 1, TraceEvery: 1, Trace: func(rt *RunTrace) error {
-		got = rt
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := firstTrace(t, d, loadYAML(t, d, "defaults: {latency: 100ms}\n"))
 	if len(got.Spans) != 3 {
 		t.Fatalf("spans %+v, want go, req and post", got.Spans)
 	}
@@ -582,15 +592,7 @@ blocks:
 // its span hangs under the request's.
 func TestSemanticsParBesideReplyTraces(t *testing.T) {
 	d := mustParse(t, "sequenceDiagram\nC->>S: req\npar ok\n  S-->>C: rep\nand side\n  S->>G: side\nend\nC->>F: last\n")
-	p := loadYAML(t, d, "defaults: {latency: 10ms}\n")
-	var got *RunTrace
-	_, err := Simulate(context.Background(), d, p, Options{Runs: 1, Seed: 1, TraceEvery: 1, Trace: func(rt *RunTrace) error {
-		got = rt
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := firstTrace(t, d, loadYAML(t, d, "defaults: {latency: 10ms}\n"))
 	if len(got.Spans) != 3 || got.Spans[1].N != 3 || got.Spans[1].Parent != 0 || got.Spans[2].N != 4 || got.Spans[2].Parent != -1 {
 		t.Errorf("spans %+v: want side under req, last under the root", got.Spans)
 	}

@@ -597,26 +597,18 @@ func (x *runner) bound(fr int) (time.Duration, int) {
 	if x.rt != nil {
 		return x.sharedBound(fr)
 	}
-	lim, owner := never, -1
-	for k := fr; k > 0; k-- {
-		f := &x.frames[k]
-		if f.ex < 0 {
-			if f.own <= lim {
-				lim, owner = f.own, int(f.owner)
-			}
-			break
-		}
-		if !f.closed && f.own < never && f.own <= lim {
-			lim, owner = f.own, int(f.ex)
-		}
-	}
-	return lim, owner
+	return x.limits(fr, nil)
 }
 
 //go:noinline // keeps the virtual-time caller small
 func (x *runner) sharedBound(fr int) (time.Duration, int) {
 	x.lock()
 	defer x.unlock()
+	return x.limits(fr, nil)
+}
+
+// limits computes bound, leaving out the limits of the exchanges skip.
+func (x *runner) limits(fr int, skip []int) (time.Duration, int) {
 	lim, owner := never, -1
 	for k := fr; k > 0; k-- {
 		f := x.frameAt(k)
@@ -626,7 +618,7 @@ func (x *runner) sharedBound(fr int) (time.Duration, int) {
 			}
 			break
 		}
-		if !f.closed && f.own < never && f.own <= lim {
+		if !f.closed && f.own < never && f.own <= lim && !slices.Contains(skip, int(f.ex)) {
 			lim, owner = f.own, int(f.ex)
 		}
 	}
@@ -640,19 +632,7 @@ func (x *runner) sharedBound(fr int) (time.Duration, int) {
 // the frame's index.
 func (x *runner) mask(fr int, closes []int) int {
 	x.lock()
-	lim, owner := never, -1
-	for k := fr; k > 0; k-- {
-		f := x.frameAt(k)
-		if f.ex < 0 {
-			if f.own <= lim {
-				lim, owner = f.own, int(f.owner)
-			}
-			break
-		}
-		if !f.closed && f.own < never && f.own <= lim && !slices.Contains(closes, int(f.ex)) {
-			lim, owner = f.own, int(f.ex)
-		}
-	}
+	lim, owner := x.limits(fr, closes)
 	x.unlock()
 	x.frames = append(x.frames, frame{ex: -1, own: lim, owner: int32(owner)})
 	return len(x.frames) - 1
