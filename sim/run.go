@@ -940,6 +940,25 @@ func (x *runner) pendJump() {
 // exchange runs a request, the work it waits for and the reply, with the
 // request's timeout, deadline and retries, in frame fr.
 func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Duration, status) {
+	parent := x.parent
+	// a frame of its own when something in the body needs one: its
+	// limits, or a reply inside a block; else the body runs in the
+	// caller's frame (k == fr)
+	k := fr
+	if n.framed {
+		k = len(x.frames)
+		x.frames = append(x.frames, frame{ex: int32(n.ex), t0: t, parent: int32(parent), main: main})
+	}
+	end, st := x.attempts(n, t, fr, k, main)
+	x.parent = parent
+	if k != fr {
+		x.frames = x.frames[:k]
+	}
+	return end, st
+}
+
+// attempts runs an exchange's attempts in frame k (fr: the caller's).
+func (x *runner) attempts(n *node, t time.Duration, fr, k int, main bool) (time.Duration, status) {
 	mp := &x.pl.msgs[n.msg]
 	set := mp.set
 	attempts := max(set.Retry.Attempts, 1)
@@ -950,17 +969,6 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 		dl, dlOwner = t0+set.Deadline, n.ex
 	}
 	parent := x.parent
-	// a frame of its own when something in the body needs one: its
-	// limits, or a reply inside a block; else the body runs in the
-	// caller's frame (k == fr)
-	k := fr
-	if n.framed {
-		k = len(x.frames)
-		x.frames = append(x.frames, frame{ex: int32(n.ex), t0: t0, parent: int32(parent), main: main})
-		defer x.popFrame(k, parent)
-	} else {
-		defer x.restoreParent(parent)
-	}
 	for a := 1; ; a++ {
 		start := t
 		lim, limOwner := dl, dlOwner
@@ -1116,12 +1124,6 @@ func (x *runner) exchange(n *node, t time.Duration, fr int, main bool) (time.Dur
 		return failAt, stFail
 	}
 }
-
-// popFrame ends exchange k's frame and gives the timeline back to the
-// caller's span.
-func (x *runner) popFrame(k, parent int) { x.parent, x.frames = parent, x.frames[:k] }
-
-func (x *runner) restoreParent(parent int) { x.parent = parent }
 
 // resume continues an exchange's own work from its handler block after
 // the request itself failed (frame k): the handler runs under the
