@@ -13,12 +13,13 @@ import (
 
 // WriteHTML writes r as one self-contained HTML5 page: the content of the
 // text report (header, flow summary, outcomes, run-time percentiles,
-// SLO verdicts, the per-exchange and per-message tables, cascades as
-// sentences, trace input and conformance, the annotated diagram) plus
-// inline SVG charts: the cumulative distribution of end_to_end,
-// completion and system_time and of every exchange and message (from
-// Result.Histograms, else from the percentiles), a waterfall of a median
-// run along the main timeline, and the cascade tree.
+// SLO verdicts, the per-exchange and per-message tables, cascades and
+// the causes of slow traces as sentences, trace input and conformance,
+// the annotated diagram) plus inline SVG charts: the cumulative
+// distribution of end_to_end, completion and system_time and of every
+// exchange and message (from Result.Histograms, else from the
+// percentiles), a waterfall of a median run along the main timeline,
+// and the cascade tree.
 //
 // The page makes no external request: one inline style sheet with the
 // system fonts, no script, no image, font or link to fetch; it reads the
@@ -131,6 +132,7 @@ func (p *htmlPage) page() {
 	p.waterfalls()
 	p.steps()
 	p.cascades()
+	p.slowCauses()
 	p.input()
 	p.conformance()
 	p.unobserved()

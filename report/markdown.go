@@ -23,10 +23,11 @@ const mdMaxCascades = 5
 // (participants, which steps are synchronous, which asynchronous); the
 // outcomes; the end_to_end, completion and system_time percentiles; one
 // row per step (p50 … max and failure rate); the SLO verdicts; the main
-// failure cascades as sentences; the conformance of traces for trace
-// checks; and the annotated diagram (as WriteMermaid writes it) in a
-// mermaid code block, which GitHub draws. The output has no wall-clock
-// figure, so the same result always gives the same text.
+// failure cascades as sentences; for trace checks, the causes of slow
+// traces as sentences and the conformance of traces; and the annotated
+// diagram (as WriteMermaid writes it) in a mermaid code block, which
+// GitHub draws. The output has no wall-clock figure, so the same result
+// always gives the same text.
 //
 // Without r.Model the flow paragraph is left out, steps are named by their
 // selectors and the diagram block holds r.DiagramSource unannotated.
@@ -48,6 +49,7 @@ func WriteMarkdown(w io.Writer, r *Result) error {
 	p.compensations()
 	p.slo()
 	p.cascades()
+	p.slowCauses()
 	p.conformance()
 	p.unobserved()
 	p.diagram()

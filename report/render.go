@@ -38,6 +38,7 @@ func normalized(r *Result) *Result {
 	c.Messages = orEmpty(c.Messages)
 	c.Exchanges = orEmpty(c.Exchanges)
 	c.SLO = orEmpty(c.SLO)
+	c.Slow = normalizedSlow(c.Slow)
 	c.Cascades = append([]Cascade{}, c.Cascades...) // a copy: r's is not ours to change
 	for i := range c.Cascades {
 		c.Cascades[i].Chain = orEmpty(c.Cascades[i].Chain)

@@ -57,9 +57,11 @@ type Result struct {
 	Exchanges []ExchangeStats `json:"exchanges"`
 	// Cascades groups failed runs by root cause, most frequent first.
 	Cascades []Cascade `json:"cascades"`
-	// Slow lists the root causes of slow traces (trace checks only): see
-	// SlowCause.
-	Slow []SlowCause `json:"slow,omitempty"`
+	// Slow lists the root causes of slow traces (trace checks only), most
+	// traces first: see SlowCause. SlowTraces says which traces were
+	// slow and how many had no cause.
+	Slow       []SlowCause `json:"slow,omitempty"`
+	SlowTraces *SlowTraces `json:"slow_traces,omitempty"`
 	// SLO holds the verdict of every SLO target of the profile.
 	SLO []SLOVerdict `json:"slo"`
 	// Input describes the trace input (trace checks only).
@@ -123,6 +125,9 @@ type Histograms struct {
 	// checks only; nil otherwise).
 	ExchangesServer []*Histogram `json:"exchanges_server,omitempty"`
 	ExchangesGap    []*Histogram `json:"exchanges_gap,omitempty"`
+	// Slow is the distribution behind each SlowCause.Excess,
+	// index-aligned with Result.Slow (trace checks only).
+	Slow []*Histogram `json:"slow,omitempty"`
 }
 
 // Outcome names.
@@ -314,18 +319,31 @@ type Unmapped struct {
 }
 
 // SlowCause is a root cause of slowness in a trace check: over the traces
-// that breached a latency SLO (or, without one, that ran slower than the
-// checked traces' own p95 end_to_end), the exchange whose own time (its
-// duration less its nested exchanges', on the critical path) exceeded its
-// typical value the most, with the exchanges it slowed (innermost first).
+// that were slow (SlowTraces says which), the exchange whose own time (its
+// duration less the time its nested exchanges spend on its critical path)
+// on the trace's critical path exceeded its typical own time the most,
+// with the exchanges it slowed. Causes are keyed by N and Chain and
+// ordered by CompareSlow: most traces first.
 type SlowCause struct {
-	N      int     `json:"n"`
-	Chain  []int   `json:"chain"`
+	// N is the exchange's request number; Chain the request numbers of
+	// the exchange and of each exchange it was nested in, up to the
+	// trace's root: the exchanges it slowed, innermost first (as a
+	// cascade's chain).
+	N     int   `json:"n"`
+	Chain []int `json:"chain"`
+	// Traces counts the slow traces it is the cause of; Share is that
+	// over SlowTraces.Traces.
 	Traces int64   `json:"traces"`
-	Share  float64 `json:"share"` // of the slow traces
-	// Excess is the own time over the exchange's typical own time, in
-	// the traces it is the cause of.
-	Excess   Stats    `json:"excess"`
+	Share  float64 `json:"share"`
+	// TypicalMS is the exchange's typical own time: the median of its
+	// own time over its occurrences in the checked traces (with an
+	// end_to_end SLO, in the traces within it).
+	TypicalMS float64 `json:"typical_ms"`
+	// Excess is the own time over TypicalMS, in the traces it is the
+	// cause of.
+	Excess Stats `json:"excess"`
+	// Examples are up to three of those traces' ids, the largest excess
+	// first.
 	Examples []string `json:"examples"`
 }
 

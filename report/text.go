@@ -33,9 +33,9 @@ const (
 // seed, partial), outcomes with shares, the run times (end_to_end,
 // completion, system_time), per-message and per-exchange tables with
 // failure rates, cascades as sentences, SLO verdicts with ✓ and ✗, and for
-// trace checks the input and conformance. Durations read like 850µs,
-// 12.3ms, 1.42s, 2m03s; the last column of each latency table draws
-// p50 … max as bars scaled to the max.
+// trace checks the causes of slow traces, the input and conformance.
+// Durations read like 850µs, 12.3ms, 1.42s, 2m03s; the last column of
+// each latency table draws p50 … max as bars scaled to the max.
 func WriteText(w io.Writer, r *Result, opt TextOptions) error {
 	p := &textPrinter{
 		w:     w,
@@ -60,6 +60,7 @@ func WriteText(w io.Writer, r *Result, opt TextOptions) error {
 	p.unobserved(r)
 	p.exchanges(r)
 	p.cascades(r)
+	p.slowCauses(r)
 	p.slo(r)
 	p.input(r)
 	p.conformance(r)
