@@ -20,7 +20,9 @@ const (
 
 // Checker checks traces against one diagram, one trace at a time, and
 // keeps only histograms and counters: its memory does not grow with the
-// number of traces (only with the distinct deviations and cascades).
+// number of traces (only with the distinct deviations and cascades),
+// except for the small summaries it keeps of the traces that may be slow
+// (see the package doc's "Slow traces").
 //
 // What it measures, per trace (see [Checker.Add]):
 //
@@ -56,6 +58,10 @@ const (
 //     children succeeded; the chain is the request numbers from it up to
 //     the initiator, innermost first; time_to_failure is when the failed
 //     root exchange ended, from the trace's start.
+//   - slow (traces over an end_to_end SLO, else over their p95): the
+//     exchange on the critical path whose own time ran furthest over its
+//     typical own time, with its chain (the package doc's "Slow
+//     traces").
 //   - conformance: the aligner's fitness and deviations, aggregated by
 //     kind and message selector with up to three example trace ids; a
 //     retried failed attempt, and the messages an unhandled failure
@@ -67,7 +73,9 @@ type Checker struct {
 	al Aligner
 
 	// SLO holds the targets to judge (Target, Metric, N, Quantile,
-	// LimitMS, Share), filled by the caller before Result.
+	// LimitMS, Share), filled by the caller before Result; its
+	// end_to_end targets also pick the slow traces, so set it before
+	// the first Add.
 	SLO []report.SLOVerdict
 
 	msgs     []*flow.Message
@@ -95,6 +103,8 @@ type Checker struct {
 	// seen marks the participants some exchange had at either end, for
 	// explaining the messages no trace showed
 	seen map[string]bool
+
+	slow slowCauses // the root causes of slow traces: see slow.go
 }
 
 type cascadeAgg struct {
@@ -264,6 +274,7 @@ func (c *Checker) Add(t *Trace) {
 		}
 	}
 	c.criticalPath(ex, minStart, maxEnd)
+	c.addSlow(t.ID, ex, e2e, minStart, maxEnd)
 
 	// Outcome and cascade.
 	children := make([][]*Exchange, len(ex))
@@ -617,5 +628,6 @@ func (c *Checker) Result() *report.Result {
 	for _, v := range c.SLO {
 		res.SLO = append(res.SLO, report.Judge(v, res))
 	}
+	c.slowResult(res)
 	return res
 }
