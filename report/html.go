@@ -503,13 +503,7 @@ func (p *htmlPage) conformance() {
 		}
 		p.print("</tbody>\n</table>\n")
 	}
-	if len(c.UnmappedServices) > 0 {
-		var us []string
-		for _, s := range c.UnmappedServices {
-			us = append(us, "<code>"+htmlEsc(s)+"</code>")
-		}
-		p.printf("<p>Unmapped services: %s.</p>\n", strings.Join(us, ", "))
-	}
+	p.unmapped(c)
 	p.print("</section>\n")
 }
 

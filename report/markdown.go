@@ -738,13 +738,7 @@ func (p *mdWriter) conformance() {
 				percent(ratio(d.Traces, c.Traces)), strings.Join(ex, ", "))
 		}
 	}
-	if len(c.UnmappedServices) > 0 {
-		var s []string
-		for _, u := range c.UnmappedServices {
-			s = append(s, mdCode(u, false))
-		}
-		p.printf("\nServices in the traces that map to no participant: %s.\n", strings.Join(s, ", "))
-	}
+	p.unmapped(c)
 	if in := p.r.Input; in != nil && len(in.Problems) > 0 {
 		p.printf("\nSpans that could not be used (%s):\n\n", count(int64(len(in.Problems))))
 		for i, pr := range in.Problems {

@@ -164,6 +164,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		hs.Cascades = append(hs.Cascades, a.ttf)
 	}
 	out.Histograms = hs
+	mergeUnmapped(out, rs)
 	mergeSlow(out, rs)
 	for _, v := range first.SLO {
 		out.SLO = append(out.SLO, Judge(v, out))

@@ -297,23 +297,37 @@ type Conformance struct {
 	// Unmapped lists what the mapping could not place, most spans first:
 	// services no participant maps to, and span names no message matches,
 	// each with counts and the nearest participant or message.
-	Unmapped []Unmapped `json:"unmapped,omitempty"`
+	// UnmappedMore counts the spans of those left out: the list stops at
+	// MaxUnmapped entries (see MergeUnmapped).
+	Unmapped     []Unmapped `json:"unmapped,omitempty"`
+	UnmappedMore int64      `json:"unmapped_more,omitempty"`
 }
 
 // Unmapped is a service or span name that the mapping could not place.
 type Unmapped struct {
 	// Kind is "service" (no participant maps to it) or "span" (a span of
 	// a mapped service whose name no message from From to To matches).
+	// It is "peer" for a name that a client span of From gives its
+	// callee, one without spans of its own (peer.service,
+	// server.address, db.system…; see trace.PeerKeys), when no
+	// participant maps to it: Service is then that name.
 	Kind    string `json:"kind"`
 	Service string `json:"service"`
-	Name    string `json:"name,omitempty"` // the span name (kind span)
-	From    string `json:"from,omitempty"` // the participants (kind span)
-	To      string `json:"to,omitempty"`
-	Spans   int64  `json:"spans"`
-	Traces  int64  `json:"traces"`
-	// Nearest is the participant id (service) or message selector (span)
-	// that resembles it most, "" when none is close; Similarity is in
-	// [0, 1].
+	// Name is the span name (kind span), with the path segments that
+	// look like ids written {id}, or "METHOD route" when the name has no
+	// path. From and To are the participants at either end ("" where
+	// none is known); a peer has From only.
+	Name string `json:"name,omitempty"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Spans counts the spans (of a service: all of them; of a peer or a
+	// span name: the calls), Traces the traces they are in.
+	Spans  int64 `json:"spans"`
+	Traces int64 `json:"traces"`
+	// Nearest is the participant id (service, peer) or message selector
+	// (span) that resembles it most, "" when none is close (below 0.5);
+	// Similarity is in [0, 1], two decimals. docs/map.md states how it
+	// is measured.
 	Nearest    string  `json:"nearest,omitempty"`
 	Similarity float64 `json:"similarity,omitempty"`
 }

@@ -470,9 +470,7 @@ func (p *textPrinter) conformance(r *Result) {
 		}
 		t.write(p)
 	}
-	if len(c.UnmappedServices) > 0 {
-		p.printf("  unmapped services: %s\n", strings.Join(c.UnmappedServices, ", "))
-	}
+	p.unmapped(c)
 }
 
 // drill writes a drill's cases: one line per message and fault.
