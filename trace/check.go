@@ -100,6 +100,7 @@ type Checker struct {
 	fitness    float64
 	devs       map[devKey]*devAgg
 	unmapped   map[string]bool
+	unm        unmappedAgg // services and span names the mapping missed: see unmapped.go
 	// seen marks the participants some exchange had at either end, for
 	// explaining the messages no trace showed
 	seen map[string]bool
@@ -425,6 +426,7 @@ func (c *Checker) explain(res *report.Result) {
 // Retried attempts and the messages a failure kept the flow from reaching
 // are no deviations: the aligner knows (see NewAligner).
 func (c *Checker) conform(t *Trace, obs *Observed) {
+	c.unm.add(c.m, t, obs)
 	for _, s := range obs.UnmappedServices {
 		if len(c.unmapped) < maxUnmapped {
 			c.unmapped[s] = true
@@ -622,6 +624,7 @@ func (c *Checker) Result() *report.Result {
 		conf.UnmappedServices = append(conf.UnmappedServices, s)
 	}
 	slices.Sort(conf.UnmappedServices)
+	conf.Unmapped, conf.UnmappedMore = c.unm.result(c.m)
 	res.Conformance = conf
 	c.explain(res)
 

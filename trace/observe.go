@@ -71,6 +71,10 @@ type Exchange struct {
 type UnmappedSpan struct {
 	Span   *Span
 	Reason string
+	// Exchange is the exchange the span opened, with From or To ""
+	// where no participant maps (such an exchange is not in
+	// Observed.Exchanges).
+	Exchange *Exchange
 }
 
 // Observed is what one trace shows: its exchanges in causal order, and
@@ -315,7 +319,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			if s == nil {
 				s = e.Server
 			}
-			o.UnmappedSpans = append(o.UnmappedSpans, UnmappedSpan{Span: s, Reason: reason})
+			o.UnmappedSpans = append(o.UnmappedSpans, UnmappedSpan{Span: s, Reason: reason, Exchange: e})
 			if e.From == "" || e.To == "" {
 				continue
 			}
