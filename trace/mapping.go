@@ -155,7 +155,8 @@ var (
 // candidates and no text is consulted. Participants and messages the
 // file leaves out keep the default matching ([DefaultMapping]). Errors
 // carry the file:line:col and suggest what may have been meant; all of
-// them are returned, joined.
+// them are returned, joined. docs/map.md documents the format for users,
+// and [SuggestMap] writes a starting file from a check.
 func LoadMapping(path string, data []byte, d *flow.Diagram) (*Mapping, error) {
 	m := DefaultMapping(d)
 	m.Path = path

@@ -15,7 +15,7 @@ import (
 	"github.com/choreo-dev/choreo/trace"
 )
 
-const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--profile P] [--format F] [-o FILE]"
+const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P] [--format F] [-o FILE]"
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
 any of them gzipped; the format is told by the content, "-" is standard
@@ -28,6 +28,10 @@ reply: client end − server end) and per exchange (the client span's
 duration), end to end, and each exchange's share of the critical path;
 the root cause of each failed trace and the chain of calls it failed; and
 the verdicts of the profile's SLO targets (--profile, its slo section).
+Services and span names that the mapping could not place are listed with
+their nearest participant or message; --suggest-map writes a map file that
+places them (the entries of --map kept), to check and pass with --map.
+docs/map.md documents the map format.
 
 Spans that cannot be used (bad ids, missing times, end before start) are
 counted and the first few shown with their reasons, by file:line; the rest
@@ -45,11 +49,13 @@ all can be read included).
 Examples:
   choreo check testdata/provisioning.mmd traces.otlp.jsonl
   choreo check flow.mmd jaeger.json zipkin.json --map map.yaml --profile p.yaml
-  choreo check flow.mmd traces.json.gz --format json -o check.json`
+  choreo check flow.mmd traces.json.gz --format json -o check.json
+  choreo check flow.mmd traces.json --suggest-map map.yaml`
 
 func runCheck(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("check", checkUsage, checkHelp, io)
 	mapFile := fs.String("map", "", "mapping `FILE` (YAML) from services and spans to participants and messages")
+	suggestMap := fs.String("suggest-map", "", "write to `FILE` a map that places what the mapping missed (docs/map.md)")
 	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
 	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
@@ -68,6 +74,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	}
 	d := f.Diagram
 	m := trace.DefaultMapping(d)
+	var mapData []byte // the map file, which --suggest-map extends
 	if *mapFile != "" {
 		name, data, err := readInput(io, *mapFile)
 		if err != nil {
@@ -76,6 +83,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		if m, err = trace.LoadMapping(name, data, d); err != nil {
 			return err
 		}
+		mapData = data
 	}
 	var specs []report.SLOVerdict
 	if *profile != "" {
@@ -105,6 +113,11 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	f.describe(res)
 	if *profile != "" {
 		res.Profile = filepath.Base(*profile)
+	}
+	if *suggestMap != "" {
+		if err := writeSuggestedMap(io, *suggestMap, d, mapData, res); err != nil {
+			return err
+		}
 	}
 	err = emit(io, res, *format, *out, "")
 	var fe *findingError
