@@ -301,10 +301,10 @@ func nearestMessage(m *Mapping, name, from, to string) (string, float64) {
 //     they share over the words of both), where a word is a run of
 //     letters or digits, camelCase split (PlaceOrder: place, order),
 //     lower case; two words are the same when equal, equal but for a
-//     final s (orders, order), or when one starts with the other and
-//     both are 4 letters or more (auth, authentication). Words that say
-//     nothing about what a thing is are left out, unless nothing else
-//     is left: the HTTP methods, svc, service, srv, server, api, grpc,
+//     plural ending (orders, order; directories, directory), or when
+//     one starts with the other and both are 4 letters or more (auth,
+//     authentication). Words that say nothing about what a thing is are
+//     left out, unless nothing else is left: the HTTP methods, svc, service, srv, server, api, grpc,
 //     http, https, www, com, io, net, org, v1, v2…, numbers, path
 //     parameters ({id}, :id, _uuid_), and the, a, an, to, of, for, and,
 //     in, on, with, by, from; a word ending in service or svc loses the
@@ -344,13 +344,22 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // sameWord reports whether two words count as one (see similarity).
 func sameWord(x, y string) bool {
-	if x == y || strings.TrimSuffix(x, "s") == strings.TrimSuffix(y, "s") {
+	if x == y || singular(x) == singular(y) {
 		return true
 	}
 	if len(x) >= 4 && len(y) >= 4 {
 		return strings.HasPrefix(x, y) || strings.HasPrefix(y, x)
 	}
 	return false
+}
+
+// singular drops a plural ending: directories: directory, orders:
+// order.
+func singular(w string) string {
+	if len(w) > 4 && strings.HasSuffix(w, "ies") {
+		return w[:len(w)-3] + "y"
+	}
+	return strings.TrimSuffix(w, "s")
 }
 
 // noiseWords say nothing about what a service or call is (see

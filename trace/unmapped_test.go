@@ -28,6 +28,7 @@ func TestSimilarity(t *testing.T) {
 		{"api.bank.example", "Bank", 0.67, "host words; api says nothing"},
 		{"POST /v1/authorize", "Authorize", 1, "HTTP method and version left out"},
 		{"POST /v1/charges", "Charge card", 0.67, "charges and charge are one word"},
+		{"POST /directories", "Create tenant directory", 0.5, "directories and directory are one word"},
 		{"GET /users/{id}", "Get user", 1, "a path parameter says nothing"},
 		{"hipstershop.CartService/AddItem", "Add item to cart", 0.86, "to is left out; cart, add, item shared"},
 		{"auth", "Authentication", 1, "one starts with the other, both 4 letters or more"},
