@@ -101,7 +101,7 @@ type Checker struct {
 	devs       map[devKey]*devAgg
 	unmapped   map[string]bool
 	unm        unmappedAgg // services and span names the mapping missed: see unmapped.go
-	// seen marks the participants some exchange had at either end, for
+	// seen marks the participants some span's service maps to, for
 	// explaining the messages no trace showed
 	seen map[string]bool
 
@@ -240,13 +240,12 @@ func (c *Checker) Add(t *Trace) {
 
 	// Messages and exchanges.
 	ex := obs.Exchanges
+	for _, p := range obs.Participants {
+		if !c.seen[p] {
+			c.seen[p] = true
+		}
+	}
 	for _, e := range ex {
-		if e.From != "" && !c.seen[e.From] {
-			c.seen[e.From] = true
-		}
-		if e.To != "" && !c.seen[e.To] {
-			c.seen[e.To] = true
-		}
 		if i := c.msgIndex(e.Message); i >= 0 {
 			if e.Client != nil && e.Server != nil {
 				c.msgH[i].Record(time.Duration(e.RequestLatency))

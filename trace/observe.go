@@ -87,6 +87,10 @@ type Observed struct {
 	// spans that gave no exchange or one without a diagram message.
 	UnmappedServices []string
 	UnmappedSpans    []UnmappedSpan
+	// Participants are the participants some span's service maps to, and
+	// the callees without spans that a mapped caller's span names, in order
+	// of first appearance.
+	Participants []string
 }
 
 // Observe derives the exchanges of t (see [Exchange]) and maps them to
@@ -143,6 +147,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		s := &t.Spans[i]
 		if id, ok := m.Participant(s); ok {
 			part[i] = id
+			if !slices.Contains(o.Participants, id) {
+				o.Participants = append(o.Participants, id)
+			}
 		} else if s.Service != "" && !unmapped[s.Service] {
 			unmapped[s.Service] = true
 			o.UnmappedServices = append(o.UnmappedServices, s.Service)
@@ -323,6 +330,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			if e.From == "" || e.To == "" {
 				continue
 			}
+		}
+		if e.To != "" && !slices.Contains(o.Participants, e.To) {
+			o.Participants = append(o.Participants, e.To) // a callee without spans, named by its caller
 		}
 		e.Failed, e.Fault = fault(e, p.server >= 0 && p.client >= 0 && end(p.server) > end(p.client)+skewTolerance)
 		if p.server >= 0 {
