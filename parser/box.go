@@ -3,8 +3,7 @@ package parser
 import (
 	"regexp"
 
-	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // boxFunc is the colour-function half of SequenceDB.parseBoxData's
@@ -20,7 +19,7 @@ func boxData(s string) (color, title string) {
 		c, rest = m[1], m[2]
 	} else {
 		i := 0
-		for i < len(s) && mermaidsyntax.IsWordByte(s[i]) {
+		for i < len(s) && mermaid.IsWordByte(s[i]) {
 			i++
 		}
 		c, rest = s[:i], s[i:]
@@ -30,7 +29,7 @@ func boxData(s string) (color, title string) {
 	if color == "" {
 		color = "transparent"
 	}
-	if !flow.CSSColor(color) {
+	if !mermaid.CSSColor(color) {
 		color = "transparent"
 		title = jsTrim(s)
 	}

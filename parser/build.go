@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // builder applies the parsed statements to the model the way Mermaid's
@@ -139,7 +139,7 @@ func (b *builder) meta(t []lexer.Token) error {
 		}
 		// the keyword, then exactly one whitespace character
 		rest := []byte(v[skip:])
-		n := mermaidsyntax.Space(rest, 0)
+		n := mermaid.Space(rest, 0)
 		if rest[0] == '\n' {
 			p.warn(t[0], "'title' alone on its line takes the next line as the title; that line's statement is lost")
 		}
@@ -164,7 +164,7 @@ func dropIndent(s string) string {
 	for i := 0; i < len(bs); i++ {
 		sb.WriteByte(bs[i])
 		if bs[i] == '\n' {
-			j := mermaidsyntax.SkipSpace(bs, i+1)
+			j := mermaid.SkipSpace(bs, i+1)
 			if j > i+1 {
 				i = j - 1
 			}
@@ -404,7 +404,7 @@ func (b *builder) textWarnings(t lexer.Token) {
 		case '#':
 			b.p.warn(at, "'#' starts a comment: the rest of the line is not part of the text (write #35; for a literal #)")
 		case ';':
-			if k := mermaidsyntax.SkipSpace(src[:toEOL(src, end)], end+1); k < toEOL(src, end) {
+			if k := mermaid.SkipSpace(src[:toEOL(src, end)], end+1); k < toEOL(src, end) {
 				b.p.warn(at, "';' ends the statement: the rest of the line is read as another statement (write #59; for a literal ;)")
 			}
 		}

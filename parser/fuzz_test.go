@@ -56,7 +56,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		if duplicateIDs(d) {
-			return // two participants print as one: see flow.Diagram.Mermaid
+			return // two participants print as one: see mermaid.Format in internal/mermaid
 		}
 		if text, problem := roundTrip(d); problem != "" {
 			t.Fatalf("%s\nprinted:\n%s", problem, text)

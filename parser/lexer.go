@@ -5,7 +5,7 @@ import (
 
 	"github.com/alecthomas/participle/v2/lexer"
 
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // Token types of the Mermaid sequenceDiagram lexer (the jison token names
@@ -192,7 +192,7 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 	b, p := l.b, l.p
 	switch l.state() {
 	case sID:
-		if n := mermaidsyntax.SameLineSpace(b, p); n > 0 {
+		if n := mermaid.SameLineSpace(b, p); n > 0 {
 			return 0, n, true
 		}
 		if p < len(b) && b[p] == '#' {
@@ -203,16 +203,16 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 			return tConfigStart, 2, false
 		}
 		// [^<=>\-:\n,;@\s]+(?=@\{)
-		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.MetaIDByte); e > p && hasPrefix(b, e, "@{") {
+		if e := mermaid.RunOf(b, p, mermaid.MetaIDByte); e > p && hasPrefix(b, e, "@{") {
 			return tActor, e - p, false
 		}
 		// [^<>:\n,;@\s]+(?=\s+as\s)
-		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.AliasIDByte); e > p && mermaidsyntax.FollowedByAs(b, e) {
+		if e := mermaid.RunOf(b, p, mermaid.AliasIDByte); e > p && mermaid.FollowedByAs(b, e) {
 			l.push(sAlias)
 			return tActor, e - p, false
 		}
 		// [^<>:\n,;@]+(?=\s*[\n;#]|$)
-		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.PlainIDByte); e > p {
+		if e := mermaid.RunOf(b, p, mermaid.PlainIDByte); e > p {
 			q := -1
 			if e == len(b) || b[e] == '\n' || b[e] == ';' {
 				q = e
@@ -230,7 +230,7 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 			}
 		}
 		// [^<>:\n,;@]*<[^\n]*
-		if e := mermaidsyntax.RunOf(b, p, mermaidsyntax.PlainIDByte); e < len(b) && b[e] == '<' {
+		if e := mermaid.RunOf(b, p, mermaid.PlainIDByte); e < len(b) && b[e] == '<' {
 			l.pop()
 			return tInvalid, toEOL(b, e) - p, false
 		}
@@ -240,13 +240,13 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 		}
 		return 0, -1, false
 	case sAlias:
-		if n := mermaidsyntax.SameLineSpace(b, p); n > 0 {
+		if n := mermaid.SameLineSpace(b, p); n > 0 {
 			return 0, n, true
 		}
 		if p < len(b) && b[p] == '#' {
 			return 0, toEOL(b, p) - p, true
 		}
-		if mermaidsyntax.Keyword(b, p, "as") {
+		if mermaid.Keyword(b, p, "as") {
 			l.pop()
 			l.pop()
 			l.push(sLine)
@@ -256,14 +256,14 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 		l.pop()
 		return tNL, 0, false
 	case sLine:
-		if n := mermaidsyntax.SameLineSpace(b, p); n > 0 {
+		if n := mermaid.SameLineSpace(b, p); n > 0 {
 			return 0, n, true
 		}
 		if p < len(b) && b[p] == '#' {
 			return 0, toEOL(b, p) - p, true
 		}
 		l.pop()
-		return tRestOfLine, mermaidsyntax.TextEnd(b, p) - p, false
+		return tRestOfLine, mermaid.TextEnd(b, p) - p, false
 	case sConfig:
 		if p < len(b) && b[p] != '}' {
 			e := p
@@ -273,7 +273,7 @@ func (l *lx) match() (lexer.TokenType, int, bool) {
 			return tConfigContent, e - p, false
 		}
 		if p < len(b) && b[p] == '}' {
-			if mermaidsyntax.FollowedByAs(b, p+1) {
+			if mermaid.FollowedByAs(b, p+1) {
 				l.pop()
 				l.push(sAlias)
 			} else {
@@ -317,8 +317,8 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 		}
 		return tNL, e - p, false
 	}
-	if n := mermaidsyntax.Space(b, p); n > 0 {
-		e := mermaidsyntax.SkipSpace(b, p)
+	if n := mermaid.Space(b, p); n > 0 {
+		e := mermaid.SkipSpace(b, p)
 		return 0, e - p, true
 	}
 	if c == '#' {
@@ -334,11 +334,11 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 			return 0, toEOL(b, p) - p, true
 		}
 	}
-	if n := mermaidsyntax.MatchNumber(b, p); n > 0 {
+	if n := mermaid.MatchNumber(b, p); n > 0 {
 		return tNum, n, false
 	}
 	for _, kw := range keywords {
-		if !mermaidsyntax.Keyword(b, p, kw.word) {
+		if !mermaid.Keyword(b, p, kw.word) {
 			continue
 		}
 		if kw.push != sInitial {
@@ -346,7 +346,7 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 		}
 		return kw.typ, len(kw.word), false
 	}
-	if mermaidsyntax.HasPrefixFold(b, p, "title") {
+	if mermaid.HasPrefixFold(b, p, "title") {
 		// title\s[^#\n;]+ and title:\s[^#\n;]+
 		q := p + 5
 		typ := tTitle
@@ -355,31 +355,31 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 			typ = tLegacyTitle
 		}
 		if q < len(b) {
-			if n := mermaidsyntax.Space(b, q); n > 0 {
-				if e := mermaidsyntax.TextEnd(b, q+n); e > q+n {
+			if n := mermaid.Space(b, q); n > 0 {
+				if e := mermaid.TextEnd(b, q+n); e > q+n {
 					return typ, e - p, false
 				}
 			}
 		}
 	}
-	if mermaidsyntax.HasPrefixFold(b, p, "accTitle") || mermaidsyntax.HasPrefixFold(b, p, "accDescr") {
-		q := mermaidsyntax.SkipSpace(b, p+8)
+	if mermaid.HasPrefixFold(b, p, "accTitle") || mermaid.HasPrefixFold(b, p, "accDescr") {
+		q := mermaid.SkipSpace(b, p+8)
 		if q < len(b) && b[q] == ':' {
-			e := mermaidsyntax.SkipSpace(b, q+1)
-			if mermaidsyntax.HasPrefixFold(b, p, "accTitle") {
+			e := mermaid.SkipSpace(b, q+1)
+			if mermaid.HasPrefixFold(b, p, "accTitle") {
 				l.push(sAccTitle)
 				return tAccTitle, e - p, false
 			}
 			l.push(sAccDescr)
 			return tAccDescr, e - p, false
 		}
-		if mermaidsyntax.HasPrefixFold(b, p, "accDescr") && q < len(b) && b[q] == '{' {
+		if mermaid.HasPrefixFold(b, p, "accDescr") && q < len(b) && b[q] == '{' {
 			l.push(sAccDescrMulti)
-			return 0, mermaidsyntax.SkipSpace(b, q+1) - p, true
+			return 0, mermaid.SkipSpace(b, q+1) - p, true
 		}
 	}
 	for _, kw := range keywords2 {
-		if mermaidsyntax.Keyword(b, p, kw.word) {
+		if mermaid.Keyword(b, p, kw.word) {
 			return kw.typ, len(kw.word), false
 		}
 	}
@@ -389,17 +389,17 @@ func (l *lx) matchInitial() (lexer.TokenType, int, bool) {
 	case ';':
 		return tNL, 1, false
 	}
-	if n := mermaidsyntax.MatchActor(b, p); n > 0 {
+	if n := mermaid.MatchActor(b, p); n > 0 {
 		return tActor, n, false
 	}
-	for _, a := range mermaidsyntax.Arrows {
-		if mermaidsyntax.HasPrefixFold(b, p, a) {
+	for _, a := range mermaid.Arrows {
+		if mermaid.HasPrefixFold(b, p, a) {
 			return tArrow, len(a), false
 		}
 	}
 	switch c {
 	case ':':
-		return tTxt, mermaidsyntax.TextEnd(b, p+1) - p, false
+		return tTxt, mermaid.TextEnd(b, p+1) - p, false
 	case '+':
 		return tPlus, 1, false
 	case '-':

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // TestKeywordsAgree keeps the lexer's keyword tables, which carry token
@@ -15,7 +15,7 @@ func TestKeywordsAgree(t *testing.T) {
 	for _, kw := range append(slices.Clone(keywords), keywords2...) {
 		words = append(words, kw.word)
 	}
-	if !slices.Equal(words, mermaidsyntax.Keywords) {
-		t.Errorf("lexer keywords %q\nmermaidsyntax.Keywords %q", words, mermaidsyntax.Keywords)
+	if !slices.Equal(words, mermaid.Keywords) {
+		t.Errorf("lexer keywords %q\nmermaid.Keywords %q", words, mermaid.Keywords)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // Warning is something Mermaid accepts that probably surprises the
@@ -184,11 +184,11 @@ func isDigits(s string) bool {
 // jsTrim is String.prototype.trim.
 func jsTrim(s string) string {
 	b := []byte(s)
-	i := mermaidsyntax.SkipSpace(b, 0)
+	i := mermaid.SkipSpace(b, 0)
 	j := len(b)
 	for j > i {
 		r, n := utf8.DecodeLastRune(b[:j])
-		if !mermaidsyntax.IsSpace(r) {
+		if !mermaid.IsSpace(r) {
 			break
 		}
 		j -= n

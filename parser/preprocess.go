@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // Entity codes (#59;, #lt;) are encoded before lexing, as Mermaid does, so
@@ -132,7 +132,7 @@ func preprocess(src []byte) (*preprocessed, error) {
 
 func firstNonSpace(t *text) int {
 	for i := 0; i < len(t.b); {
-		if n := mermaidsyntax.Space(t.b, i); n > 0 {
+		if n := mermaid.Space(t.b, i); n > 0 {
 			i += n
 			continue
 		}
@@ -180,11 +180,11 @@ func cleanupText(t *text) *text {
 	// length does not change, so edit in place on a copy.
 	var b []byte
 	for i := 0; i < len(t.b); i++ {
-		if t.b[i] != '<' || i+1 >= len(t.b) || !mermaidsyntax.IsWordByte(t.b[i+1]) {
+		if t.b[i] != '<' || i+1 >= len(t.b) || !mermaid.IsWordByte(t.b[i+1]) {
 			continue
 		}
 		j := i + 1
-		for j < len(t.b) && mermaidsyntax.IsWordByte(t.b[j]) {
+		for j < len(t.b) && mermaid.IsWordByte(t.b[j]) {
 			j++
 		}
 		end := bytes.IndexByte(t.b[j:], '>')
@@ -231,7 +231,7 @@ func extractFrontMatter(t *text) (*text, *frontMatter, error) {
 	i := 3
 	var nls []int
 	for i < len(b) {
-		n := mermaidsyntax.Space(b, i)
+		n := mermaid.Space(b, i)
 		if n == 0 {
 			break
 		}
@@ -253,7 +253,7 @@ func extractFrontMatter(t *text) (*text, *frontMatter, error) {
 			m := k + 4
 			lastNL := -1
 			for m < len(b) {
-				n := mermaidsyntax.Space(b, m)
+				n := mermaid.Space(b, m)
 				if n == 0 {
 					break
 				}
@@ -421,25 +421,25 @@ func removeDirectives(t *text) (*text, bool) {
 }
 
 func matchDirective(b []byte, i int) (end int, name, args string, ok bool) {
-	j := mermaidsyntax.SkipSpace(b, i+3)
+	j := mermaid.SkipSpace(b, i+3)
 	w := j
-	for w < len(b) && mermaidsyntax.IsWordByte(b[w]) {
+	for w < len(b) && mermaid.IsWordByte(b[w]) {
 		w++
 	}
 	if w == j {
 		return 0, "", "", false
 	}
 	name = string(b[j:w])
-	k := mermaidsyntax.SkipSpace(b, w)
+	k := mermaid.SkipSpace(b, w)
 	if k < len(b) && b[k] == ':' {
 		k++ // (\w+)\s*:
 	} else {
 		k = w // (\w+)
 	}
-	k = mermaidsyntax.SkipSpace(b, k)
+	k = mermaid.SkipSpace(b, k)
 	// (?:(\w+)|((?:(?!}%%).|\r?\n)*))?
-	if k < len(b) && mermaidsyntax.IsWordByte(b[k]) {
-		for k < len(b) && mermaidsyntax.IsWordByte(b[k]) {
+	if k < len(b) && mermaid.IsWordByte(b[k]) {
+		for k < len(b) && mermaid.IsWordByte(b[k]) {
 			k++
 		}
 	} else {
@@ -456,7 +456,7 @@ func matchDirective(b []byte, i int) (end int, name, args string, ok bool) {
 				k += 2
 				continue
 			}
-			if n := mermaidsyntax.LineTerminator(b, k); n > 0 {
+			if n := mermaid.LineTerminator(b, k); n > 0 {
 				break
 			}
 			_, n := utf8.DecodeRune(b[k:])
@@ -466,7 +466,7 @@ func matchDirective(b []byte, i int) (end int, name, args string, ok bool) {
 		// backtracking: \s* after a greedy group that may end in spaces
 		// changes nothing about the end.
 	}
-	k = mermaidsyntax.SkipSpace(b, k)
+	k = mermaid.SkipSpace(b, k)
 	if k+2 < len(b) && b[k] == '}' && b[k+1] == '%' && b[k+2] == '%' {
 		k += 3
 	}
@@ -481,7 +481,7 @@ func cleanupComments(t *text) *text {
 	lineStart := true
 	for i := 0; i < len(b); {
 		if lineStart {
-			j := mermaidsyntax.SkipSpace(b, i)
+			j := mermaid.SkipSpace(b, i)
 			if j+2 < len(b) && b[j] == '%' && b[j+1] == '%' && b[j+2] != '{' && b[j+2] != '\n' {
 				k := j + 2
 				for k < len(b) && b[k] != '\n' {
@@ -505,7 +505,7 @@ func cleanupComments(t *text) *text {
 				continue
 			}
 		}
-		n := mermaidsyntax.LineTerminator(b, i)
+		n := mermaid.LineTerminator(b, i)
 		if n > 0 {
 			lineStart = true
 			i += n
@@ -519,7 +519,7 @@ func cleanupComments(t *text) *text {
 		t = e.done()
 	}
 	// trimStart
-	s := mermaidsyntax.SkipSpace(t.b, 0)
+	s := mermaid.SkipSpace(t.b, 0)
 	if s == 0 {
 		return t
 	}
@@ -537,7 +537,7 @@ func detectSequence(b []byte) bool {
 	}
 	t, _ = removeDirectives(t)
 	b = removeAnyComments(t.b)
-	i := mermaidsyntax.SkipSpace(b, 0)
+	i := mermaid.SkipSpace(b, 0)
 	return bytes.HasPrefix(b[i:], []byte("sequenceDiagram"))
 }
 
@@ -558,10 +558,10 @@ func removeAnyComments(b []byte) []byte {
 	var out []byte
 	last := 0
 	for i := 0; i < len(b); {
-		j := mermaidsyntax.SkipSpace(b, i)
+		j := mermaid.SkipSpace(b, i)
 		if j+1 < len(b) && b[j] == '%' && b[j+1] == '%' {
 			k := j + 2
-			for k < len(b) && mermaidsyntax.LineTerminator(b, k) == 0 {
+			for k < len(b) && mermaid.LineTerminator(b, k) == 0 {
 				k++
 			}
 			if k < len(b) && b[k] == '\n' {
@@ -593,7 +593,7 @@ func encodeEntities(t *text) *text {
 			continue
 		}
 		j := i + 1
-		for j < len(b) && mermaidsyntax.IsWordByte(b[j]) {
+		for j < len(b) && mermaid.IsWordByte(b[j]) {
 			j++
 		}
 		if j > i+1 && j < len(b) && b[j] == ';' {
@@ -620,15 +620,15 @@ func dropStyleSemicolon(t *text, kw string) *text {
 	var drop []int
 	for ls := 0; ls < len(b); {
 		le := ls
-		for le < len(b) && mermaidsyntax.LineTerminator(b, le) == 0 {
+		for le < len(b) && mermaid.LineTerminator(b, le) == 0 {
 			le++
 		}
-		if semi := mermaidsyntax.StyleSemicolon(b[ls:le], kw); semi >= 0 {
+		if semi := mermaid.StyleSemicolon(b[ls:le], kw); semi >= 0 {
 			drop = append(drop, ls+semi)
 		}
 		ls = le
 		if ls < len(b) {
-			ls += mermaidsyntax.LineTerminator(b, ls)
+			ls += mermaid.LineTerminator(b, ls)
 		}
 	}
 	if len(drop) == 0 {

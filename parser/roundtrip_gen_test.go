@@ -10,7 +10,7 @@ import (
 
 // genCount, genSeed and inBoxDestroy tune the generator; a destroy line
 // inside a box is only printed back where a box can hold it, which
-// contrived generated diagrams often defeat (see flow.Diagram.Mermaid).
+// contrived generated diagrams often defeat (see mermaid.Format in internal/mermaid).
 var (
 	genCount, genSeed = 3000, uint64(1)
 	inBoxDestroy      = false

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 	"github.com/choreo-dev/choreo/parser"
 )
 
@@ -57,7 +58,7 @@ func duplicateIDs(d *flow.Diagram) bool {
 // roundTrip prints d, parses the text again and reports how the model
 // changed ("" if it did not).
 func roundTrip(d *flow.Diagram) (text string, problem string) {
-	text = d.Mermaid()
+	text = mermaid.Format(d)
 	d2, err := parser.Parse("printed.mmd", []byte(text))
 	if err != nil {
 		return text, "the printed diagram does not parse: " + err.Error()
@@ -92,7 +93,7 @@ func TestMermaidRoundTrip(t *testing.T) {
 			}
 			// printing is stable: the reprinted text is the same
 			if d2, err := parser.Parse("printed.mmd", []byte(text)); err == nil {
-				if again := d2.Mermaid(); again != text {
+				if again := mermaid.Format(d2); again != text {
 					t.Errorf("printing is not stable:\n%s", cmp.Diff(text, again))
 				}
 			}
@@ -116,7 +117,7 @@ func TestMermaidGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "mermaid-"+filepath.Base(name), []byte(d.Mermaid()))
+			golden(t, "mermaid-"+filepath.Base(name), []byte(mermaid.Format(d)))
 		})
 	}
 }

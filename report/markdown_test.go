@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/google/go-cmp/cmp"
@@ -258,7 +259,7 @@ func TestMermaidParsesBack(t *testing.T) {
 	}
 	// Without its notes, the annotated diagram is the original.
 	orig := parse(t, "signup.mmd", signupSource)
-	if got, want := withoutNotes(back).Mermaid(), orig.Mermaid(); got != want {
+	if got, want := mermaid.Format(withoutNotes(back)), mermaid.Format(orig); got != want {
 		t.Errorf("annotating changed the diagram (-want +got):\n%s", cmp.Diff(want, got))
 	}
 	// And the trace diagram, whose request is answered in two branches,
@@ -268,7 +269,7 @@ func TestMermaidParsesBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the annotated diagram does not parse: %v\n%s", err, out)
 	}
-	if n := strings.Count(back.Mermaid(), "Note over"); n != 3 {
+	if n := strings.Count(mermaid.Format(back), "Note over"); n != 3 {
 		t.Errorf("%d notes, want 3 (one per reply):\n%s", n, out)
 	}
 }
@@ -303,14 +304,14 @@ func withoutNotes(d *flow.Diagram) *flow.Diagram {
 // Rendering leaves the result's model as it was.
 func TestMarkdownKeepsModel(t *testing.T) {
 	r := signupResult(t)
-	before := r.Model.Mermaid()
+	before := mermaid.Format(r.Model)
 	var replyTo []int
 	for _, m := range r.Model.Messages() {
 		replyTo = append(replyTo, m.ReplyTo)
 	}
 	renderTo(t, "markdown", r)
 	renderTo(t, "mermaid", r)
-	if after := r.Model.Mermaid(); after != before {
+	if after := mermaid.Format(r.Model); after != before {
 		t.Errorf("the model changed (-before +after):\n%s", cmp.Diff(before, after))
 	}
 	for i, m := range r.Model.Messages() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 )
 
 // WriteMermaid writes the result's diagram annotated with the measured
@@ -189,7 +190,7 @@ func annotatedMermaid(r *Result) (string, bool) {
 		}
 	}
 	d.Statements = insertNotes(d.Statements, notes)
-	return d.Mermaid(), true
+	return mermaid.Format(&d), true
 }
 
 // cloneStatements copies a statement list deeply enough that building a

@@ -2,67 +2,111 @@ package main
 
 import (
 	"os/exec"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
 
-// TestImportDirection keeps the layout of DESIGN.md true: imports point
-// down only (cmd/choreo -> sim, trace -> report -> flow; parser -> flow),
-// flow uses the standard library alone, sim and trace never import each
-// other, and only cmd/choreo reads flags.
+// layout lists every package of the module and the packages of ours it
+// may import directly, so that imports point down only (DESIGN.md,
+// "Layout and dependency direction"): cmd/choreo -> sim, trace -> report
+// -> flow; parser -> flow; sim and trace never import each other.
+//
+// The internal packages sit beside that order, each with its own
+// arrows:
+//
+//   - internal/mermaid (lexer tables, CSS colours, the Mermaid printer)
+//     imports flow only; parser lexes with it, report prints annotated
+//     diagrams with it, cmd/choreo prints `parse --format mermaid` with it.
+//   - internal/srcpos (positioned input errors) imports flow only.
+//   - internal/otelexport (the drill's span exporter) imports sim and
+//     flow, and only cmd/choreo imports it.
+//   - internal/seedsystems (the seed's stub systems) imports nothing of
+//     ours; the examples and cmd/choreo's tests run it.
+//   - internal/golden and internal/testdiagram are test helpers: only
+//     tests import them (go list -deps below does not see test imports,
+//     so a non-test import of them would show as a missing arrow).
+//
+// A package that is not in the table fails the test: a new package
+// states its arrows here.
+var layout = map[string][]string{
+	"flow":                 {},
+	"parser":               {"flow", "internal/mermaid"},
+	"report":               {"flow", "internal/mermaid", "internal/srcpos"},
+	"sim":                  {"report", "flow", "internal/srcpos"},
+	"trace":                {"report", "flow", "internal/srcpos"},
+	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
+	"examples/seedsystems": {"internal/seedsystems"},
+
+	"internal/mermaid":     {"flow"},
+	"internal/srcpos":      {"flow"},
+	"internal/otelexport":  {"sim", "flow"},
+	"internal/seedsystems": {},
+	"internal/golden":      {},
+	"internal/testdiagram": {"flow", "parser"},
+}
+
+// stdlibOnly lists the packages that may use the standard library and
+// the packages of ours in their layout entry, and no third-party module.
+var stdlibOnly = []string{"flow", "internal/mermaid"}
+
+// mainPackages are the main packages: only they read flags.
+var mainPackages = []string{"cmd/choreo", "examples/seedsystems"}
+
+// TestImportDirection keeps the layout above true: each package of ours
+// imports only what its entry allows, flow and internal/mermaid use no
+// third-party module, and only the main packages read flags.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/choreo-dev/choreo/"
-	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}|{{.Standard}}|{{join .Deps " "}}`, "../../...").Output()
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}|{{.Standard}}|{{join .Imports " "}}|{{join .Deps " "}}`, "../../...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
 	std := map[string]bool{}
+	imports := map[string][]string{}
 	deps := map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.SplitN(line, "|", 3)
+		f := strings.SplitN(line, "|", 4)
 		std[f[0]] = f[1] == "true"
-		deps[f[0]] = strings.Fields(f[2])
+		imports[f[0]] = strings.Fields(f[2])
+		deps[f[0]] = strings.Fields(f[3])
 	}
-	allowed := map[string][]string{ // our packages each may import
-		"flow":       {},
-		"parser":     {"flow"},
-		"report":     {"flow"},
-		"sim":        {"report", "flow"},
-		"trace":      {"report", "flow"},
-		"cmd/choreo": {"flow", "parser", "report", "sim", "trace"},
+	var ours []string
+	for path := range imports {
+		if rel, ok := strings.CutPrefix(path, mod); ok {
+			ours = append(ours, rel)
+		}
 	}
-	for pkg, ok := range allowed {
+	sort.Strings(ours)
+	for _, pkg := range ours {
+		if _, ok := layout[pkg]; !ok {
+			t.Errorf("package %s is not in the layout: add its allowed imports to layout in %s", pkg, "cmd/choreo/layout_test.go")
+		}
+	}
+	for pkg, ok := range layout {
 		path := mod + pkg
-		if _, found := deps[path]; !found {
-			t.Errorf("package %s is missing", pkg)
+		if _, found := imports[path]; !found {
+			if !strings.HasPrefix(pkg, "internal/") {
+				t.Errorf("package %s is missing", pkg)
+			}
 			continue
+		}
+		for _, d := range imports[path] {
+			if rel, isOurs := strings.CutPrefix(d, mod); isOurs && !slices.Contains(ok, rel) {
+				t.Errorf("%s imports %s: the layout allows only %v", pkg, rel, ok)
+			}
 		}
 		for _, d := range deps[path] {
 			if strings.HasPrefix(d, mod) {
-				rel := strings.TrimPrefix(d, mod)
-				if strings.HasPrefix(rel, "internal/") {
-					continue
-				}
-				if !contains(ok, rel) {
-					t.Errorf("%s imports %s: the layout allows only %v", pkg, rel, ok)
-				}
 				continue
 			}
-			if pkg == "flow" && !std[d] {
-				t.Errorf("flow depends on %s: flow uses the standard library only", d)
+			if slices.Contains(stdlibOnly, pkg) && !std[d] {
+				t.Errorf("%s depends on %s: it uses the standard library only", pkg, d)
 			}
-			if pkg != "cmd/choreo" && strings.HasPrefix(d, "github.com/spf13/pflag") {
-				t.Errorf("%s depends on pflag: only cmd/choreo reads flags", pkg)
+			if !slices.Contains(mainPackages, pkg) && strings.HasPrefix(d, "github.com/spf13/pflag") {
+				t.Errorf("%s depends on pflag: only the main packages %v read flags", pkg, mainPackages)
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/mermaid"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
@@ -62,7 +63,7 @@ func runParse(ctx context.Context, args []string, io stdio) error {
 		}
 		data = buf.Bytes()
 	case "mermaid":
-		data = []byte(f.Mermaid())
+		data = []byte(mermaid.Format(f.Diagram))
 	}
 	return writeOutput(io, *out, data)
 }

@@ -1,4 +1,4 @@
-package mermaidsyntax
+package mermaid
 
 import "unicode/utf8"
 

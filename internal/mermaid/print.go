@@ -1,4 +1,4 @@
-package flow
+package mermaid
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/choreo-dev/choreo/internal/mermaidsyntax"
+	"github.com/choreo-dev/choreo/flow"
 )
 
-// Mermaid prints the diagram back as Mermaid sequenceDiagram text,
+// Format prints the diagram back as Mermaid sequenceDiagram text,
 // normalised, such that parsing the text again (package parser, Mermaid
 // 11.15 semantics) gives the same model: the same participants in the same
 // order with the same id, label, kind, box, metadata, links and
@@ -73,20 +73,20 @@ import (
 // out as one. A destroy line inside a box, which Mermaid records without a
 // statement, is printed in a box placed where it has the same effect when
 // there is one; in contrived diagrams there is none and it is lost.
-func (d *Diagram) Mermaid() string {
+func Format(d *flow.Diagram) string {
 	p := newMermaidPrinter(d)
 	p.print()
 	return p.out.String()
 }
 
-// WriteMermaid writes d.Mermaid() to w.
-func WriteMermaid(w io.Writer, d *Diagram) error {
-	_, err := io.WriteString(w, d.Mermaid())
+// Write writes Format(d) to w.
+func Write(w io.Writer, d *flow.Diagram) error {
+	_, err := io.WriteString(w, Format(d))
 	return err
 }
 
 type mmPrinter struct {
-	d       *Diagram
+	d       *flow.Diagram
 	out     strings.Builder
 	indent  int
 	ids     map[string]string // id -> printed form
@@ -99,9 +99,9 @@ type mmPrinter struct {
 	// flat holds the statements in document order; after[s] is the index
 	// following s and everything nested in it; cursor is the index of the
 	// next statement to print.
-	flat    []Statement
-	after   map[Statement]int
-	at      map[Statement]int
+	flat    []flow.Statement
+	after   map[flow.Statement]int
+	at      map[flow.Statement]int
 	cursor  int
 	destroy map[string]bool // destroyed in a box: no statement says so
 	// destroyStated: a destroy statement names the participant
@@ -112,7 +112,7 @@ type mmPrinter struct {
 	pending map[string]bool
 }
 
-func newMermaidPrinter(d *Diagram) *mmPrinter {
+func newMermaidPrinter(d *flow.Diagram) *mmPrinter {
 	p := &mmPrinter{d: d, idx: map[string]int{}, boxOf: map[string]int{}}
 	for i, pt := range d.Participants {
 		if _, ok := p.idx[pt.ID]; !ok {
@@ -121,14 +121,14 @@ func newMermaidPrinter(d *Diagram) *mmPrinter {
 	}
 	p.seen = make([]bool, len(d.Participants))
 	p.declared = make([]bool, len(d.Participants))
-	p.after = map[Statement]int{}
-	p.at = map[Statement]int{}
-	var flatten func([]Statement)
-	flatten = func(ss []Statement) {
+	p.after = map[flow.Statement]int{}
+	p.at = map[flow.Statement]int{}
+	var flatten func([]flow.Statement)
+	flatten = func(ss []flow.Statement) {
 		for _, s := range ss {
 			p.at[s] = len(p.flat)
 			p.flat = append(p.flat, s)
-			if b, ok := s.(*Block); ok {
+			if b, ok := s.(*flow.Block); ok {
 				for _, br := range b.Branches {
 					flatten(br.Statements)
 				}
@@ -140,7 +140,7 @@ func newMermaidPrinter(d *Diagram) *mmPrinter {
 	stated := map[string]bool{}
 	p.destroyStated = stated
 	for _, s := range p.flat {
-		if x, ok := s.(*Destroy); ok {
+		if x, ok := s.(*flow.Destroy); ok {
 			stated[x.Participant] = true
 		}
 	}
@@ -248,7 +248,7 @@ func styleSafe(s string, acc bool) string {
 }
 
 func dropStyleSemi(line, kw string) string {
-	if semi := mermaidsyntax.StyleSemicolon([]byte(line), kw); semi >= 0 {
+	if semi := StyleSemicolon([]byte(line), kw); semi >= 0 {
 		return line[:semi] + line[semi+1:]
 	}
 	return line
@@ -263,7 +263,7 @@ func (p *mmPrinter) id(id string) string {
 	return s
 }
 
-func (p *mmPrinter) stmts(ss []Statement) {
+func (p *mmPrinter) stmts(ss []flow.Statement) {
 	for _, s := range ss {
 		if i, ok := p.at[s]; ok {
 			p.cursor = i
@@ -279,28 +279,28 @@ func (p *mmPrinter) stmts(ss []Statement) {
 
 var centralMark = map[bool]string{true: "()", false: ""}
 
-func (p *mmPrinter) stmt(s Statement) {
+func (p *mmPrinter) stmt(s flow.Statement) {
 	switch x := s.(type) {
-	case *Message:
+	case *flow.Message:
 		p.need(x.From, x.To)
 		p.boxForDestroy(x)
 		mod := ""
 		switch {
-		case x.Central == CentralTo || x.Central == CentralBoth:
+		case x.Central == flow.CentralTo || x.Central == flow.CentralBoth:
 			mod = "()"
 		case x.Activate:
 			mod = "+"
 		case x.Deactivate:
 			mod = "-"
 		}
-		from := x.Central == CentralFrom || x.Central == CentralBoth
+		from := x.Central == flow.CentralFrom || x.Central == flow.CentralBoth
 		arrow := string(x.Arrow)
 		if firstArrow(arrow+mod+p.id(x.To)) != arrow {
 			arrow += " " // Server\\- -Client: the mark must not lengthen the arrow
 		}
 		p.line(p.id(x.From)+centralMark[from]+arrow+mod+p.id(x.To)+":"+textPart(x.Text), false)
 		p.createPending = false
-	case *Note:
+	case *flow.Note:
 		p.need(x.Participants...)
 		ids := make([]string, len(x.Participants))
 		for i, id := range x.Participants {
@@ -308,10 +308,10 @@ func (p *mmPrinter) stmt(s Statement) {
 		}
 		place := x.Placement
 		if place == "" {
-			place = Over
+			place = flow.Over
 		}
 		p.line("Note "+place+" "+strings.Join(ids, ",")+":"+textPart(x.Text), false)
-	case *Create:
+	case *flow.Create:
 		i, ok := p.idx[x.Participant]
 		if !ok {
 			p.line("create participant "+p.id(x.Participant), false)
@@ -326,7 +326,7 @@ func (p *mmPrinter) stmt(s Statement) {
 		for _, l := range ls[1:] {
 			p.line(l, false)
 		}
-	case *Destroy:
+	case *flow.Destroy:
 		// The destroy marks the participant only if it exists by then.
 		if i, ok := p.idx[x.Participant]; ok && !p.seen[i] && p.d.Participants[i].Destroyed {
 			p.ensureUpTo(i)
@@ -335,13 +335,13 @@ func (p *mmPrinter) stmt(s Statement) {
 			}
 		}
 		p.line("destroy "+p.id(x.Participant), false)
-	case *Activation:
+	case *flow.Activation:
 		kw := "deactivate "
 		if x.Active {
 			kw = "activate "
 		}
 		p.line(kw+p.id(x.Participant), false)
-	case *Autonumber:
+	case *flow.Autonumber:
 		switch {
 		case x.Off:
 			p.line("autonumber off", false)
@@ -352,7 +352,7 @@ func (p *mmPrinter) stmt(s Statement) {
 		default:
 			p.line("autonumber "+x.Start+" "+x.Step, false)
 		}
-	case *Block:
+	case *flow.Block:
 		for i, br := range x.Branches {
 			kw := string(x.Kind)
 			if i > 0 {
@@ -431,7 +431,7 @@ func slicesContains(s []int, v int) bool {
 
 // boxForDestroy prints the next box now if the message involves a
 // participant destroyed in a box, and the box may come here.
-func (p *mmPrinter) boxForDestroy(m *Message) {
+func (p *mmPrinter) boxForDestroy(m *flow.Message) {
 	if !p.there(m.From) && !p.there(m.To) || p.nextBox >= len(p.d.Boxes) {
 		return
 	}
@@ -461,11 +461,11 @@ func (p *mmPrinter) destroyFits(id string) bool {
 	created := p.createPending
 	for _, s := range p.flat[min(p.cursor, len(p.flat)):] {
 		switch x := s.(type) {
-		case *Create:
+		case *flow.Create:
 			created = true
-		case *Destroy:
+		case *flow.Destroy:
 			return true
-		case *Message:
+		case *flow.Message:
 			if created {
 				created = false
 				continue
@@ -485,7 +485,7 @@ func (p *mmPrinter) there(id string) bool {
 // implicitOK reports whether a message or note may introduce the
 // participant: it is not declared, or its box declares it later with all
 // it needs.
-func (p *mmPrinter) implicitOK(pt *Participant) bool {
+func (p *mmPrinter) implicitOK(pt *flow.Participant) bool {
 	if pt.Created || !pt.Declared {
 		return !pt.Created
 	}
@@ -495,7 +495,7 @@ func (p *mmPrinter) implicitOK(pt *Participant) bool {
 	if pt.Alias {
 		return pt.Metadata == "" && keywordKind(pt.Kind)
 	}
-	return pt.Metadata == "" && pt.Kind == KindParticipant && pt.Label == pt.ID
+	return pt.Metadata == "" && pt.Kind == flow.KindParticipant && pt.Label == pt.ID
 }
 
 func (p *mmPrinter) ensureUpTo(j int) {
@@ -638,17 +638,17 @@ func (p *mmPrinter) emitBox(k int) {
 }
 
 func kindKeyword(kind string) string {
-	if kind == KindActor {
+	if kind == flow.KindActor {
 		return "actor"
 	}
 	return "participant"
 }
 
-func keywordKind(kind string) bool { return kind == KindParticipant || kind == KindActor }
+func keywordKind(kind string) bool { return kind == flow.KindParticipant || kind == flow.KindActor }
 
 // decl returns the declaration lines that give a participant its final
 // label, kind and metadata from scratch.
-func (p *mmPrinter) decl(pt *Participant) []string {
+func (p *mmPrinter) decl(pt *flow.Participant) []string {
 	id := p.id(pt.ID)
 	kw := kindKeyword(pt.Kind)
 	meta := pt.Metadata
@@ -675,7 +675,7 @@ func (p *mmPrinter) decl(pt *Participant) []string {
 	return []string{"participant " + id + m, kw + " " + id + alias}
 }
 
-func boxLine(b *Box) string {
+func boxLine(b *flow.Box) string {
 	title := escapeMM(b.Title, ctxText)
 	fill := b.Fill
 	if fill == "" {
@@ -704,7 +704,7 @@ func colourFirst(title string) bool {
 		}
 	}
 	i := 0
-	for i < len(l) && mermaidsyntax.IsWordByte(l[i]) {
+	for i < len(l) && IsWordByte(l[i]) {
 		i++
 	}
 	return cssNamedColors[l[:i]]
@@ -733,10 +733,10 @@ func escapeMM(s string, ctx mmCtx) string {
 	// the ends that trimming would eat
 	lo, hi := 0, len(rs)
 	if trim {
-		for lo < len(rs) && mermaidsyntax.IsSpace(rs[lo]) {
+		for lo < len(rs) && IsSpace(rs[lo]) {
 			lo++
 		}
-		for hi > lo && mermaidsyntax.IsSpace(rs[hi-1]) {
+		for hi > lo && IsSpace(rs[hi-1]) {
 			hi--
 		}
 	}
@@ -787,7 +787,7 @@ func escapeMM(s string, ctx mmCtx) string {
 // would read as an entity code).
 func entityAhead(rs []rune) bool {
 	i := 0
-	for i < len(rs) && rs[i] < 0x80 && mermaidsyntax.IsWordByte(byte(rs[i])) {
+	for i < len(rs) && rs[i] < 0x80 && IsWordByte(byte(rs[i])) {
 		i++
 	}
 	return i > 0 && i < len(rs) && rs[i] == ';'
@@ -811,7 +811,7 @@ type idUse struct {
 	meta       bool     // declared with @{…}
 }
 
-func chooseIDs(d *Diagram) map[string]string {
+func chooseIDs(d *flow.Diagram) map[string]string {
 	uses := map[string]*idUse{}
 	var order []string
 	use := func(id string) *idUse {
@@ -838,21 +838,21 @@ func chooseIDs(d *Diagram) map[string]string {
 			use(id)
 		}
 	}
-	d.Walk(func(s Statement) {
+	d.Walk(func(s flow.Statement) {
 		switch x := s.(type) {
-		case *Message:
+		case *flow.Message:
 			pre := ""
-			if x.Central == CentralFrom || x.Central == CentralBoth {
+			if x.Central == flow.CentralFrom || x.Central == flow.CentralBoth {
 				pre = "()"
 			}
 			f := use(x.From)
 			f.suffixes = append(f.suffixes, pre+string(x.Arrow))
 			t := use(x.To)
 			t.suffixes = append(t.suffixes, ":")
-			if x.Deactivate && x.Central != CentralTo && x.Central != CentralBoth {
+			if x.Deactivate && x.Central != flow.CentralTo && x.Central != flow.CentralBoth {
 				t.afterMinus = true
 			}
-		case *Note:
+		case *flow.Note:
 			for i, id := range x.Participants {
 				suf := ":"
 				if i+1 < len(x.Participants) {
@@ -861,11 +861,11 @@ func chooseIDs(d *Diagram) map[string]string {
 				u := use(id)
 				u.suffixes = append(u.suffixes, suf)
 			}
-		case *Activation:
+		case *flow.Activation:
 			use(x.Participant)
-		case *Create:
+		case *flow.Create:
 			use(x.Participant)
-		case *Destroy:
+		case *flow.Destroy:
 			use(x.Participant)
 		}
 	})
@@ -903,10 +903,10 @@ func encodeIDFor(id string, lv int, u *idUse) (string, bool) {
 func encodeID(id string, lv int, first bool) (string, []byte) {
 	rs := []rune(id)
 	lo, hi := 0, len(rs)
-	for lo < len(rs) && mermaidsyntax.IsSpace(rs[lo]) {
+	for lo < len(rs) && IsSpace(rs[lo]) {
 		lo++
 	}
-	for hi > lo && mermaidsyntax.IsSpace(rs[hi-1]) {
+	for hi > lo && IsSpace(rs[hi-1]) {
 		hi--
 	}
 	var sb strings.Builder
@@ -926,11 +926,11 @@ func encodeID(id string, lv int, first bool) (string, []byte) {
 			enc = true
 		case r == '"' && last == '=':
 			enc = true
-		case lv >= lvSpace && mermaidsyntax.IsSpace(r):
+		case lv >= lvSpace && IsSpace(r):
 			enc = true
 		case lv >= lvMeta && (r == '-' || r == '='):
 			enc = true
-		case lv >= lvAll && r < 0x80 && !mermaidsyntax.IsWordByte(byte(r)):
+		case lv >= lvAll && r < 0x80 && !IsWordByte(byte(r)):
 			enc = true
 		}
 		if enc {
@@ -957,22 +957,22 @@ func checkID(lexed []byte, u *idUse) bool {
 	if !idPlainOK(lexed) {
 		return false
 	}
-	if u.alias && mermaidsyntax.RunOf(lexed, 0, mermaidsyntax.AliasIDByte) != len(lexed) {
+	if u.alias && RunOf(lexed, 0, AliasIDByte) != len(lexed) {
 		return false
 	}
-	if u.meta && mermaidsyntax.RunOf(lexed, 0, mermaidsyntax.MetaIDByte) != len(lexed) {
+	if u.meta && RunOf(lexed, 0, MetaIDByte) != len(lexed) {
 		return false
 	}
 	for _, suf := range u.suffixes {
 		b := append(append([]byte(nil), lexed...), suf...)
-		if specialStart(b) || mermaidsyntax.MatchActor(b, 0) != len(lexed) {
+		if specialStart(b) || MatchActor(b, 0) != len(lexed) {
 			return false
 		}
 	}
 	if u.afterMinus {
 		b := append([]byte("-"), lexed...)
-		for _, a := range mermaidsyntax.Arrows {
-			if mermaidsyntax.HasPrefixFold(b, 0, a) {
+		for _, a := range Arrows {
+			if HasPrefixFold(b, 0, a) {
 				return false
 			}
 		}
@@ -982,17 +982,17 @@ func checkID(lexed []byte, u *idUse) bool {
 
 // idPlainOK: the ID lexer state reads the whole id, not an alias.
 func idPlainOK(b []byte) bool {
-	if mermaidsyntax.Space(b, 0) > 0 || b[0] == '#' || mermaidsyntax.RunOf(b, 0, mermaidsyntax.PlainIDByte) != len(b) {
+	if Space(b, 0) > 0 || b[0] == '#' || RunOf(b, 0, PlainIDByte) != len(b) {
 		return false
 	}
-	e := mermaidsyntax.RunOf(b, 0, mermaidsyntax.AliasIDByte)
-	return !mermaidsyntax.FollowedByAs(append(append([]byte(nil), b...), '\n'), e)
+	e := RunOf(b, 0, AliasIDByte)
+	return !FollowedByAs(append(append([]byte(nil), b...), '\n'), e)
 }
 
 // firstArrow is the arrow token Mermaid's lexer reads at the start of s.
 func firstArrow(s string) string {
-	for _, a := range mermaidsyntax.Arrows {
-		if mermaidsyntax.HasPrefixFold([]byte(s), 0, a) {
+	for _, a := range Arrows {
+		if HasPrefixFold([]byte(s), 0, a) {
 			return a
 		}
 	}
@@ -1003,7 +1003,7 @@ func firstArrow(s string) string {
 // matches at the start of b (conservatively for title and acc*).
 func specialStart(b []byte) bool {
 	c := b[0]
-	if mermaidsyntax.Space(b, 0) > 0 || c == '#' || c == '%' || c == ',' || c == ';' {
+	if Space(b, 0) > 0 || c == '#' || c == '%' || c == ',' || c == ';' {
 		return true
 	}
 	if c != '}' {
@@ -1015,21 +1015,21 @@ func specialStart(b []byte) bool {
 	if numberLike(b) {
 		return true
 	}
-	for _, w := range mermaidsyntax.Keywords {
-		if mermaidsyntax.Keyword(b, 0, w) {
+	for _, w := range Keywords {
+		if Keyword(b, 0, w) {
 			return true
 		}
 	}
 	for _, w := range []string{"title", "accTitle", "accDescr"} {
-		if mermaidsyntax.HasPrefixFold(b, 0, w) {
+		if HasPrefixFold(b, 0, w) {
 			return true
 		}
 	}
-	return !mermaidsyntax.ActorFirstByte(c)
+	return !ActorFirstByte(c)
 }
 
 // numberLike is a conservative stand-in for the number rule
-// (mermaidsyntax.MatchNumber): any run of digits and dots followed by a
+// (MatchNumber): any run of digits and dots followed by a
 // space or newline, a superset of what the rule matches.
 func numberLike(b []byte) bool {
 	i := 0
