@@ -74,7 +74,7 @@
 // [MessageInfo.Fork] is the N of the async message that started the
 // message's fork, 0 for the main timeline. Forks nest: an async message
 // sent on a fork starts an inner fork, and a message that does not continue
-// the inner one may continue the outer one. Where DESIGN.md is silent:
+// the inner one may continue the outer one. Beyond the rules above:
 //
 //   - A reply returns to the timeline of the request it closes: a reply to
 //     a request sent before the fork began ends the fork, even when its

@@ -1007,7 +1007,7 @@ messages:
 
 // A fork that fails rolls back its own steps, in the fork, at once; the
 // main timeline's steps are not rolled back and the main timeline is not
-// cut (DESIGN.md, async).
+// cut (sim/doc.go, "Forks").
 func TestRealForkFailureRollsBackOnlyTheFork(t *testing.T) {
 	sys := newSystems(t, "B", "C", "D", "E", "F")
 	sys.set("F /check", answer(http.StatusInternalServerError))

@@ -14,8 +14,8 @@ import (
 	"github.com/choreo-dev/choreo/parser"
 )
 
-// A reply inside a block ends its exchange where it stands (DESIGN.md,
-// "Flow semantics"): the exchange's duration ends at the reply, and what
+// A reply inside a block ends its exchange where it stands (sim/doc.go,
+// "Replies inside blocks"): the exchange's duration ends at the reply, and what
 // follows in the branch runs after it on the caller's timeline, outside
 // the request's timeout and attempts. Every message takes a constant
 // 100ms but "post" (1s), and the request times out at 1s, so a branch

@@ -11,7 +11,7 @@ import (
 	"github.com/choreo-dev/choreo/report"
 )
 
-// One test per rule of DESIGN.md's "Flow semantics", each against an
+// One test per rule of the flow's semantics (sim/doc.go, flow/doc.go), each against an
 // answer known in closed form. Shares use shareTol (4.5 standard errors of
 // a binomial share); means use 4.5 standard deviations of the mean, with
 // the standard deviation bounded by half the range of the values when it
