@@ -72,29 +72,20 @@ type Checker struct {
 	m  *Mapping
 	al Aligner
 
-	// SLO holds the targets to judge (Target, Metric, N, Quantile,
-	// LimitMS, Share), filled by the caller before Result; its
-	// end_to_end targets also pick the slow traces, so set it before
-	// the first Add.
-	SLO []report.SLOVerdict
+	// SLO holds the targets to judge, filled by the caller before
+	// Result; its end_to_end targets also pick the slow traces, so set
+	// it before the first Add.
+	SLO []report.SLOTarget
 
-	msgs     []*flow.Message
-	exs      []*flow.Exchange // the measured exchanges, in document order
-	exIndex  map[*flow.Message]int
-	actor    map[string]bool // participants drawn as actors
-	runs     int64
-	outcomes report.Outcomes
+	msgs    []*flow.Message
+	exs     []*flow.Exchange // the measured exchanges, in document order
+	exIndex map[*flow.Message]int
+	actor   map[string]bool // participants drawn as actors
+	runs    int64
 
-	e2e, completion, sys *report.Histogram
-	msgH                 []*report.Histogram
-	faults               []report.Faults
-	exDur                []*report.Histogram
-	exServer, exGap      []*report.Histogram
-	exFailed             []int64
-	exCP                 []int64
-	sumE2E               int64
-
-	cascades map[string]*cascadeAgg
+	// agg counts runs, messages, exchanges and cascades (by c.msgs and
+	// c.exs indices), with server and gap times
+	agg *report.Aggregate
 
 	conforming int64
 	fitness    float64
@@ -106,15 +97,6 @@ type Checker struct {
 	seen map[string]bool
 
 	slow slowCauses // the root causes of slow traces: see slow.go
-}
-
-type cascadeAgg struct {
-	root     report.Root
-	chain    []int
-	runs     int64
-	ttf      *report.Histogram
-	first    int64 // order of first appearance, for stable sorting
-	examples []string
 }
 
 type devKey struct{ kind, msg string }
@@ -133,32 +115,38 @@ func NewChecker(d *flow.Diagram, m *Mapping, a Aligner) *Checker {
 		m = DefaultMapping(d)
 	}
 	c := &Checker{d: d, g: flow.Build(d), m: m, al: a, msgs: d.Messages(),
-		exIndex: map[*flow.Message]int{}, cascades: map[string]*cascadeAgg{},
-		devs: map[devKey]*devAgg{}, unmapped: map[string]bool{}, seen: map[string]bool{},
-		e2e: report.NewHistogram(), completion: report.NewHistogram(), sys: report.NewHistogram()}
+		exIndex: map[*flow.Message]int{},
+		devs:    map[devKey]*devAgg{}, unmapped: map[string]bool{}, seen: map[string]bool{}}
 	c.actor = map[string]bool{}
 	for _, p := range d.Participants {
 		if p.Kind == flow.KindActor {
 			c.actor[p.ID] = true
 		}
 	}
-	for range c.msgs {
-		c.msgH = append(c.msgH, report.NewHistogram())
+	msgs := make([]report.MessageStats, len(c.msgs))
+	for i, m := range c.msgs {
+		msgs[i] = report.MessageStats{N: i + 1, Selector: m.Selector()}
 	}
-	c.faults = make([]report.Faults, len(c.msgs))
+	var exs []report.ExchangeStats
 	for _, e := range c.g.Exchanges {
 		info := c.g.Info(e.Request)
 		a := e.Request.Arrow
 		if info.Role == flow.RoleRequest || (info.Role == flow.RoleOneWay && !a.Dotted() && !a.Cross() && !a.Async()) {
 			c.exIndex[e.Request] = len(c.exs)
 			c.exs = append(c.exs, e)
-			c.exDur = append(c.exDur, report.NewHistogram())
-			c.exServer = append(c.exServer, report.NewHistogram())
-			c.exGap = append(c.exGap, report.NewHistogram())
+			x := report.ExchangeStats{Request: e.Request.N}
+			if e.Reply != nil {
+				x.Reply = e.Reply.N
+			}
+			if len(e.Replies) > 1 {
+				for _, r := range e.Replies {
+					x.Replies = append(x.Replies, r.N)
+				}
+			}
+			exs = append(exs, x)
 		}
 	}
-	c.exFailed = make([]int64, len(c.exs))
-	c.exCP = make([]int64, len(c.exs))
+	c.agg = report.NewAggregate(msgs, exs).WithServerTimes()
 	return c
 }
 
@@ -227,16 +215,12 @@ func (c *Checker) Add(t *Trace) {
 	if roots == 1 {
 		e2e = rootSpan.Duration()
 	}
-	c.e2e.Record(time.Duration(e2e))
-	c.completion.Record(time.Duration(maxEnd - minStart))
 	human := int64(0)
 	for _, e := range obs.Exchanges {
 		if e.Message != nil && c.actor[e.Message.From] && e.Client != nil && e.Server != nil {
 			human += max(e.RequestLatency, 0)
 		}
 	}
-	c.sys.Record(time.Duration(max(e2e-human, 0)))
-	c.sumE2E += max(e2e, 0)
 
 	// Messages and exchanges.
 	ex := obs.Exchanges
@@ -248,27 +232,21 @@ func (c *Checker) Add(t *Trace) {
 	for _, e := range ex {
 		if i := c.msgIndex(e.Message); i >= 0 {
 			if e.Client != nil && e.Server != nil {
-				c.msgH[i].Record(time.Duration(e.RequestLatency))
+				c.agg.Message(i, time.Duration(e.RequestLatency))
 				if r := c.msgIndex(c.replyOf(e)); r >= 0 && !e.Async {
-					c.msgH[r].Record(time.Duration(e.ReplyLatency))
+					c.agg.Message(r, time.Duration(e.ReplyLatency))
 				}
 			}
-			switch e.Fault {
-			case FaultError:
-				c.faults[i].Error++
-			case FaultTimeout:
-				c.faults[i].Timeout++
-			}
+			c.agg.Fault(i, report.ParseFault(e.Fault))
 		}
 		if k, ok := c.exIndex[e.Message]; ok && e.Message != nil {
 			if e.Failed {
-				c.exFailed[k]++
+				c.agg.ExchangeFailed(k)
 			} else {
-				c.exDur[k].Record(time.Duration(e.Duration))
+				c.agg.Exchange(k, time.Duration(e.Duration))
 				if e.Client != nil && e.Server != nil && !e.Async {
 					srv := e.Server.Duration()
-					c.exServer[k].Record(time.Duration(srv))
-					c.exGap[k].Record(time.Duration(max(e.Duration-srv, 0)))
+					c.agg.ExchangeServer(k, time.Duration(srv), time.Duration(e.Duration-srv))
 				}
 			}
 		}
@@ -306,11 +284,11 @@ func (c *Checker) Add(t *Trace) {
 			}
 		}
 	}
+	outcome := report.RunOK
 	switch {
 	case !anyFailed:
-		c.outcomes.OK++
 	case failedRoot == nil:
-		c.outcomes.Handled++
+		outcome = report.RunHandled
 	default:
 		cause := failedRoot
 		depth := 0
@@ -334,34 +312,22 @@ func (c *Checker) Add(t *Trace) {
 			cause = cause.Parent
 		}
 		if c.drawn(cause) {
-			c.outcomes.Handled++
+			outcome = report.RunHandled
 			break
 		}
-		c.outcomes.Failed++
-		root := report.Root{Fault: cause.Fault}
+		outcome = report.RunFailed
+		f := report.Failure{Fault: report.ParseFault(cause.Fault)}
 		if cause.Message != nil {
-			root.N = cause.Message.N
+			f.Root = cause.Message.N
 		}
-		var chain []int
-		key := []byte(root.Fault)
 		for x, steps := cause, 0; x != nil && steps <= len(ex); x, steps = x.Parent, steps+1 {
 			if x.Message != nil {
-				chain = append(chain, x.Message.N)
-				key = append(key, byte(x.Message.N>>8), byte(x.Message.N))
+				f.Chain = append(f.Chain, x.Message.N)
 			}
 		}
-		key = append(key, byte(root.N>>8), byte(root.N))
-		ag := c.cascades[string(key)]
-		if ag == nil {
-			ag = &cascadeAgg{root: root, chain: chain, ttf: report.NewHistogram(), first: int64(len(c.cascades))}
-			c.cascades[string(key)] = ag
-		}
-		ag.runs++
-		ag.ttf.Record(time.Duration(failedRoot.Start + failedRoot.Duration - minStart))
-		if len(ag.examples) < maxExamples {
-			ag.examples = append(ag.examples, t.ID.String())
-		}
+		c.agg.Cascade(f, outcome, false, time.Duration(failedRoot.Start+failedRoot.Duration-minStart), t.ID.String())
 	}
+	c.agg.Run(outcome, time.Duration(e2e), time.Duration(maxEnd-minStart), time.Duration(max(e2e-human, 0)))
 }
 
 // explain says, for each message no trace showed, why: a participant
@@ -511,7 +477,7 @@ func (c *Checker) criticalPath(ex []*Exchange, start, end int64) {
 				continue
 			}
 			if i, ok := c.exIndex[k.Message]; ok && k.Message != nil {
-				c.exCP[i] += ke - ks
+				c.agg.CriticalPath(i, ke-ks)
 			}
 			walk(k.Index, ks, ke, depth+1)
 			cursor = ks
@@ -543,58 +509,19 @@ func deviationMessage(dv Deviation) string {
 // and the verdicts of c.SLO (report.Judge). The caller fills Diagram,
 // DiagramSource and Input (Reader.AddTo).
 func (c *Checker) Result() *report.Result {
-	res := &report.Result{Version: report.Version, Source: "trace", Runs: c.runs,
-		EndToEndNS: c.sumE2E, Outcomes: c.outcomes, Model: c.d,
-		Messages: []report.MessageStats{}, Exchanges: []report.ExchangeStats{},
-		Cascades: []report.Cascade{}, SLO: []report.SLOVerdict{}, Input: &report.Input{Problems: []report.Problem{}}}
-	hs := &report.Histograms{EndToEnd: c.e2e, Completion: c.completion, SystemTime: c.sys,
-		Messages: c.msgH, Exchanges: c.exDur, Cascades: []*report.Histogram{},
-		ExchangesServer: c.exServer, ExchangesGap: c.exGap}
-	res.EndToEnd, res.Completion, res.SystemTime = c.e2e.Stats(), c.completion.Stats(), c.sys.Stats()
-	for i, m := range c.msgs {
-		res.Messages = append(res.Messages, report.MessageStats{N: i + 1, Selector: m.Selector(),
-			Latency: c.msgH[i].Stats(), Faults: c.faults[i]})
+	res := c.agg.Result()
+	res.Source, res.Model = "trace", c.d
+	res.Input = &report.Input{Problems: []report.Problem{}}
+	// a trace check's lists are never null
+	if res.Messages == nil {
+		res.Messages = []report.MessageStats{}
 	}
-	for i, e := range c.exs {
-		reply := 0
-		if e.Reply != nil {
-			reply = e.Reply.N
-		}
-		share := 0.0
-		if c.sumE2E > 0 {
-			share = float64(c.exCP[i]) / float64(c.sumE2E)
-		}
-		var replies []int
-		if len(e.Replies) > 1 {
-			for _, r := range e.Replies {
-				replies = append(replies, r.N)
-			}
-		}
-		res.Exchanges = append(res.Exchanges, report.ExchangeStats{Request: e.Request.N, Reply: reply, Replies: replies,
-			Duration: c.exDur[i].Stats(), Failed: c.exFailed[i], CriticalPathShare: share, CriticalPathNS: c.exCP[i],
-			Server: new(c.exServer[i].Stats()), Gap: new(c.exGap[i].Stats())})
+	if res.Exchanges == nil {
+		res.Exchanges = []report.ExchangeStats{}
 	}
-	cs := make([]*cascadeAgg, 0, len(c.cascades))
-	for _, a := range c.cascades {
-		cs = append(cs, a)
+	if res.Cascades == nil {
+		res.Cascades, res.Histograms.Cascades = []report.Cascade{}, []*report.Histogram{}
 	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].runs != cs[j].runs {
-			return cs[i].runs > cs[j].runs
-		}
-		return cs[i].first < cs[j].first
-	})
-	for _, a := range cs {
-		share := 0.0
-		if c.runs > 0 {
-			share = float64(a.runs) / float64(c.runs)
-		}
-		res.Cascades = append(res.Cascades, report.Cascade{Root: a.root, Runs: a.runs, Share: share,
-			Chain: slices.Clone(a.chain), Outcome: report.Failed, TimeToFailure: a.ttf.Stats(),
-			Examples: slices.Clone(a.examples)})
-		hs.Cascades = append(hs.Cascades, a.ttf)
-	}
-	res.Histograms = hs
 
 	conf := &report.Conformance{Traces: c.runs, Conforming: c.conforming,
 		Deviations: []report.Deviation{}, UnmappedServices: []string{}}
@@ -627,8 +554,9 @@ func (c *Checker) Result() *report.Result {
 	res.Conformance = conf
 	c.explain(res)
 
-	for _, v := range c.SLO {
-		res.SLO = append(res.SLO, report.Judge(v, res))
+	res.SLO = report.Judge(c.SLO, res)
+	if res.SLO == nil {
+		res.SLO = []report.SLOVerdict{}
 	}
 	c.slowResult(res)
 	return res

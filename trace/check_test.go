@@ -3,6 +3,7 @@ package trace
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/report"
@@ -58,9 +59,9 @@ func TestCheckSimulator(t *testing.T) {
 	m := DefaultMapping(d)
 	ts := readTraces(t, "sim-provisioning.jsonl")
 	c := NewChecker(d, m, NewAligner(d))
-	c.SLO = []report.SLOVerdict{
-		{Target: "end_to_end p50 <= 1000h", Metric: "end_to_end", Quantile: 0.5, LimitMS: 3.6e9},
-		{Target: "message 2 p99 <= 1ns", Metric: "message", N: 2, Quantile: 0.99, LimitMS: 1e-6},
+	c.SLO = []report.SLOTarget{
+		{Target: "end_to_end p50 <= 1000h", Metric: "end_to_end", Quantile: 0.5, Limit: 1000 * time.Hour},
+		{Target: "message 2 p99 <= 1ns", Metric: "message", N: 2, Quantile: 0.99, Limit: time.Nanosecond},
 	}
 	var want report.Outcomes
 	failedSeen := 0

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
 )
 
-// Fault kinds of a failed exchange.
+// Fault kinds of a failed exchange (report's).
 const (
-	FaultError   = "error"
-	FaultTimeout = "timeout"
+	FaultError   = report.FaultError
+	FaultTimeout = report.FaultTimeout
 )
 
 // Exchange is one observed call between two participants: a client span

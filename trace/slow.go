@@ -3,7 +3,6 @@ package trace
 import (
 	"bytes"
 	"cmp"
-	"math"
 	"slices"
 	"time"
 
@@ -66,11 +65,10 @@ type slowEntry struct {
 // ok is false when there is none.
 func (c *Checker) slowLimit() (limit int64, target string, ok bool) {
 	for _, v := range c.SLO {
-		if v.Metric != "end_to_end" || !(v.LimitMS > 0) {
+		if v.Metric != report.SLOEndToEnd || v.Limit <= 0 {
 			continue
 		}
-		// as report.Judge rounds a limit
-		l := int64(math.Floor(v.LimitMS*1e6 + 0.5))
+		l := int64(v.Limit)
 		if !ok || l < limit {
 			limit, target, ok = l, v.Target, true
 		}
@@ -269,7 +267,7 @@ type slowExample struct {
 // from the traces added so far.
 func (c *Checker) slowResult(res *report.Result) {
 	s := &c.slow
-	if c.runs == 0 {
+	if res.Runs == 0 {
 		return
 	}
 	st := &report.SlowTraces{By: "p95"}
@@ -277,7 +275,7 @@ func (c *Checker) slowResult(res *report.Result) {
 	if slo {
 		st.By, st.Target = "slo", target
 	} else {
-		limit = int64(c.e2e.Quantile(slowQuantile))
+		limit = int64(res.Histograms.EndToEnd.Quantile(slowQuantile))
 	}
 	st.LimitMS = float64(limit) / 1e6
 	s.typical = reuseSlice(s.typical, len(s.own))

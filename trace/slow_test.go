@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -54,12 +55,12 @@ func shopTrace(id byte, j, query, cart, root int64) *Trace {
 }
 
 // slowSLO is an end_to_end target of 300ms.
-var slowSLO = []report.SLOVerdict{{Target: "end_to_end p95 <= 300ms", Metric: "end_to_end", Quantile: 0.95, LimitMS: 300}}
+var slowSLO = []report.SLOTarget{{Target: "end_to_end p95 <= 300ms", Metric: "end_to_end", Quantile: 0.95, Limit: 300 * time.Millisecond}}
 
 // checkSlow checks normal traces of the shop (ids 1…normal) and the
 // delayed ones (ids after them), in a shuffled order, and returns the
 // result.
-func checkSlow(t *testing.T, d *flow.Diagram, slo []report.SLOVerdict, traces []*Trace, seed uint64) *report.Result {
+func checkSlow(t *testing.T, d *flow.Diagram, slo []report.SLOTarget, traces []*Trace, seed uint64) *report.Result {
 	t.Helper()
 	c := NewChecker(d, nil, NewAligner(d))
 	c.SLO = slo
@@ -80,7 +81,7 @@ func TestSlowCauseInjectedDelay(t *testing.T) {
 	d := parseSlow(t, slowShop)
 	for _, tc := range []struct {
 		name         string
-		slo          []report.SLOVerdict
+		slo          []report.SLOTarget
 		normal       int
 		query, cart  int64 // the delay, µs
 		n            int

@@ -85,7 +85,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		}
 		mapData = data
 	}
-	var specs []report.SLOVerdict
+	var specs []report.SLOTarget
 	if *profile != "" {
 		p, err := loadProfile(*profile, d, "")
 		if err != nil {
@@ -191,13 +191,13 @@ func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error
 	return nil
 }
 
-// sloSpecs turns a profile's SLO targets into the specs report.Judge
+// sloSpecs turns a profile's SLO targets into the targets report.Judge
 // evaluates.
-func sloSpecs(p *sim.Profile) []report.SLOVerdict {
-	var out []report.SLOVerdict
+func sloSpecs(p *sim.Profile) []report.SLOTarget {
+	var out []report.SLOTarget
 	for _, s := range p.SLO {
-		out = append(out, report.SLOVerdict{Target: s.Target, Metric: s.Metric, N: s.N, Quantile: s.Quantile,
-			LimitMS: float64(s.Limit) / 1e6, Share: s.Share})
+		out = append(out, report.SLOTarget{Target: s.Target, Metric: s.Metric, N: s.N, Quantile: s.Quantile,
+			Limit: s.Limit, Share: s.Share})
 	}
 	return out
 }
