@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // The plan is a diagram compiled for execution: the statement tree with
@@ -75,25 +76,21 @@ type handlerRef struct {
 	branch int
 }
 
+// Fault kinds as the hot path counts them: report's fault kinds.
 const (
-	fkNone uint8 = iota
-	fkError
-	fkTimeout
-	fkDrop
-	fkDelay
-	numFaults
+	fkNone    = uint8(report.NoFault)
+	fkError   = uint8(report.ErrorFault)
+	fkTimeout = uint8(report.TimeoutFault)
+	fkDrop    = uint8(report.DropFault)
+	fkDelay   = uint8(report.DelayFault)
+	numFaults = fkDelay + 1
 )
 
-var faultNames = [numFaults]string{"", FaultError, FaultTimeout, FaultDrop, FaultDelay}
+// faultName returns the name of fault kind fk ("" for none).
+func faultName(fk uint8) string { return report.FaultKind(fk).String() }
 
-func faultKind(s string) uint8 {
-	for i, n := range faultNames {
-		if n == s && i > 0 {
-			return uint8(i)
-		}
-	}
-	return fkNone
-}
+// faultKind returns the kind a fault name names (fkNone for none).
+func faultKind(s string) uint8 { return uint8(report.ParseFault(s)) }
 
 type exchangePlan struct {
 	req     int   // request message index

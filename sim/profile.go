@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // Latency is a latency model: one draw per call, from the caller's source.
@@ -17,12 +18,14 @@ type Count interface {
 	Sample(r *rand.Rand) int
 }
 
-// Fault kinds.
+// Fault kinds (report's): error, the exchange fails once the request's
+// latency has elapsed; timeout, no reply, the caller waits its timeout;
+// drop, an async message is lost; delay, extra latency.
 const (
-	FaultError   = "error"   // the exchange fails once the request's latency has elapsed
-	FaultTimeout = "timeout" // no reply: the caller waits its timeout
-	FaultDrop    = "drop"    // an async message is lost
-	FaultDelay   = "delay"   // extra latency
+	FaultError   = report.FaultError
+	FaultTimeout = report.FaultTimeout
+	FaultDrop    = report.FaultDrop
+	FaultDelay   = report.FaultDelay
 )
 
 // Fault is a fault injected on a message at a rate.
@@ -129,30 +132,19 @@ type BlockSettings struct {
 	When []*When
 }
 
-// SLO metrics.
+// SLO metrics (report's).
 const (
-	SLOEndToEnd   = "end_to_end"
-	SLOCompletion = "completion"
-	SLOSystemTime = "system_time"
-	SLOFailed     = "failed" // share of failed + inconsistent runs
-	SLOMessage    = "message"
-	SLOExchange   = "exchange"
+	SLOEndToEnd   = report.SLOEndToEnd
+	SLOCompletion = report.SLOCompletion
+	SLOSystemTime = report.SLOSystemTime
+	SLOFailed     = report.SLOFailed // share of failed + inconsistent runs
+	SLOMessage    = report.SLOMessage
+	SLOExchange   = report.SLOExchange
 )
 
-// SLOTarget is one target: a percentile bound on a latency, or a bound on
-// the failed share.
-type SLOTarget struct {
-	// Target is the target as reports show it: "end_to_end p95 <= 3s".
-	Target string
-	Metric string
-	// N is the message (SLOMessage) or the exchange's request (SLOExchange).
-	N int
-	// Quantile in (0, 1] for latency targets; Limit the bound.
-	Quantile float64
-	Limit    time.Duration
-	// Share is the bound for SLOFailed, in [0, 1].
-	Share float64
-}
+// SLOTarget is one target of a profile's slo section: report's type,
+// which report.Judge evaluates.
+type SLOTarget = report.SLOTarget
 
 // Profile is a profile resolved against a diagram: every message has its
 // settings, every selector is checked.

@@ -293,7 +293,7 @@ func (x *runner) realCall(mi int, start, lim time.Duration, si, side int) (time.
 		e.injected.Add(1)
 	}
 	if fk != fkNone && e.faultLog != nil {
-		ev := FaultEvent{Seed: e.seed, Run: x.runIdx, N: mi + 1, Attempt: attempt, Fault: faultNames[fk], Status: f.Status,
+		ev := FaultEvent{Seed: e.seed, Run: x.runIdx, N: mi + 1, Attempt: attempt, Fault: faultName(fk), Status: f.Status,
 			AtMS: millis(start), Session: millis(x.session(start)), TraceID: rr.traceID}
 		e.logMu.Lock()
 		e.faultLog(ev)
@@ -309,7 +309,7 @@ func (x *runner) realCall(mi int, start, lim time.Duration, si, side int) (time.
 				return x.canceled(mi, start)
 			}
 		}
-		return x.recordReal(mi, si, rr.since()-start, fk, f.Status, "injected "+faultNames[fk])
+		return x.recordReal(mi, si, rr.since()-start, fk, f.Status, "injected "+faultName(fk))
 	case fkTimeout: // the call hangs until the caller's limit
 		until := start + x.scaled(lat) // nothing bounds the wait
 		if lim < never {
@@ -528,7 +528,7 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 				return
 			}
 			if o.Trace != nil {
-				rt := &RunTrace{Run: o.First + i, Outcome: outcomeNames[x.lastOutcome], Spans: append([]Span(nil), x.spans...), Start: due, TraceID: rr.traceID}
+				rt := &RunTrace{Run: o.First + i, Outcome: report.Outcome(x.lastOutcome).String(), Spans: append([]Span(nil), x.spans...), Start: due, TraceID: rr.traceID}
 				traceMu.Lock()
 				if traceErr == nil {
 					traceErr = o.Trace(rt)
@@ -547,7 +547,7 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 			h.closeIdle() // a drill opens a session per case
 		}
 	}
-	res := assemble(pl, p, []*collector{col}, o.Seed, e.start)
+	res := assemble(p, []*collector{col}, o.Seed, e.start)
 	res.Source = "sim"
 	res.RealTime = &report.RealTime{Concurrency: o.Concurrency, Rate: o.Rate, TimeScale: o.TimeScale, Injected: e.injected.Load()}
 	var rerr error
@@ -563,18 +563,15 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 }
 
 // assemble merges the collectors into a result.
-func assemble(pl *plan, p *Profile, cols []*collector, seed uint64, start time.Time) *report.Result {
+func assemble(p *Profile, cols []*collector, seed uint64, start time.Time) *report.Result {
 	all := cols[0]
 	for _, c := range cols[1:] {
 		all.merge(c)
 	}
-	res := &report.Result{
-		Version: report.Version, Source: "sim", Runs: all.runs, Seed: seed,
-		Profile: p.Path, Scenario: p.Scenario,
-		ElapsedMS: time.Since(start).Milliseconds(),
-	}
-	all.fill(pl, res)
-	res.SLO = evaluateSLO(p, res, all)
+	res := all.agg.Result()
+	res.Source, res.Seed, res.Profile, res.Scenario = "sim", seed, p.Path, p.Scenario
+	res.ElapsedMS = time.Since(start).Milliseconds()
+	res.SLO = report.Judge(p.SLO, res)
 	return res
 }
 

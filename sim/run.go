@@ -460,7 +460,7 @@ func (x *runner) compensate(mi int, t time.Duration) (time.Duration, bool) {
 		if fk == fkTimeout && mp.set.Timeout > 0 || t > lim {
 			t, fk = lim, fkTimeout
 		}
-		x.setSpan(si, start+lat, start+lat, t, faultNames[fk])
+		x.setSpan(si, start+lat, start+lat, t, faultName(fk))
 		if fk == fkNone || fk == fkDelay {
 			return t, true
 		}
@@ -748,7 +748,7 @@ func (x *runner) sendOneWay(mi int, t, cutoff time.Duration, main bool) (time.Du
 	if main && mp.human {
 		x.human += x.humanOf(lat)
 	}
-	x.setSpan(si, t, t, t, faultNames[fk])
+	x.setSpan(si, t, t, t, faultName(fk))
 	switch fk {
 	case fkError, fkTimeout, fkDrop:
 		return t, x.fails(mi, fk, t)
@@ -891,7 +891,7 @@ func (x *runner) deliver(n *node, t time.Duration, si int) {
 	x.fork, x.forkInst = n.msg+1, x.top.nforks
 	x.unlock()
 	lat, fk := x.send(n.msg, t, never, si, 0, true)
-	x.setSpan(si, t+lat, t+lat, t+lat, faultNames[fk])
+	x.setSpan(si, t+lat, t+lat, t+lat, faultName(fk))
 	if fk == fkDrop || fk == fkError || fk == fkTimeout {
 		// the message is lost when sent: nothing of it lands, so the
 		// run's completion stays the main timeline's
@@ -1084,10 +1084,10 @@ func (x *runner) attempts(n *node, t time.Duration, fr, k int, main bool) (time.
 				return end, st
 			}
 		}
-		x.endSpan(si, failAt, failAt, faultNames[rootFault], false)
+		x.endSpan(si, failAt, failAt, faultName(rootFault), false)
 		if root < 0 && si >= 0 {
 			// not a fault of its own: say where the failure came from
-			x.setDetail(si, "cascade from #"+strconv.Itoa(x.fail.root+1)+" ("+faultNames[x.fail.fault]+")")
+			x.setDetail(si, "cascade from #"+strconv.Itoa(x.fail.root+1)+" ("+faultName(x.fail.fault)+")")
 		}
 		if a < attempts {
 			if next := failAt + backoff(&set.Retry, a, x.r.Float64()); next < dl {

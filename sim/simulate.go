@@ -80,7 +80,7 @@ func Simulate(ctx context.Context, d *flow.Diagram, p *Profile, o Options) (*rep
 					trace := o.Trace != nil && o.TraceEvery > 0 && i%o.TraceEvery == 0
 					x.run(o.Seed, i, trace)
 					if trace {
-						batch = append(batch, &RunTrace{Run: i, Outcome: outcomeNames[x.lastOutcome], Spans: append([]Span(nil), x.spans...)})
+						batch = append(batch, &RunTrace{Run: i, Outcome: report.Outcome(x.lastOutcome).String(), Spans: append([]Span(nil), x.spans...)})
 					}
 				}
 				traces.put(c, batch)
@@ -92,7 +92,7 @@ func Simulate(ctx context.Context, d *flow.Diagram, p *Profile, o Options) (*rep
 		}(cols[w])
 	}
 	wg.Wait()
-	res := assemble(pl, p, cols, o.Seed, start)
+	res := assemble(p, cols, o.Seed, start)
 	var err error
 	if cerr := ctx.Err(); cerr != nil {
 		res.Partial = true
@@ -148,51 +148,4 @@ func (t *traceOrder) err() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.e
-}
-
-// evaluateSLO turns the profile's targets into verdicts.
-func evaluateSLO(p *Profile, res *report.Result, c *collector) []report.SLOVerdict {
-	var out []report.SLOVerdict
-	for _, s := range p.SLO {
-		v := report.SLOVerdict{Target: s.Target, Metric: s.Metric, N: s.N, Quantile: s.Quantile,
-			LimitMS: float64(s.Limit) / 1e6, Share: s.Share}
-		var h *report.Histogram
-		switch s.Metric {
-		case SLOEndToEnd:
-			h = c.e2e
-		case SLOCompletion:
-			h = c.completion
-		case SLOSystemTime:
-			h = c.sys
-		case SLOMessage:
-			if s.N >= 1 && s.N <= len(c.msg) {
-				h = c.msg[s.N-1]
-			}
-		case SLOExchange:
-			for i, ex := range res.Exchanges {
-				if ex.Request == s.N {
-					h = c.exDur[i]
-				}
-			}
-		case SLOFailed:
-			share := 0.0
-			if res.Runs > 0 {
-				share = float64(res.Outcomes.Failed+res.Outcomes.Inconsistent) / float64(res.Runs)
-			}
-			v.Observed = share
-			v.OK = share <= s.Share
-			out = append(out, v)
-			continue
-		}
-		if h == nil || h.Count() == 0 {
-			v.OK, v.NoData = true, true
-			out = append(out, v)
-			continue
-		}
-		q := h.Quantile(s.Quantile)
-		v.ObservedMS = float64(q) / 1e6
-		v.OK = q <= s.Limit
-		out = append(out, v)
-	}
-	return out
 }

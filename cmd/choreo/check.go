@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/report"
-	"github.com/choreo-dev/choreo/sim"
 	"github.com/choreo-dev/choreo/trace"
 )
 
@@ -91,7 +90,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		if err != nil {
 			return err
 		}
-		specs = sloSpecs(p)
+		specs = p.SLO
 	}
 
 	start := time.Now()
@@ -189,15 +188,4 @@ func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error
 	}
 	rd.AddTo(in)
 	return nil
-}
-
-// sloSpecs turns a profile's SLO targets into the targets report.Judge
-// evaluates.
-func sloSpecs(p *sim.Profile) []report.SLOTarget {
-	var out []report.SLOTarget
-	for _, s := range p.SLO {
-		out = append(out, report.SLOTarget{Target: s.Target, Metric: s.Metric, N: s.N, Quantile: s.Quantile,
-			Limit: s.Limit, Share: s.Share})
-	}
-	return out
 }
