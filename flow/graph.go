@@ -1,7 +1,5 @@
 package flow
 
-import "slices"
-
 // Role is what a message does in the flow graph.
 type Role int
 
@@ -106,7 +104,8 @@ type MessageInfo struct {
 	Exchange *Exchange
 	// Path lists the blocks and branches that enclose the message,
 	// outermost first; empty at the top level. rect blocks are listed
-	// too, although they do not affect timing.
+	// too, although they do not affect timing. Paths share their backing
+	// arrays (nesting costs O(1) per level): read them, do not modify them.
 	Path []BranchRef
 	// Fork is the timeline the message runs on: 0 for the main timeline,
 	// else the N of the async message that started its fork.
@@ -192,15 +191,124 @@ func Build(d *Diagram) *Graph {
 type builder struct {
 	g   *Graph
 	pos map[*Message]int // document-order index of each message seen
+	// spine backs the paths handed out (see extend): spine[:len(spine)]
+	// are all in use, so a path may grow in place only at its end.
+	spine []BranchRef
 }
 
 // state is the pairing and fork state at one point of one branch.
 type state struct {
-	// open holds the open exchanges, innermost last: synchronous requests
-	// not answered yet, and async exchanges whose fork runs.
-	open []*Exchange
+	// open holds the open exchanges, innermost first: synchronous
+	// requests not answered yet, and async exchanges whose fork runs.
+	open *openList
 	// forks holds the running forks, innermost last.
 	forks []*fork
+}
+
+// openList is a stack of open exchanges, innermost first, as an
+// immutable linked list: every branch of a block starts from the block's
+// list without copying it, and a change copies only the nodes above the
+// one it removes. So nesting costs O(1) per level, not O(depth).
+type openList struct {
+	e    *Exchange
+	next *openList
+	// memo holds the answers of find asked at this node: the list below
+	// never changes, so neither do they. A query asked again from a node
+	// pushed on top stops here, so a chain of nested requests is not
+	// walked once per message.
+	memo []openFound
+}
+
+// openQuery asks for the innermost open exchange that a message from a
+// sends to (reply false: its callee is a) or that a reply from a to b
+// closes (reply true: a synchronous exchange from b to a).
+type openQuery struct {
+	reply bool
+	a, b  string
+}
+
+func (q openQuery) match(e *Exchange) bool {
+	if q.reply {
+		return !e.Async() && e.Request.From == q.b && e.Request.To == q.a
+	}
+	return e.Request.To == q.a
+}
+
+type openFound struct {
+	q  openQuery
+	at *openList // nil: none
+}
+
+// find returns the innermost node of l that q matches, or nil.
+func (l *openList) find(q openQuery) *openList {
+	var at *openList
+walk:
+	for c := l; c != nil; c = c.next {
+		if q.match(c.e) {
+			at = c
+			break
+		}
+		for _, f := range c.memo {
+			if f.q == q {
+				at = f.at
+				break walk
+			}
+		}
+	}
+	if l != nil {
+		l.memo = append(l.memo, openFound{q: q, at: at})
+	}
+	return at
+}
+
+// push returns l with e on top.
+func (l *openList) push(e *Exchange) *openList { return &openList{e: e, next: l} }
+
+// removeNode returns l without its node n (l itself if n is not in l):
+// the nodes above n are copied, the ones below it shared.
+func (l *openList) removeNode(n *openList) *openList {
+	var above []*Exchange
+	for c := l; c != n; c = c.next {
+		if c == nil {
+			return l
+		}
+		above = append(above, c.e)
+	}
+	r := n.next
+	for i := len(above) - 1; i >= 0; i-- {
+		r = r.push(above[i])
+	}
+	return r
+}
+
+// remove returns l without exchange e.
+func (l *openList) remove(e *Exchange) *openList {
+	for c := l; c != nil; c = c.next {
+		if c.e == e {
+			return l.removeNode(c)
+		}
+	}
+	return l
+}
+
+// removeAll returns l without the exchanges for which gone holds true.
+// It copies the nodes down to the deepest one removed and shares the
+// rest.
+func (l *openList) removeAll(gone map[*Exchange]bool) *openList {
+	left := len(gone)
+	var kept []*Exchange
+	c := l
+	for ; c != nil && left > 0; c = c.next {
+		if gone[c.e] {
+			left--
+			continue
+		}
+		kept = append(kept, c.e)
+	}
+	for i := len(kept) - 1; i >= 0; i-- {
+		c = c.push(kept[i])
+	}
+	return c
 }
 
 type fork struct {
@@ -210,7 +318,7 @@ type fork struct {
 }
 
 func (s *state) clone() *state {
-	c := &state{open: slices.Clone(s.open)}
+	c := &state{open: s.open}
 	for _, f := range s.forks {
 		r := make(map[string]bool, len(f.reached))
 		for p := range f.reached {
@@ -231,7 +339,7 @@ func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
 				// rect only colours the diagram: its body continues the
 				// enclosing sequence.
 				for i, br := range s.Branches {
-					b.sequence(br.Statements, st, extend(path, s, i))
+					b.sequence(br.Statements, st, b.extend(path, s, i))
 				}
 				continue
 			}
@@ -240,10 +348,20 @@ func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
 	}
 }
 
-func extend(path []BranchRef, blk *Block, i int) []BranchRef {
-	p := make([]BranchRef, len(path), len(path)+1)
-	copy(p, path)
-	return append(p, BranchRef{Block: blk, Branch: i})
+// extend returns the path of branch i of blk, which is path followed by
+// the branch. Paths share their backing array, b.spine: where nothing
+// past path has been handed out, the branch is appended in place, so a
+// chain of nested blocks costs O(1) per level; otherwise (a sibling took
+// that place) path is copied to a new spine. The path returned has no
+// spare capacity, so an append to it never writes into the spine.
+func (b *builder) extend(path []BranchRef, blk *Block, i int) []BranchRef {
+	n := len(path)
+	onSpine := n <= len(b.spine) && (n == 0 || &b.spine[n-1] == &path[n-1])
+	if !onSpine || len(b.spine) != n {
+		b.spine = append(make([]BranchRef, 0, 2*n+4), path...)
+	}
+	b.spine = append(b.spine, BranchRef{Block: blk, Branch: i})
+	return b.spine[: n+1 : n+1]
 }
 
 func (b *builder) message(m *Message, st *state, path []BranchRef) {
@@ -256,13 +374,9 @@ func (b *builder) message(m *Message, st *state, path []BranchRef) {
 	// A dotted message closes the innermost open request it answers.
 	var closes *Exchange
 	if m.Arrow.Dotted() && !m.Arrow.Async() {
-		for i := len(st.open) - 1; i >= 0; i-- {
-			e := st.open[i]
-			if !e.Async() && e.Request.From == m.To && e.Request.To == m.From {
-				closes = e
-				st.open = slices.Delete(st.open, i, i+1)
-				break
-			}
+		if c := st.open.find(openQuery{reply: true, a: m.From, b: m.To}); c != nil {
+			closes = c.e
+			st.open = st.open.removeNode(c)
 		}
 	}
 
@@ -293,25 +407,22 @@ func (b *builder) message(m *Message, st *state, path []BranchRef) {
 	}
 
 	e := &Exchange{Request: m, Fork: mi.Fork, Index: len(b.g.Exchanges)}
-	for i := len(st.open) - 1; i >= 0; i-- {
-		if st.open[i].Request.To == m.From {
-			e.Parent = st.open[i]
-			break
-		}
+	if c := st.open.find(openQuery{a: m.From}); c != nil {
+		e.Parent = c.e
 	}
 	b.g.Exchanges = append(b.g.Exchanges, e)
 	mi.Exchange = e
 	switch a := m.Arrow; {
 	case a.Async():
 		mi.Role = RoleAsync
-		st.open = append(st.open, e)
+		st.open = st.open.push(e)
 		st.forks = append(st.forks, &fork{ex: e, start: idx, reached: map[string]bool{m.To: true}})
 	case a.Dotted(), a.Cross():
 		mi.Role = RoleOneWay
 	default:
 		// RoleRequest once a reply closes it (see Build).
 		mi.Role = RoleOneWay
-		st.open = append(st.open, e)
+		st.open = st.open.push(e)
 	}
 }
 
@@ -320,47 +431,63 @@ func (b *builder) message(m *Message, st *state, path []BranchRef) {
 func (b *builder) popFork(st *state) {
 	f := st.forks[len(st.forks)-1]
 	st.forks = st.forks[:len(st.forks)-1]
-	st.open = slices.DeleteFunc(st.open, func(e *Exchange) bool { return e == f.ex })
+	st.open = st.open.remove(f.ex)
 }
 
 // block pairs each branch of blk from a copy of the state at the block's
 // start, then merges: an exchange open before the block stays open if
-// some path through the block leaves it open (see openAfter), and a fork
-// running before the block keeps running only if it runs at the end of
-// every branch.
+// some path through the block leaves it open (see closedAfter), and a
+// fork running before the block keeps running only if it runs at the end
+// of every branch.
 func (b *builder) block(blk *Block, st *state, path []BranchRef) {
 	if len(blk.Branches) == 0 {
 		return
 	}
 	start := st.clone()
-	newest := -1 // forks that start after the newest running one began in the block
+	opened := len(b.g.Exchanges) // exchanges from here on open in the block
+	newest := -1                 // forks that start after the newest running one began in the block
 	if n := len(start.forks); n > 0 {
 		newest = start.forks[n-1].start
 	}
 	survivors := len(start.forks)
 	var ends []*state
+	closed := map[*Exchange]int{} // open at the start: in how many branches it was closed
 	for i, br := range blk.Branches {
 		bs := start.clone()
-		b.sequence(br.Statements, bs, extend(path, blk, i))
+		b.sequence(br.Statements, bs, b.extend(path, blk, i))
 		// Forks that began in the branch end with it.
 		for len(bs.forks) > 0 && bs.forks[len(bs.forks)-1].start > newest {
 			b.popFork(bs)
 		}
 		// Requests sent in the branch and not answered there stay
-		// unanswered: nothing after the block may close them.
-		bs.open = slices.DeleteFunc(bs.open, func(e *Exchange) bool {
-			return !slices.Contains(start.open, e)
-		})
+		// unanswered: nothing after the block may close them. They lie
+		// above every exchange of the start, which keep their order.
+		for bs.open != nil && bs.open.e.Index >= opened {
+			bs.open = bs.open.next
+		}
+		// What is left is start.open without what the branch closed,
+		// sharing its nodes below the deepest one closed.
+		for s, e := start.open, bs.open; s != e; s = s.next {
+			if e != nil && e.e == s.e {
+				e = e.next
+				continue
+			}
+			closed[s.e]++
+		}
 		survivors = min(survivors, prefix(start.forks, bs.forks))
 		ends = append(ends, bs)
 	}
-	st.open = slices.DeleteFunc(slices.Clone(start.open), func(e *Exchange) bool {
-		return !openAfter(blk.Kind, e, ends)
-	})
+	gone := map[*Exchange]bool{}
+	for e, n := range closed {
+		if closedAfter(blk.Kind, n, len(ends)) {
+			gone[e] = true
+		}
+	}
+	st.open = start.open.removeAll(gone)
 	st.forks = start.forks[:survivors]
 	// an async exchange is open while its fork runs
 	for _, f := range start.forks[survivors:] {
-		st.open = slices.DeleteFunc(st.open, func(e *Exchange) bool { return e == f.ex })
+		st.open = st.open.remove(f.ex)
 	}
 	for i, f := range st.forks {
 		for _, bs := range ends {
@@ -371,31 +498,22 @@ func (b *builder) block(blk *Block, st *state, path []BranchRef) {
 	}
 }
 
-// openAfter reports whether exchange e, open when blk began, is still
-// open after it on some path through the block: pairing is per path, so
-// a reply after the block closes e on the paths that left it open. Every
-// par branch runs, so one reply in any branch closes e; one branch of an
-// alt or critical runs, so e stays open if some branch leaves it open; an
-// opt, a loop (its iterations may be 0) or a break may also be skipped,
-// and a break that runs ends the flow, so e stays open after those.
-func openAfter(kind BlockKind, e *Exchange, ends []*state) bool {
+// closedAfter reports whether an exchange open when a block of the kind
+// began, and closed in n of its branches, is closed after it on every
+// path through the block: pairing is per path, so a reply after the
+// block closes it on the paths that left it open. Every par branch runs,
+// so one reply in any branch closes it; one branch of an alt or critical
+// runs, so it stays open if some branch leaves it open; an opt, a loop
+// (its iterations may be 0) or a break may also be skipped, and a break
+// that runs ends the flow, so it stays open after those.
+func closedAfter(kind BlockKind, n, branches int) bool {
 	switch kind {
 	case Par, ParOver:
-		for _, bs := range ends {
-			if !slices.Contains(bs.open, e) {
-				return false
-			}
-		}
-		return true
+		return n > 0
 	case Alt, Critical:
-		for _, bs := range ends {
-			if slices.Contains(bs.open, e) {
-				return true
-			}
-		}
-		return false
+		return n == branches
 	}
-	return true
+	return false
 }
 
 // prefix counts how many forks of before are still running in after.

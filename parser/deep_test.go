@@ -1,0 +1,147 @@
+package parser
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/choreo-dev/choreo/flow"
+)
+
+// genNested writes a diagram of depth blocks nested in one another (opt,
+// alt and loop in turn), each holding one request before the next block:
+// the shape of issue 12's "20,000 nested blocks".
+func genNested(depth int) []byte {
+	var sb strings.Builder
+	sb.WriteString("sequenceDiagram\n")
+	kinds := []string{"opt", "alt", "loop"}
+	for i := range depth {
+		fmt.Fprintf(&sb, "%s level %d\nA->>B: m%d\n", kinds[i%len(kinds)], i, i)
+	}
+	for range depth {
+		sb.WriteString("end\n")
+	}
+	return []byte(sb.String())
+}
+
+// TestDeepNesting parses 20,000 nested blocks and builds their flow
+// graph: every message's path lists every block around it. BenchmarkDeep
+// times it; BENCHMARKS.md has the figures.
+func TestDeepNesting(t *testing.T) {
+	const depth = 20000
+	d, err := Parse("deep.mmd", genNested(depth))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := flow.Build(d)
+	if len(g.Messages) != depth {
+		t.Fatalf("%d messages, want %d", len(g.Messages), depth)
+	}
+	for i, mi := range g.Messages {
+		if len(mi.Path) != i+1 {
+			t.Fatalf("message #%d: path of %d blocks, want %d", i+1, len(mi.Path), i+1)
+		}
+	}
+	last := g.Messages[depth-1]
+	for i, br := range last.Path {
+		if want := fmt.Sprintf("level %d", i); br.Block.Label() != want || br.Branch != 0 {
+			t.Fatalf("last message: path[%d] is %q branch %d, want %q branch 0", i, br.Block.Label(), br.Branch, want)
+		}
+	}
+	// Every request is the parent of the next one (B never sends): the
+	// chain of open exchanges is as deep as the diagram.
+	if p := last.Exchange.Parent; p != nil {
+		t.Fatalf("last exchange has parent #%d, want none (A sends every request)", p.Request.N)
+	}
+}
+
+// TestPathsMatchNesting checks every corpus diagram's paths against a
+// plain walk of the model: paths share their backing array (flow's
+// extend), and no branch may see a sibling's block in its path.
+func TestPathsMatchNesting(t *testing.T) {
+	paths, _ := filepath.Glob("../testdata/mermaid/*.mmd")
+	src := [][]byte{[]byte(genDiagram(2000)), []byte(`sequenceDiagram
+alt a
+  A->>B: 1
+  opt x
+    A->>B: 2
+  end
+  A->>B: 3
+else b
+  A->>B: 4
+  loop y
+    A->>B: 5
+    par p
+      A->>B: 6
+    and q
+      A->>B: 7
+    end
+  end
+  rect rgb(1,2,3)
+    A->>B: 8
+  end
+end
+A->>B: 9
+`)}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b)
+	}
+	checked := 0
+	for i, b := range src {
+		d, err := Parse("p.mmd", b)
+		if err != nil {
+			continue
+		}
+		want := map[*flow.Message][]flow.BranchRef{}
+		var walk func([]flow.Statement, []flow.BranchRef)
+		walk = func(stmts []flow.Statement, path []flow.BranchRef) {
+			for _, s := range stmts {
+				switch s := s.(type) {
+				case *flow.Message:
+					want[s] = path
+				case *flow.Block:
+					for j, br := range s.Branches {
+						walk(br.Statements, append(slices.Clone(path), flow.BranchRef{Block: s, Branch: j}))
+					}
+				}
+			}
+		}
+		walk(d.Statements, nil)
+		for _, mi := range flow.Build(d).Messages {
+			if !slices.Equal(mi.Path, want[mi.Message]) {
+				t.Errorf("source %d, message #%d: path %v, want %v", i, mi.Message.N, mi.Path, want[mi.Message])
+			}
+		}
+		checked++
+	}
+	if checked < 100 {
+		t.Fatalf("only %d diagrams parsed", checked)
+	}
+}
+
+// BenchmarkDeep parses and builds the flow graph of nested blocks, as
+// TestDeepNesting does, at several depths: time and memory should grow
+// linearly with the depth.
+func BenchmarkDeep(b *testing.B) {
+	for _, depth := range []int{2500, 5000, 10000, 20000} {
+		src := genNested(depth)
+		b.Run(fmt.Sprint(depth), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				d, err := Parse("deep.mmd", src)
+				if err != nil {
+					b.Fatal(err)
+				}
+				flow.Build(d)
+			}
+		})
+	}
+}
