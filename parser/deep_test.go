@@ -27,6 +27,19 @@ func genNested(depth int) []byte {
 	return []byte(sb.String())
 }
 
+// genSideBySide writes the lines of genNested(n) with each block closed
+// before the next one opens: the same size without the nesting, the
+// baseline of BenchmarkDeep.
+func genSideBySide(n int) []byte {
+	var sb strings.Builder
+	sb.WriteString("sequenceDiagram\n")
+	kinds := []string{"opt", "alt", "loop"}
+	for i := range n {
+		fmt.Fprintf(&sb, "%s level %d\nA->>B: m%d\nend\n", kinds[i%len(kinds)], i, i)
+	}
+	return []byte(sb.String())
+}
+
 // TestDeepNesting parses 20,000 nested blocks and builds their flow
 // graph: every message's path lists every block around it. BenchmarkDeep
 // times it; BENCHMARKS.md has the figures.
@@ -128,11 +141,22 @@ A->>B: 9
 
 // BenchmarkDeep parses and builds the flow graph of nested blocks, as
 // TestDeepNesting does, at several depths: time and memory should grow
-// linearly with the depth.
+// linearly with the depth, and at 20,000 match the same lines side by
+// side (flat-20000).
 func BenchmarkDeep(b *testing.B) {
+	cases := []struct {
+		name string
+		src  []byte
+	}{{"flat-20000", genSideBySide(20000)}}
 	for _, depth := range []int{2500, 5000, 10000, 20000} {
-		src := genNested(depth)
-		b.Run(fmt.Sprint(depth), func(b *testing.B) {
+		cases = append(cases, struct {
+			name string
+			src  []byte
+		}{fmt.Sprint(depth), genNested(depth)})
+	}
+	for _, c := range cases {
+		src := c.src
+		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(src)))
 			b.ReportAllocs()
 			for b.Loop() {
