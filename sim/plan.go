@@ -2,7 +2,6 @@ package sim
 
 import (
 	"slices"
-	"time"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/report"
@@ -439,26 +438,4 @@ func (c *compiler) findBlock(b *flow.Block) *blockPlan {
 		return nil
 	}
 	return find(c.pl.root)
-}
-
-// backoff is the wait before retry n (1-based) of a policy, jitter applied.
-func backoff(r *Retry, n int, u float64) time.Duration {
-	b := float64(r.Backoff)
-	m := r.Multiplier
-	if m <= 0 {
-		m = 2
-	}
-	for i := 1; i < n; i++ {
-		b *= m
-	}
-	if r.Max > 0 && b > float64(r.Max) {
-		b = float64(r.Max)
-	}
-	switch r.Jitter {
-	case JitterFull:
-		b *= u
-	case JitterEqual:
-		b = b/2 + b/2*u
-	}
-	return time.Duration(b)
 }

@@ -213,3 +213,14 @@ func (p *Profile) Message(n int) *Settings {
 	}
 	return nil
 }
+
+// Real reports whether the profile gives a participant a real adapter, so
+// that choreo sim runs in real time.
+func (p *Profile) Real() bool {
+	for _, ps := range p.Participants {
+		if ps.Adapter == AdapterHTTP || ps.Adapter == AdapterExec {
+			return true
+		}
+	}
+	return false
+}

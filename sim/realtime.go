@@ -83,17 +83,6 @@ type FaultEvent struct {
 	TraceID string  `json:"trace_id"`
 }
 
-// Real reports whether the profile gives a participant a real adapter, so
-// that choreo sim runs in real time.
-func (p *Profile) Real() bool {
-	for _, ps := range p.Participants {
-		if ps.Adapter == AdapterHTTP || ps.Adapter == AdapterExec {
-			return true
-		}
-	}
-	return false
-}
-
 // engine is what a real-time simulation shares between its runs.
 type engine struct {
 	pl       *plan
