@@ -173,21 +173,75 @@ func (b *nfaBuilder) finish() *dfaLike { return b.finishEnd(-1) }
 // reaches node end.
 func (b *nfaBuilder) finishEnd(end int) *dfaLike {
 	n := len(b.sym)
-	closure := func(q int, seen []bool, buf []int) []int {
+	// A node is quiet when its closure reads nothing (no symbol move is
+	// reachable by epsilon moves): then all it adds to a closure is
+	// whether it reaches the halt or the end node. Knowing that, a
+	// closure stops at it instead of walking, say, the chain of block
+	// ends under a deeply nested block once per state.
+	const (
+		unknown = iota
+		visiting
+		quiet
+		loud
+	)
+	mark := make([]uint8, n)
+	quietHalt := make([]bool, n)
+	quietEnd := make([]bool, n)
+	var isQuiet func(q int) bool
+	isQuiet = func(q int) bool {
+		switch mark[q] {
+		case quiet:
+			return true
+		case loud, visiting: // in a cycle: counted as loud, which is only slower
+			return false
+		}
+		mark[q] = visiting
+		ok := len(b.sym[q]) == 0
+		h, e := q == b.halt, q == end
+		for _, r := range b.epsE[q] {
+			if !ok {
+				break
+			}
+			if ok = isQuiet(int(r)); ok {
+				h, e = h || quietHalt[r], e || quietEnd[r]
+			}
+		}
+		if ok {
+			mark[q], quietHalt[q], quietEnd[q] = quiet, h, e
+		} else {
+			mark[q] = loud
+		}
+		return ok
+	}
+	// closure returns the nodes of q's closure that are not quiet, and
+	// whether the closure reaches the halt and the end node.
+	closure := func(q int, seen []bool, buf []int) (_ []int, halt, atEnd bool) {
 		buf = append(buf[:0], q)
 		seen[q] = true
 		for i := 0; i < len(buf); i++ {
-			for _, r := range b.epsE[buf[i]] {
-				if !seen[r] {
-					seen[r] = true
-					buf = append(buf, int(r))
+			p := buf[i]
+			halt, atEnd = halt || p == b.halt, atEnd || p == end
+			for _, r := range b.epsE[p] {
+				if seen[r] {
+					continue
 				}
+				seen[r] = true
+				if isQuiet(int(r)) {
+					halt, atEnd = halt || quietHalt[r], atEnd || quietEnd[r]
+					continue
+				}
+				buf = append(buf, int(r))
 			}
 		}
 		for _, r := range buf {
 			seen[r] = false
 		}
-		return buf
+		for _, p := range buf {
+			for _, r := range b.epsE[p] {
+				seen[r] = false
+			}
+		}
+		return buf, halt, atEnd
 	}
 	keep := map[int]int{b.start: 0}
 	order := []int{b.start}
@@ -203,15 +257,9 @@ func (b *nfaBuilder) finishEnd(end int) *dfaLike {
 	seen := make([]bool, n)
 	var buf []int
 	for i, q := range order {
-		buf = closure(q, seen, buf)
+		buf, d.accept[i], d.ends[i] = closure(q, seen, buf)
 		var out []edge
 		for _, p := range buf {
-			if p == b.halt {
-				d.accept[i] = true
-			}
-			if p == end {
-				d.ends[i] = true
-			}
 			for _, e := range b.sym[p] {
 				out = append(out, edge{e.sym, int32(keep[int(e.to)])})
 			}
