@@ -596,3 +596,55 @@ func PlanRequests(d *flow.Diagram, p *Profile) ([]Request, error) {
 	}
 	return out, nil
 }
+
+// The real-time paths of the runner's shared-state helpers (see run.go):
+// calls of their own, under the session's lock, so that the virtual-time
+// helpers stay small enough to inline.
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedHandled() { x.shared(func(t *runner) { t.handled = true }) }
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedDone(mi int) {
+	s := doneStep{int32(mi), int32(x.forkInst)}
+	x.shared(func(t *runner) { t.done = append(t.done, s) })
+}
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedCP(ex int, d time.Duration) {
+	x.shared(func(t *runner) { t.cp[ex] += int64(d) })
+}
+
+// shared runs f on the run's shared state under the session's lock.
+func (x *runner) shared(f func(t *runner)) {
+	x.rt.mu.Lock()
+	defer x.rt.mu.Unlock()
+	f(x.top)
+}
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedExchange(ex int, d time.Duration, failed bool) {
+	x.shared(func(t *runner) { t.st.exchange(ex, d, failed) })
+}
+
+//go:noinline // keeps the virtual-time caller small enough to inline
+func (x *runner) sharedLand(t time.Duration) {
+	x.shared(func(r *runner) { r.completion = max(r.completion, t) })
+}
+
+//go:noinline // keeps the virtual-time caller small
+func (x *runner) sharedBound(fr int) (time.Duration, int) {
+	x.lock()
+	defer x.unlock()
+	return x.limits(fr, nil)
+}
+
+// interrupted reports (and marks) a real-time run that Ctrl-C cut short:
+// it is not a run.
+func (x *runner) interrupted() bool {
+	if x.rt.canceled.Load() || x.rt.ctx.Err() != nil {
+		x.rt.dropped = true
+		return true
+	}
+	return false
+}

@@ -171,9 +171,6 @@ func (x *runner) setHandled() {
 	x.handled = true
 }
 
-//go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedHandled() { x.shared(func(t *runner) { t.handled = true }) }
-
 func (x *runner) addDone(mi int) {
 	if x.rt != nil {
 		x.sharedDone(mi)
@@ -182,30 +179,12 @@ func (x *runner) addDone(mi int) {
 	x.done = append(x.done, doneStep{int32(mi), int32(x.forkInst)})
 }
 
-//go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedDone(mi int) {
-	s := doneStep{int32(mi), int32(x.forkInst)}
-	x.shared(func(t *runner) { t.done = append(t.done, s) })
-}
-
 func (x *runner) addCP(ex int, d time.Duration) {
 	if x.rt != nil {
 		x.sharedCP(ex, d)
 		return
 	}
 	x.cp[ex] += int64(d)
-}
-
-//go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedCP(ex int, d time.Duration) {
-	x.shared(func(t *runner) { t.cp[ex] += int64(d) })
-}
-
-// shared runs f on the run's shared state under the session's lock.
-func (x *runner) shared(f func(t *runner)) {
-	x.rt.mu.Lock()
-	defer x.rt.mu.Unlock()
-	f(x.top)
 }
 
 func (x *runner) addPending(h *handlerRef) {
@@ -244,11 +223,6 @@ func (x *runner) statExchange(ex int, d time.Duration, failed bool) {
 		return
 	}
 	x.st.exchange(ex, d, failed)
-}
-
-//go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedExchange(ex int, d time.Duration, failed bool) {
-	x.shared(func(t *runner) { t.st.exchange(ex, d, failed) })
 }
 
 // never is the cutoff of work that nothing bounds.
@@ -326,16 +300,6 @@ func (x *runner) humanOf(lat time.Duration) time.Duration {
 		return x.think
 	}
 	return lat
-}
-
-// interrupted reports (and marks) a real-time run that Ctrl-C cut short:
-// it is not a run.
-func (x *runner) interrupted() bool {
-	if x.rt.canceled.Load() || x.rt.ctx.Err() != nil {
-		x.rt.dropped = true
-		return true
-	}
-	return false
 }
 
 // recordFailure records the main timeline's unhandled failure.
@@ -526,11 +490,6 @@ func (x *runner) land(t, cutoff time.Duration) {
 	x.completion = max(x.completion, min(t, cutoff))
 }
 
-//go:noinline // keeps the virtual-time caller small enough to inline
-func (x *runner) sharedLand(t time.Duration) {
-	x.shared(func(r *runner) { r.completion = max(r.completion, t) })
-}
-
 // span opens a span of message mi (reply: the reply's number, 0 for
 // none) and returns its index, or -1 when the run is not traced.
 func (x *runner) span(kind SpanKind, mi, reply int, start time.Duration, parent, attempt int) int {
@@ -569,13 +528,6 @@ func (x *runner) bound(fr int) (time.Duration, int) {
 	if x.rt != nil {
 		return x.sharedBound(fr)
 	}
-	return x.limits(fr, nil)
-}
-
-//go:noinline // keeps the virtual-time caller small
-func (x *runner) sharedBound(fr int) (time.Duration, int) {
-	x.lock()
-	defer x.unlock()
 	return x.limits(fr, nil)
 }
 
