@@ -320,14 +320,14 @@ func (r *httpRequest) build(ctx context.Context, h *httpAdapter, c *Call) (*http
 	}
 	rel, err := url.Parse(p)
 	if err != nil {
-		return nil, fmt.Errorf("path %q: %v", p, err)
+		return nil, fmt.Errorf("path %q: %w", p, err)
 	}
 	// the path appended to the base's, as written (%2F stays %2F); the
 	// base's query first, then the template's
 	u := *h.base
 	escaped := strings.TrimSuffix(h.base.EscapedPath(), "/") + "/" + strings.TrimLeft(rel.EscapedPath(), "/")
 	if u.Path, err = url.PathUnescape(escaped); err != nil {
-		return nil, fmt.Errorf("path %q: %v", p, err)
+		return nil, fmt.Errorf("path %q: %w", p, err)
 	}
 	u.RawPath = escaped
 	switch {

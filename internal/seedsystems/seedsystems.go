@@ -185,7 +185,7 @@ func ParseBehaviours(be map[string]Behaviour, kind string, specs []string) error
 		case "slow":
 			d, err := time.ParseDuration(val)
 			if err != nil {
-				return fmt.Errorf("--slow %s: %v", spec, err)
+				return fmt.Errorf("--slow %s: %w", spec, err)
 			}
 			b.Slow = d
 		case "fail":
