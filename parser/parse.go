@@ -11,6 +11,7 @@ import (
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/mermaid"
+	"github.com/choreo-dev/choreo/internal/srcpos"
 )
 
 // Warning is something Mermaid accepts that probably surprises the
@@ -217,36 +218,13 @@ func text2(v string) string {
 	return parseMessage(v)
 }
 
-// Error is a positioned parse error.
-type Error struct {
-	Pos flow.Pos // file, line, column (1-based)
-	Msg string   // what is wrong, in words a user understands
-	Src string   // the offending source line
-}
-
-func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
-
-// Position returns where the error is.
-func (e *Error) Position() flow.Pos { return e.Pos }
-
-// Snippet returns the offending line and a caret under the column.
-func (e *Error) Snippet() string {
-	if e.Src == "" && e.Pos.Col <= 1 {
-		return ""
-	}
-	var sb strings.Builder
-	line := strings.ReplaceAll(e.Src, "\t", " ")
-	sb.WriteString("  ")
-	sb.WriteString(line)
-	sb.WriteString("\n  ")
-	col := e.Pos.Col - 1
-	if n := utf8.RuneCountInString(line); col > n {
-		col = n
-	}
-	sb.WriteString(strings.Repeat(" ", max(col, 0)))
-	sb.WriteString("^")
-	return sb.String()
-}
+// Error is a positioned parse error: Pos (file, line, column; 1-based,
+// the column in runes), Msg (what is wrong, in words a user understands)
+// and Src (the offending line). Its Error method returns
+// "file:line:col: msg", Position returns Pos, and Snippet returns the
+// line, windowed around the column when it is long, with a caret under
+// the column. The same type reports problems in profiles and map files.
+type Error = srcpos.Error
 
 // syntaxError explains a participle error in the diagram's terms.
 func (p *parse) syntaxError(err error) error {

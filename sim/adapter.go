@@ -20,6 +20,9 @@ import (
 	"text/template"
 	"time"
 	"unicode"
+
+	"github.com/choreo-dev/choreo/internal/srcpos"
+	"github.com/choreo-dev/choreo/internal/suggest"
 )
 
 // Adapters turn a message into a real call on the system that receives
@@ -139,9 +142,10 @@ func expandEnv(s string) string {
 
 // buildAdapters builds the adapter of every participant that has a real one,
 // with the http requests of the messages they receive. Problems point at
-// the profile.
+// the profile; all of them are returned, as a srcpos.List.
 func buildAdapters(p *Profile, msgs []msgPlan) (map[string]adapter, []*httpRequest, error) {
 	out := map[string]adapter{}
+	var errs srcpos.List
 	ids := make([]string, 0, len(p.Participants))
 	for id := range p.Participants {
 		ids = append(ids, id)
@@ -153,7 +157,8 @@ func buildAdapters(p *Profile, msgs []msgPlan) (map[string]adapter, []*httpReque
 		case AdapterHTTP:
 			h, err := newHTTPAdapter(ps)
 			if err != nil {
-				return nil, nil, &ProfileError{Pos: ps.Pos, Msg: fmt.Sprintf("participant %q: %v", id, err)}
+				errs = append(errs, &ProfileError{Pos: ps.Pos, Msg: fmt.Sprintf("participant %q: %v", id, err)})
+				continue
 			}
 			out[id] = h
 		case AdapterExec:
@@ -169,9 +174,13 @@ func buildAdapters(p *Profile, msgs []msgPlan) (map[string]adapter, []*httpReque
 		}
 		r, err := newHTTPRequest(mp.set.HTTP, h)
 		if err != nil {
-			return nil, nil, &ProfileError{Pos: mp.set.Pos, Msg: fmt.Sprintf("message #%d %q: http: %v", mp.m.N, mp.m.Selector(), err)}
+			errs = append(errs, &ProfileError{Pos: mp.set.Pos, Msg: fmt.Sprintf("message #%d %q: http: %v", mp.m.N, mp.m.Selector(), err)})
+			continue
 		}
 		reqs[i] = r
+	}
+	if err := errs.Err(); err != nil {
+		return nil, nil, err
 	}
 	return out, reqs, nil
 }
@@ -289,7 +298,7 @@ func newHTTPRequest(spec map[string]any, h *httpAdapter) (*httpRequest, error) {
 				r.headers[http.CanonicalHeaderKey(name)] = t
 			}
 		default:
-			return nil, fmt.Errorf("unknown key %q%s; want %s", k, didYouMean(k, httpKeys), strings.Join(httpKeys, ", "))
+			return nil, fmt.Errorf("unknown key %q%s; want %s", k, suggest.DidYouMean(k, httpKeys), strings.Join(httpKeys, ", "))
 		}
 	}
 	// check the templates once on a sample call, so that a template that

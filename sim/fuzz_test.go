@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/choreo-dev/choreo/internal/srcpos"
 	"github.com/choreo-dev/choreo/parser"
 )
 
@@ -49,8 +50,10 @@ func FuzzLoadProfile(f *testing.F) {
 				t.Fatalf("error %T without a position: %v", err, err)
 			}
 			lines := strings.Count(profile, "\n") + 2
-			if pe.Pos.Line < 1 || pe.Pos.Line > lines || pe.Pos.Col < 1 {
-				t.Fatalf("position %v outside the text (%d lines): %v", pe.Pos, lines, err)
+			for _, pe := range srcpos.All(err) {
+				if pe.Pos.Line < 1 || pe.Pos.Line > lines || pe.Pos.Col < 1 {
+					t.Fatalf("position %v outside the text (%d lines): %v", pe.Pos, lines, err)
+				}
 			}
 			return
 		}

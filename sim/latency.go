@@ -16,7 +16,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/suggest"
 )
 
 // The latency forms a profile can write. Each draws with the caller's
@@ -405,7 +405,7 @@ func parseLatency(s, dir string, count bool) (Latency, error) {
 	name := strings.ToLower(strings.TrimSpace(s[:open]))
 	f, ok := latencyForms[name]
 	if !ok {
-		return nil, fmt.Errorf("latency %q: unknown form %q%s", s, name, didYouMean(name, formNames()))
+		return nil, fmt.Errorf("latency %q: unknown form %q%s", s, name, suggest.DidYouMean(name, formNames()))
 	}
 	if !strings.HasSuffix(s, ")") {
 		return nil, fmt.Errorf("%s: missing ) at the end of %q", name, s)
@@ -430,7 +430,7 @@ func parseLatency(s, dir string, count bool) (Latency, error) {
 				return nil, fmt.Errorf("%s: %s has no value", name, k)
 			}
 			if f.keys != nil && !slices.Contains(f.keys, k) {
-				return nil, fmt.Errorf("%s: unknown parameter %q%s; want %s", name, k, didYouMean(k, f.keys), strings.Join(f.keys, ", "))
+				return nil, fmt.Errorf("%s: unknown parameter %q%s; want %s", name, k, suggest.DidYouMean(k, f.keys), strings.Join(f.keys, ", "))
 			}
 			if _, dup := a.raw[k]; dup {
 				return nil, fmt.Errorf("%s: %s is given twice", name, k)
@@ -551,7 +551,7 @@ func buildLogNormal(a *formArgs) (Latency, error) {
 			p, pk = q, k
 		default:
 			keys := []string{"median", "p99", "sigma"}
-			return nil, fmt.Errorf("lognormal: unknown parameter %q%s; want median= and p99= (or another quantile, or sigma=)", k, didYouMean(k, keys))
+			return nil, fmt.Errorf("lognormal: unknown parameter %q%s; want median= and p99= (or another quantile, or sigma=)", k, suggest.DidYouMean(k, keys))
 		}
 	}
 	mk := "median"
@@ -665,7 +665,7 @@ func buildQuantiles(a *formArgs) (Latency, error) {
 			}
 			pts = append(pts, Point{P: p, D: dur(v)})
 		default:
-			return nil, fmt.Errorf("quantiles: unknown parameter %q%s; want p50=, p90=, p99=… and optionally min= and max=", k, didYouMean(k, []string{"min", "max", "p50", "p90", "p99", "p999"}))
+			return nil, fmt.Errorf("quantiles: unknown parameter %q%s; want p50=, p90=, p99=… and optionally min= and max=", k, suggest.DidYouMean(k, []string{"min", "max", "p50", "p90", "p99", "p999"}))
 		}
 	}
 	if a.has("min") {
@@ -838,20 +838,3 @@ func fmtDur(d time.Duration) string {
 }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-
-// didYouMean suggests the nearest of names to s, if one is close.
-func didYouMean(s string, names []string) string {
-	best, bd := "", -1
-	ls := strings.ToLower(s)
-	limit := max(1, len([]rune(s))/3)
-	for _, n := range names {
-		d := flow.EditDistance(ls, strings.ToLower(n))
-		if d <= limit && (bd < 0 || d < bd) {
-			best, bd = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}

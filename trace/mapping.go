@@ -2,14 +2,15 @@ package trace
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 	"net/url"
 	"slices"
-	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/choreo-dev/choreo/flow"
-	"go.yaml.in/yaml/v3"
+	"github.com/choreo-dev/choreo/internal/srcpos"
+	"github.com/choreo-dev/choreo/internal/suggest"
+	"github.com/choreo-dev/choreo/internal/yamlpos"
 )
 
 // Mapping ties a diagram's participants to the services that report spans
@@ -67,14 +68,11 @@ type msgRule struct {
 	want pattern
 }
 
-// MappingError is a problem in a mapping file, with its position.
-type MappingError struct {
-	Pos flow.Pos
-	Msg string
-}
-
-// Error returns "file:line:col: message".
-func (e *MappingError) Error() string { return e.Pos.String() + ": " + e.Msg }
+// MappingError is a problem in a mapping file, at the YAML key or value
+// that has it, with the file's line (printed with a caret under the
+// column). LoadMapping returns one *MappingError, or all of them as a
+// [srcpos.List] in file order.
+type MappingError = srcpos.Error
 
 // DefaultMapping returns the mapping that matches participant ids and
 // labels to service names and message texts to span names, HTTP method
@@ -160,74 +158,36 @@ var (
 func LoadMapping(path string, data []byte, d *flow.Diagram) (*Mapping, error) {
 	m := DefaultMapping(d)
 	m.Path = path
-	l := &mapLoader{path: path, m: m}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &MappingError{Pos: flow.Pos{File: path, Line: 1}, Msg: "YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
-	}
-	if len(root.Content) == 0 {
-		return m, nil
-	}
-	top := l.mapping(root.Content[0], "a mapping")
-	for i := 0; i+1 < len(top); i += 2 {
-		k, v := top[i], top[i+1]
-		switch k.Value {
+	f, doc := yamlpos.Parse(path, data)
+	l := &mapLoader{f: f, m: m}
+	for _, e := range f.Mapping(doc, "a map file") {
+		switch e.Key.Value {
 		case "participants":
-			l.participants(v)
+			l.participants(e.Val)
 		case "messages":
-			l.messages(v)
+			l.messages(e.Val)
 		default:
-			l.unknown(k, "key", mappingKeys)
+			f.Unknown(e.Key, "key", mappingKeys)
 		}
 	}
-	if len(l.errs) > 0 {
-		return nil, errors.Join(l.errs...)
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
 
 type mapLoader struct {
-	path string
-	m    *Mapping
-	errs []error
+	f *yamlpos.File
+	m *Mapping
 }
 
-func (l *mapLoader) errf(n *yaml.Node, format string, args ...any) {
-	l.errs = append(l.errs, &MappingError{Pos: flow.Pos{File: l.path, Line: n.Line, Col: n.Column}, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (l *mapLoader) unknown(k *yaml.Node, what string, want []string) {
-	l.errf(k, "unknown %s %q%s; want %s", what, k.Value, didYouMean(k.Value, want), strings.Join(want, ", "))
-}
-
-// mapping returns the key and value nodes of a YAML mapping (aliases
-// resolved), reporting anything else.
-func (l *mapLoader) mapping(n *yaml.Node, what string) []*yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		return nil
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return l.mapping(n.Content[0], what)
-	}
-	if n.Kind != yaml.MappingNode {
-		l.errf(n, "want %s (key: value lines)", what)
-		return nil
-	}
-	return n.Content
-}
-
-// strings returns a scalar or a list of scalars.
+// strs returns a scalar or a list of scalars.
 func (l *mapLoader) strs(n *yaml.Node, what string) []string {
-	for n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
+	n = yamlpos.Deref(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if n.Tag == "!!null" || n.Value == "" {
-			l.errf(n, "%s: want a name or a list of names", what)
+		if yamlpos.IsNull(n) || n.Value == "" {
+			l.f.Errorf(n, "%s: want a name or a list of names", what)
 			return nil
 		}
 		return []string{n.Value}
@@ -238,7 +198,7 @@ func (l *mapLoader) strs(n *yaml.Node, what string) []string {
 		}
 		return out
 	}
-	l.errf(n, "%s: want a name or a list of names", what)
+	l.f.Errorf(n, "%s: want a name or a list of names", what)
 	return nil
 }
 
@@ -248,25 +208,23 @@ func (l *mapLoader) participants(n *yaml.Node) {
 		ids = append(ids, p.ID)
 	}
 	claimed := map[string]*yaml.Node{}
-	kv := l.mapping(n, "participants")
-	for i := 0; i+1 < len(kv); i += 2 {
-		k, v := kv[i], kv[i+1]
+	for _, e := range l.f.Mapping(n, "participants") {
+		k, v := e.Key, e.Val
 		p := l.m.Diagram.Participant(k.Value)
 		if p == nil {
-			l.errf(k, "participant %q is not in the diagram%s", k.Value, didYouMean(k.Value, ids))
+			l.f.Errorf(k, "participant %q is not in the diagram%s", k.Value, suggest.DidYouMean(k.Value, ids))
 			continue
 		}
 		var services, peers []string
-		if v.Kind == yaml.MappingNode {
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				fk, fv := v.Content[j], v.Content[j+1]
-				switch fk.Value {
+		if yamlpos.Deref(v).Kind == yaml.MappingNode {
+			for _, fe := range l.f.Mapping(v, "a participant") {
+				switch fe.Key.Value {
 				case "service":
-					services = append(services, l.strs(fv, p.ID+" "+fk.Value)...)
+					services = append(services, l.strs(fe.Val, p.ID+" "+fe.Key.Value)...)
 				case "peer":
-					peers = append(peers, l.strs(fv, p.ID+" "+fk.Value)...)
+					peers = append(peers, l.strs(fe.Val, p.ID+" "+fe.Key.Value)...)
 				default:
-					l.unknown(fk, "participant key", participantKeys)
+					l.f.Unknown(fe.Key, "participant key", participantKeys)
 				}
 			}
 		} else {
@@ -281,7 +239,7 @@ func (l *mapLoader) participants(n *yaml.Node) {
 		add := func(table map[string]string, s string, node *yaml.Node) {
 			key := normName(s)
 			if prev, ok := claimed[key]; ok && table[key] != p.ID {
-				l.errf(node, "%q is already mapped to %s (line %d)", s, table[key], prev.Line)
+				l.f.Errorf(node, "%q is already mapped to %s (line %d)", s, table[key], prev.Line)
 				return
 			}
 			claimed[key] = node
@@ -297,49 +255,35 @@ func (l *mapLoader) participants(n *yaml.Node) {
 }
 
 func (l *mapLoader) messages(n *yaml.Node) {
-	kv := l.mapping(n, "messages")
-	for i := 0; i+1 < len(kv); i += 2 {
-		k, v := kv[i], kv[i+1]
+	for _, e := range l.f.Mapping(n, "messages") {
+		k, v := e.Key, e.Val
 		msg, err := l.m.Diagram.Lookup(k.Value)
 		if err != nil {
-			l.errf(k, "%s", err.Error())
+			l.f.Errorf(k, "%s", err.Error())
+			if yamlpos.Deref(v).Kind == yaml.MappingNode {
+				l.f.CheckKeys(l.f.Mapping(v, "a message"), messageKeys, "message")
+			}
 			continue
 		}
-		e := l.m.entry(msg)
+		me := l.m.entry(msg)
 		add := func(kind string, vals []string) {
 			for _, s := range vals {
-				e.rules = append(e.rules, msgRule{kind: kind, want: compilePattern(s)})
+				me.rules = append(me.rules, msgRule{kind: kind, want: compilePattern(s)})
 				l.m.rules++
 			}
 		}
-		if v.Kind != yaml.MappingNode {
+		if yamlpos.Deref(v).Kind != yaml.MappingNode {
 			add("span", l.strs(v, k.Value))
 			continue
 		}
-		for j := 0; j+1 < len(v.Content); j += 2 {
-			fk, fv := v.Content[j], v.Content[j+1]
-			if !slices.Contains(messageKeys, fk.Value) {
-				l.unknown(fk, "message key", messageKeys)
+		for _, fe := range l.f.Mapping(v, "a message") {
+			if !slices.Contains(messageKeys, fe.Key.Value) {
+				l.f.Unknown(fe.Key, "message key", messageKeys)
 				continue
 			}
-			add(fk.Value, l.strs(fv, fk.Value))
+			add(fe.Key.Value, l.strs(fe.Val, fe.Key.Value))
 		}
 	}
-}
-
-// didYouMean suggests the nearest of names to s, if one is close.
-func didYouMean(s string, names []string) string {
-	best, bestD := "", 0
-	for _, n := range names {
-		d := flow.EditDistance(strings.ToLower(s), strings.ToLower(n))
-		if best == "" || d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if best == "" || bestD > max(2, len(s)/3) {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
 }
 
 // Participant returns the participant whose service reported s: by the

@@ -334,8 +334,15 @@ func TestLoadMappingErrors(t *testing.T) {
 		{"message key", "messages:\n  \"#2\": {htp: POST /x}\n", []string{`map.yaml:2:10: unknown message key "htp"; did you mean "http"?`}},
 		{"participant key", "participants:\n  App: {services: app}\n", []string{`map.yaml:2:9: unknown participant key "services"; did you mean "service"?`}},
 		{"twice", "participants:\n  App: app\n  Billing: [app]\n", []string{`map.yaml:3:12: "app" is already mapped to App (line 2)`}},
-		{"type", "participants: [App]\n", []string{"map.yaml:1:15: want participants"}},
+		{"type", "participants: [App]\n", []string{"map.yaml:1:15: participants must be a mapping, not a list"}},
 		{"yaml", "participants: {\n", []string{"map.yaml:", "YAML:"}},
+		{"yaml line", "participants:\n  App: app\n  Billing: [billing\nmessages: {}\n",
+			[]string{"map.yaml:3:3: YAML: did not find expected ',' or ']'"}},
+		{"given twice", "participants:\n  App: app\n  App: app2\n", []string{`map.yaml:3:3: "App" is given twice (first at line 2)`}},
+		{"all in file order", "messages:\n  \"#2\": {htp: x}\nparticipants:\n  Biling: b\n  App: {servce: a}\n",
+			[]string{"map.yaml:2:10: unknown message key \"htp\"; did you mean \"http\"?; want span, http, rpc, destination\n" +
+				"map.yaml:4:3: participant \"Biling\" is not in the diagram; did you mean \"Billing\"?\n" +
+				"map.yaml:5:9: unknown participant key \"servce\"; did you mean \"service\"?; want service, peer"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadMapping("map.yaml", []byte(tc.src), d)

@@ -20,6 +20,9 @@ import (
 //     imports flow only; parser lexes with it, report prints annotated
 //     diagrams with it, cmd/choreo prints `parse --format mermaid` with it.
 //   - internal/srcpos (positioned input errors) imports flow only.
+//   - internal/suggest (the one "did you mean") imports nothing of ours.
+//   - internal/yamlpos (YAML with positions, under the profile and map
+//     loaders) imports flow, internal/srcpos and internal/suggest.
 //   - internal/otelexport (the drill's span exporter) imports sim and
 //     flow, and only cmd/choreo imports it.
 //   - internal/seedsystems (the seed's stub systems) imports nothing of
@@ -32,15 +35,17 @@ import (
 // states its arrows here.
 var layout = map[string][]string{
 	"flow":                 {},
-	"parser":               {"flow", "internal/mermaid"},
+	"parser":               {"flow", "internal/mermaid", "internal/srcpos"},
 	"report":               {"flow", "internal/mermaid", "internal/srcpos"},
-	"sim":                  {"report", "flow", "internal/srcpos"},
-	"trace":                {"report", "flow", "internal/srcpos"},
+	"sim":                  {"report", "flow", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
+	"trace":                {"report", "flow", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
 	"examples/seedsystems": {"internal/seedsystems"},
 
 	"internal/mermaid":     {"flow"},
 	"internal/srcpos":      {"flow"},
+	"internal/suggest":     {},
+	"internal/yamlpos":     {"flow", "internal/srcpos", "internal/suggest"},
 	"internal/otelexport":  {"sim", "flow"},
 	"internal/seedsystems": {},
 	"internal/golden":      {},
@@ -49,13 +54,13 @@ var layout = map[string][]string{
 
 // stdlibOnly lists the packages that may use the standard library and
 // the packages of ours in their layout entry, and no third-party module.
-var stdlibOnly = []string{"flow", "internal/mermaid"}
+var stdlibOnly = []string{"flow", "internal/mermaid", "internal/srcpos", "internal/suggest"}
 
 // mainPackages are the main packages: only they read flags.
 var mainPackages = []string{"cmd/choreo", "examples/seedsystems"}
 
 // TestImportDirection keeps the layout above true: each package of ours
-// imports only what its entry allows, flow and internal/mermaid use no
+// imports only what its entry allows, the stdlibOnly packages use no
 // third-party module, and only the main packages read flags.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/choreo-dev/choreo/"

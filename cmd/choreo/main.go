@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/internal/srcpos"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
@@ -95,7 +95,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ue *usageError
 	var fe *findingError
 	var re *reportedError
-	var pe positioned
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return 0
@@ -104,12 +103,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	case errors.As(err, &re):
 		return 2
-	case errors.As(err, &pe):
+	case srcpos.Print(stderr, err) > 0:
+		// each problem in an input file (a diagram, a profile, a map):
 		// FILE:LINE:COL: what is wrong, then the line and a caret
-		fmt.Fprintln(stderr, pe.Error())
-		if s := snippet(pe); s != "" {
-			fmt.Fprintln(stderr, s)
-		}
 		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "choreo %s: %v\nusage: %s\n", args[0], err, c.usage)
@@ -118,27 +114,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "choreo %s: %v\n", args[0], err)
 		return 2
 	}
-}
-
-// positioned is an error in an input file with its position (a profile,
-// a mapping): printed as FILE:LINE:COL: message.
-type positioned interface {
-	error
-	Position() flow.Pos
-}
-
-// snippet shows the offending line with a caret, for errors that carry
-// their source line.
-func snippet(e positioned) string {
-	var src string
-	switch x := e.(type) {
-	case *sim.ProfileError:
-		src = x.Src
-	default:
-		return ""
-	}
-	pos := e.Position()
-	return (&parser.Error{Pos: pos, Src: src}).Snippet()
 }
 
 func usage(w io.Writer) {

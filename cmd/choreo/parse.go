@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/mermaid"
+	"github.com/choreo-dev/choreo/internal/srcpos"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
@@ -80,12 +80,7 @@ func loadDiagram(io stdio, path string) (*diagramFile, error) {
 		fmt.Fprintln(io.err, w.String())
 	}
 	if err != nil {
-		var pe *parser.Error
-		if errors.As(err, &pe) {
-			fmt.Fprintln(io.err, pe.Error())
-			if s := pe.Snippet(); s != "" {
-				fmt.Fprintln(io.err, s)
-			}
+		if srcpos.Print(io.err, err) > 0 {
 			return nil, &reportedError{err: err}
 		}
 		return nil, err
