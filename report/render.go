@@ -18,7 +18,7 @@ var Renderers = map[string]func(io.Writer, *Result) error{
 }
 
 // WriteJSON writes r as indented JSON with a trailing newline: the stable,
-// versioned form DESIGN.md documents. Field order is the struct order,
+// versioned form docs/result.md documents. Field order is the struct order,
 // HTML characters are not escaped (selectors hold "->>"), absent lists are
 // written as [] rather than null, and a zero Version is written as Version.
 func WriteJSON(w io.Writer, r *Result) error {

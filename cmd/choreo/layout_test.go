@@ -9,8 +9,8 @@ import (
 )
 
 // layout lists every package of the module and the packages of ours it
-// may import directly, so that imports point down only (DESIGN.md,
-// "Layout and dependency direction"): cmd/choreo -> sim, trace -> report
+// may import directly, so that imports point down only (the package docs
+// say where each one sits): cmd/choreo -> sim, trace -> report
 // -> flow; parser -> flow; sim and trace never import each other.
 //
 // The internal packages sit beside that order, each with its own
