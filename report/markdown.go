@@ -740,7 +740,7 @@ func (p *mdWriter) conformance() {
 	}
 	p.unmapped(c)
 	if in := p.r.Input; in != nil && len(in.Problems) > 0 {
-		p.printf("\nSpans that could not be used (%s):\n\n", count(int64(len(in.Problems))))
+		p.printf("\nRecords and spans that could not be used (%s):\n\n", count(int64(len(in.Problems))))
 		for i, pr := range in.Problems {
 			if i == maxProblems {
 				p.printf("- … and %s more in the JSON result\n", count(int64(len(in.Problems)-maxProblems)))
