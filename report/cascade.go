@@ -159,17 +159,10 @@ func CompareCascades(a, b *Cascade) int {
 	if fa, fb := ParseFault(a.Root.Fault), ParseFault(b.Root.Fault); fa != fb {
 		return int(fa) - int(fb)
 	}
-	for i := 0; i < max(len(a.Chain), len(b.Chain)); i++ {
-		var x, y int
-		if i < len(a.Chain) {
-			x = a.Chain[i]
-		}
-		if i < len(b.Chain) {
-			y = b.Chain[i]
-		}
-		if x != y {
-			return x - y
-		}
+	// chains hold message numbers (>= 1): a shorter chain that is a
+	// prefix of a longer one comes first
+	if c := slices.Compare(a.Chain, b.Chain); c != 0 {
+		return c
 	}
 	return a.Fork - b.Fork
 }

@@ -40,19 +40,7 @@ func CompareSlow(a, b *SlowCause) int {
 	if a.N != b.N {
 		return a.N - b.N
 	}
-	for i := 0; i < max(len(a.Chain), len(b.Chain)); i++ {
-		var x, y int
-		if i < len(a.Chain) {
-			x = a.Chain[i]
-		}
-		if i < len(b.Chain) {
-			y = b.Chain[i]
-		}
-		if x != y {
-			return x - y
-		}
-	}
-	return 0
+	return slices.Compare(a.Chain, b.Chain)
 }
 
 // slowRule says which traces were slow: "over 300ms (SLO end_to_end p95
