@@ -297,7 +297,7 @@ func (d *Diagram) LookupWhen(s string) (*Message, string, error) {
 	if !slices.Contains(faultWords, word) {
 		var sugg []string
 		for _, f := range faultWords {
-			if EditDistance(word, f) <= max(1, len(word)/3) {
+			if editDistance(word, f) <= max(1, len(word)/3) {
 				sugg = append(sugg, sel+" "+f)
 			}
 		}
@@ -330,7 +330,7 @@ func nearest(q string, cands []candidate) []string {
 	}
 	var ss []scored
 	for _, c := range cands {
-		if d := EditDistance(lq, strings.ToLower(c.key)); d <= limit {
+		if d := editDistance(lq, strings.ToLower(c.key)); d <= limit {
 			ss = append(ss, scored{c, d})
 		}
 	}
@@ -352,9 +352,9 @@ func nearest(q string, cands []candidate) []string {
 	return out
 }
 
-// EditDistance is the Levenshtein distance between a and b, in runes:
+// editDistance is the Levenshtein distance between a and b, in runes:
 // what "did you mean" suggestions are ranked by.
-func EditDistance(a, b string) int {
+func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

@@ -352,7 +352,7 @@ func TestDistance(t *testing.T) {
 		{"naïve", "naive", 1},
 	}
 	for _, tc := range tests {
-		if got := EditDistance(tc.a, tc.b); got != tc.want {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
 			t.Errorf("distance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/report"
 )
 
@@ -335,7 +335,7 @@ func similarity(a, b string) float64 {
 	edit := 0.0
 	la, lb := utf8.RuneCountInString(ca), utf8.RuneCountInString(cb)
 	if min(la, lb) >= 4 {
-		edit = 1 - float64(flow.EditDistance(ca, cb))/float64(max(la, lb))
+		edit = 1 - float64(suggest.Distance(ca, cb))/float64(max(la, lb))
 	}
 	return round2(max(dice, edit))
 }
