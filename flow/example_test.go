@@ -63,7 +63,7 @@ func ExampleDiagram_Lookup() {
 	// Output:
 	// 2
 	// Billing-->>App: Subscription created
-	// message "App->>Biling: Provision subscription" is not in the diagram; did you mean "App->>Billing: Provision subscription"?
+	// message "App->>Biling: Provision subscription" is not in the diagram
 }
 
 func ExampleDiagram_LookupWhen() {

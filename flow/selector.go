@@ -5,30 +5,65 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // LookupError reports a selector, block key or when string that names
-// nothing, or more than one thing, in a diagram. Its message says which,
-// and suggests what the user may have meant.
+// nothing, or more than one thing, in a diagram. Its message says which.
+// What the user may have meant is for the caller to phrase: flow gives
+// the candidates ([LookupError.Near]), the caller's did-you-mean ranks
+// them (choreo's is internal/suggest).
 type LookupError struct {
 	// Query is the string looked up, as given.
 	Query string
 	// Ambiguous reports that Query names several messages or branches.
 	Ambiguous bool
-	// Suggestions are the names to use instead: the nearest selectors or
-	// keys when nothing matched, the "#N" forms of the candidates when
-	// Query is ambiguous. It may be empty.
+	// Suggestions are, when Query is ambiguous, the "#N" forms of the
+	// candidates. (For a near miss see Near.)
 	Suggestions []string
+	// Want is Query in the form compared with the candidates' keys, and
+	// Candidates what a near miss may have meant, in document order: the
+	// name to offer and the key compared with Want.
+	Want       string
+	Candidates []Candidate
+	// Fallback is what to offer when no candidate is near: for a
+	// selector, the messages between the same participants.
+	Fallback []string
 
 	msg string
 }
 
-// Error returns the message, with the suggestions.
+// Candidate is a name a near miss may have meant (a selector, "#N", a
+// block key, a when string) and the form compared with the query.
+type Candidate struct{ Name, Key string }
+
+// Error returns the message, without suggestions.
 func (e *LookupError) Error() string { return e.msg }
 
-// maxSuggestions bounds the "did you mean" list.
-const maxSuggestions = 3
+// Near returns what the user may have meant: the candidates that rank
+// picks (rank returns the indexes of the keys close to Want, nearest
+// first), without repeats, else the fallback.
+func (e *LookupError) Near(rank func(want string, keys []string) []int) []string {
+	if e.Ambiguous {
+		return e.Suggestions
+	}
+	keys := make([]string, len(e.Candidates))
+	for i, c := range e.Candidates {
+		keys[i] = c.Key
+	}
+	var out []string
+	for _, i := range rank(e.Want, keys) {
+		if !slices.Contains(out, e.Candidates[i].Name) {
+			out = append(out, e.Candidates[i].Name)
+		}
+	}
+	if len(out) == 0 {
+		return e.Fallback
+	}
+	return out
+}
+
+// maxFallback bounds the fallback list.
+const maxFallback = 3
 
 // Lookup returns the message named by sel: either "#N", its 1-based index
 // in document order, or a selector "From->>To: text" as
@@ -97,28 +132,23 @@ func (d *Diagram) noMessage(sel, q string, ms []*Message) error {
 	if !strings.Contains(q, ":") {
 		msg = fmt.Sprintf("message %q: want \"From->>To: text\" or \"#N\"", sel)
 	}
-	want := normalSelector(q)
-	var cands []candidate
-	for i, m := range ms {
-		cands = append(cands, candidate{
-			name: messageName(m, ms),
-			key:  m.From + "->>" + m.To + ": " + collapseSpace(m.Text),
-			ord:  i,
+	e := &LookupError{Query: sel, Want: normalSelector(q), msg: msg}
+	for _, m := range ms {
+		e.Candidates = append(e.Candidates, Candidate{
+			Name: messageName(m, ms),
+			Key:  m.From + "->>" + m.To + ": " + collapseSpace(m.Text),
 		})
 	}
-	sugg := nearest(want, cands)
-	if len(sugg) == 0 {
-		// Nothing is close: offer the messages between the same
-		// participants, if the selector names a pair the diagram has.
-		if sp, ok := firstSplit(strings.SplitN(q, ":", 2)[0]); ok {
-			for _, m := range ms {
-				if strings.EqualFold(m.From, sp.from) && strings.EqualFold(m.To, sp.to) && len(sugg) < maxSuggestions {
-					sugg = append(sugg, messageName(m, ms))
-				}
+	// When nothing is near: the messages between the same participants,
+	// if the selector names a pair the diagram has.
+	if sp, ok := firstSplit(strings.SplitN(q, ":", 2)[0]); ok {
+		for _, m := range ms {
+			if strings.EqualFold(m.From, sp.from) && strings.EqualFold(m.To, sp.to) && len(e.Fallback) < maxFallback {
+				e.Fallback = append(e.Fallback, messageName(m, ms))
 			}
 		}
 	}
-	return &LookupError{Query: sel, Suggestions: sugg, msg: msg + didYouMean(sugg)}
+	return e
 }
 
 // messageName is how a suggestion names m: its selector, or "#N" when
@@ -249,11 +279,11 @@ func (d *Diagram) LookupBlock(key string) (*Block, int, error) {
 		i int
 	}
 	var hits []hit
-	var cands []candidate
+	var cands []Candidate
 	for _, b := range d.Blocks() {
 		for i := range b.Branches {
 			k := b.Key(i)
-			cands = append(cands, candidate{name: k, key: k, ord: len(cands)})
+			cands = append(cands, Candidate{Name: k, Key: k})
 			bkw, blabel, _ := strings.Cut(k, " ")
 			if strings.EqualFold(bkw, kw) && blabel == label {
 				hits = append(hits, hit{b, i})
@@ -267,9 +297,8 @@ func (d *Diagram) LookupBlock(key string) (*Block, int, error) {
 		if collapseSpace(key) == "" {
 			return nil, 0, &LookupError{Query: key, msg: "empty block key: want the keyword and label of a block or branch line, such as \"alt subscription ok\""}
 		}
-		sugg := nearest(collapseSpace(key), cands)
-		return nil, 0, &LookupError{Query: key, Suggestions: sugg,
-			msg: fmt.Sprintf("block %q is not in the diagram", key) + didYouMean(sugg)}
+		return nil, 0, &LookupError{Query: key, Want: collapseSpace(key), Candidates: cands,
+			msg: fmt.Sprintf("block %q is not in the diagram", key)}
 	}
 	var lines []string
 	for _, h := range hits {
@@ -295,91 +324,18 @@ func (d *Diagram) LookupWhen(s string) (*Message, string, error) {
 	}
 	sel, word := strings.TrimSpace(q[:i]), strings.ToLower(q[i+1:])
 	if !slices.Contains(faultWords, word) {
-		var sugg []string
+		e := &LookupError{Query: s, Want: word,
+			msg: fmt.Sprintf("when %q: the last word must be a fault: %s", s, orList(faultWords))}
 		for _, f := range faultWords {
-			if editDistance(word, f) <= max(1, len(word)/3) {
-				sugg = append(sugg, sel+" "+f)
-			}
+			e.Candidates = append(e.Candidates, Candidate{Name: sel + " " + f, Key: f})
 		}
-		return nil, "", &LookupError{Query: s, Suggestions: sugg,
-			msg: fmt.Sprintf("when %q: the last word must be a fault: %s", s, orList(faultWords)) + didYouMean(sugg)}
+		return nil, "", e
 	}
 	m, err := d.Lookup(sel)
 	if err != nil {
 		return nil, "", fmt.Errorf("when %q: %w", s, err)
 	}
 	return m, word, nil
-}
-
-// candidate is a name a suggestion may offer; key is the form compared
-// with the query, ord breaks ties (document order).
-type candidate struct {
-	name, key string
-	ord       int
-}
-
-// nearest returns the names of the candidates closest to q by edit
-// distance (ignoring case), nearest first, at most maxSuggestions, and
-// only those close enough to be a plausible typo.
-func nearest(q string, cands []candidate) []string {
-	lq := strings.ToLower(q)
-	limit := max(2, utf8.RuneCountInString(q)/4)
-	type scored struct {
-		c candidate
-		d int
-	}
-	var ss []scored
-	for _, c := range cands {
-		if d := editDistance(lq, strings.ToLower(c.key)); d <= limit {
-			ss = append(ss, scored{c, d})
-		}
-	}
-	slices.SortStableFunc(ss, func(a, b scored) int {
-		if a.d != b.d {
-			return a.d - b.d
-		}
-		return a.c.ord - b.c.ord
-	})
-	var out []string
-	for _, s := range ss {
-		if len(out) == maxSuggestions {
-			break
-		}
-		if !slices.Contains(out, s.c.name) {
-			out = append(out, s.c.name)
-		}
-	}
-	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes:
-// what "did you mean" suggestions are ranked by.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
-func didYouMean(sugg []string) string {
-	if len(sugg) == 0 {
-		return ""
-	}
-	return "; did you mean " + orList(quoteAll(sugg)) + "?"
 }
 
 func quoteAll(ss []string) []string {

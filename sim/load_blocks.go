@@ -4,6 +4,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
 )
 
@@ -15,7 +16,7 @@ func (l *loader) blocks(p *Profile, layers []layer) {
 		for _, e := range l.f.Mapping(ly.blocks, "blocks") {
 			b, bi, err := l.d.LookupBlock(e.Key.Value)
 			if err != nil {
-				l.f.Errorf(e.Key, "%v", err)
+				l.f.Errorf(e.Key, "%v", lookup.Explain(err))
 				l.f.CheckKeys(l.f.Quiet(e.Val), blockKeys, "block")
 				continue
 			}
@@ -40,7 +41,7 @@ func (l *loader) blocks(p *Profile, layers []layer) {
 					}
 					m, fault, err := l.d.LookupWhen(s)
 					if err != nil {
-						l.f.Errorf(f.Val, "%v", err)
+						l.f.Errorf(f.Val, "%v", lookup.Explain(err))
 						continue
 					}
 					if bs.When == nil {

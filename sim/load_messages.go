@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
 )
@@ -79,6 +80,7 @@ func (l *loader) parseSelector(sel string) (from string, arrow flow.Arrow, to, t
 // a diagram message, or a compensating message not in the diagram.
 func (l *loader) lookup(sel string, extras bool) (*flow.Message, error) {
 	m, err := l.d.Lookup(sel)
+	err = lookup.Explain(err)
 	if err == nil || !extras {
 		return m, err
 	}
@@ -228,7 +230,7 @@ func (l *loader) settings(ents []yamlpos.Entry, m *flow.Message) patch {
 					err = perr
 				}
 				if err != nil {
-					l.f.Errorf(item, "compensate: %v", err)
+					l.f.Errorf(item, "compensate: %v", lookup.Explain(err))
 					continue
 				}
 				if m != nil && cm == m {

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
 )
@@ -37,7 +38,7 @@ func (l *loader) slo(p *Profile, layers []layer) {
 			case strings.Contains(k, ":") || strings.HasPrefix(strings.TrimSpace(k), "#") || strings.Contains(k, "->"):
 				m, err := l.d.Lookup(k)
 				if err != nil {
-					l.f.Errorf(e.Key, "%v", err)
+					l.f.Errorf(e.Key, "%v", lookup.Explain(err))
 					continue
 				}
 				metric := SLOMessage

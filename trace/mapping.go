@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/srcpos"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
@@ -259,7 +260,7 @@ func (l *mapLoader) messages(n *yaml.Node) {
 		k, v := e.Key, e.Val
 		msg, err := l.m.Diagram.Lookup(k.Value)
 		if err != nil {
-			l.f.Errorf(k, "%s", err.Error())
+			l.f.Errorf(k, "%s", lookup.Explain(err).Error())
 			if yamlpos.Deref(v).Kind == yaml.MappingNode {
 				l.f.CheckKeys(l.f.Mapping(v, "a message"), messageKeys, "message")
 			}

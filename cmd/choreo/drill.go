@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/sim"
 )
 
@@ -181,7 +182,7 @@ func pickCases(d *flow.Diagram, plan *sim.DrillPlan, specs []string, profile str
 	for _, spec := range specs {
 		m, fault, err := d.LookupWhen(spec)
 		if err != nil {
-			return nil, &usageError{msg: "--case " + err.Error()}
+			return nil, &usageError{msg: "--case " + lookup.Explain(err).Error()}
 		}
 		c := sim.DrillCase{N: m.N, Fault: fault}
 		if !slices.Contains(plan.Cases, c) {

@@ -21,6 +21,8 @@ import (
 //     diagrams with it, cmd/choreo prints `parse --format mermaid` with it.
 //   - internal/srcpos (positioned input errors) imports flow only.
 //   - internal/suggest (the one "did you mean") imports nothing of ours.
+//   - internal/lookup (flow's lookup errors phrased with that one
+//     did-you-mean) imports flow and internal/suggest.
 //   - internal/yamlpos (YAML with positions, under the profile and map
 //     loaders) imports flow, internal/srcpos and internal/suggest.
 //   - internal/otelexport (the drill's span exporter) imports sim and
@@ -37,14 +39,15 @@ var layout = map[string][]string{
 	"flow":                 {},
 	"parser":               {"flow", "internal/mermaid", "internal/srcpos"},
 	"report":               {"flow", "internal/mermaid", "internal/srcpos"},
-	"sim":                  {"report", "flow", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
-	"trace":                {"report", "flow", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
-	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
+	"sim":                  {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
+	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
+	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
 	"examples/seedsystems": {"internal/seedsystems"},
 
 	"internal/mermaid":     {"flow"},
 	"internal/srcpos":      {"flow"},
 	"internal/suggest":     {},
+	"internal/lookup":      {"flow", "internal/suggest"},
 	"internal/yamlpos":     {"flow", "internal/srcpos", "internal/suggest"},
 	"internal/otelexport":  {"sim", "flow"},
 	"internal/seedsystems": {},
@@ -54,7 +57,7 @@ var layout = map[string][]string{
 
 // stdlibOnly lists the packages that may use the standard library and
 // the packages of ours in their layout entry, and no third-party module.
-var stdlibOnly = []string{"flow", "internal/mermaid", "internal/srcpos", "internal/suggest"}
+var stdlibOnly = []string{"flow", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest"}
 
 // mainPackages are the main packages: only they read flags.
 var mainPackages = []string{"cmd/choreo", "examples/seedsystems"}

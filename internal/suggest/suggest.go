@@ -1,10 +1,11 @@
-// Package suggest is choreo's "did you mean": for a name that is not
-// known (a key of a profile or a map file, a block's key, a participant
-// of a map file or of a compensation's selector, a fault kind, a jitter,
-// an adapter, a scenario, a latency form or parameter, an http key…), the
-// known names close enough to be a plausible typo. (Package flow, which
-// imports nothing of ours, suggests selectors, block names and when
-// strings with its own nearest-name search.)
+// Package suggest is choreo's one "did you mean": for a name that is not
+// known (a key of a profile or a map file, a block's key, a selector, a
+// when string, a participant of a map file or of a compensation's
+// selector, a fault kind, a jitter, an adapter, a scenario, a latency form
+// or parameter, an http key…), the known names close enough to be a
+// plausible typo. (Package flow, which imports nothing of ours, gives its
+// lookups' candidates in flow.LookupError; internal/lookup ranks them
+// here.)
 //
 // Closeness is the edit distance in runes, ignoring case, where a slip is
 // a character left out, added, changed, or two neighbours swapped
