@@ -19,7 +19,7 @@ import (
 func benchSeedProfile(b *testing.B) (*Profile, int) {
 	d := mustParse(&testing.T{}, seed)
 	p := testProfile(d, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
-	p.Messages[1].Faults = []Fault{{Rate: 0.02, Kind: FaultError}}
+	p.Messages[1].Faults = []Fault{{Rate: 0.02, Kind: report.FaultError}}
 	p.Messages[1].Retry = Retry{Attempts: 3, Backoff: 100 * time.Millisecond, Multiplier: 2, Jitter: JitterFull}
 	p.Messages[3].Timeout = 2 * time.Second
 	return p, len(d.Messages())

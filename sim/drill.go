@@ -39,9 +39,9 @@ func PlanDrill(d *flow.Diagram, p *Profile) *DrillPlan {
 		if mp.human || info == nil || info.Role == flow.RoleReply {
 			continue
 		}
-		kinds := []string{FaultError, FaultTimeout}
+		kinds := []string{report.FaultError, report.FaultTimeout}
 		if info.Role == flow.RoleAsync {
-			kinds = []string{FaultDrop}
+			kinds = []string{report.FaultDrop}
 		}
 		for _, k := range kinds {
 			fk := faultKind(k)
@@ -167,7 +167,7 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		}
 		dc.TimeToFailure = ttf.Stats()
 		for _, v := range r.SLO {
-			if v.Metric != SLOFailed && !v.OK {
+			if v.Metric != report.SLOFailed && !v.OK {
 				dc.SLOOK = false
 			}
 		}
@@ -210,7 +210,7 @@ func withFault(p *Profile, n int, kind string) *Profile {
 	q.Messages = slices.Clone(p.Messages)
 	set := *p.Messages[n-1]
 	set.Faults = []Fault{{Rate: 1, Kind: kind}}
-	if kind == FaultTimeout && set.Timeout == 0 && set.Deadline == 0 {
+	if kind == report.FaultTimeout && set.Timeout == 0 && set.Deadline == 0 {
 		set.Timeout = DefaultTimeout // a timeout needs a limit to wait for
 	}
 	q.Messages[n-1] = &set

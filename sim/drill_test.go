@@ -40,7 +40,7 @@ Shop-->>User: done
 	p.Blocks[alt] = &BlockSettings{When: []*When{nil, {N: 4, Fault: "fails"}}}
 	release := &flow.Message{N: 13, From: "Shop", To: "Stock", Arrow: flow.ArrowSolid, Text: "release"}
 	cs := &Compensation{Selector: release.Selector(), Message: release, Settings: &Settings{
-		Latency: Constant(time.Millisecond), Retry: Retry{Attempts: 1}, Faults: []Fault{{Rate: 1, Kind: FaultError}}}}
+		Latency: Constant(time.Millisecond), Retry: Retry{Attempts: 1}, Faults: []Fault{{Rate: 1, Kind: report.FaultError}}}}
 	p.Extra = []*Compensation{cs}
 	p.Messages[1].Compensate = []*Compensation{cs} // reserve is rolled back by a release that always fails
 	p.Messages[1].Expect = []string{"fails"}
@@ -133,9 +133,9 @@ messages:
 	}
 	for _, c := range res.Drill.Cases {
 		switch {
-		case c.N == 1 && c.Fault == FaultError && c.Root != nil:
+		case c.N == 1 && c.Fault == report.FaultError && c.Root != nil:
 			t.Errorf("#1 error: root %+v, want none (the injected fault is the root)", c.Root)
-		case c.N == 3 && (c.Root == nil || c.Root.N != 1 || c.Root.Fault != FaultError):
+		case c.N == 3 && (c.Root == nil || c.Root.N != 1 || c.Root.Fault != report.FaultError):
 			t.Errorf("#3 %s: root %+v, want #1 error", c.Fault, c.Root)
 		}
 	}

@@ -125,7 +125,7 @@ func TestRetriesFailureShare(t *testing.T) {
 	d := mustParse(t, "sequenceDiagram\nA->>B: call\nB-->>A: done\n")
 	for _, k := range []int{1, 2, 3} {
 		p := testProfile(d, Constant(time.Millisecond))
-		p.Messages[0].Faults = []Fault{{Rate: 0.3, Kind: FaultError}}
+		p.Messages[0].Faults = []Fault{{Rate: 0.3, Kind: report.FaultError}}
 		p.Messages[0].Retry = Retry{Attempts: k, Backoff: 10 * time.Millisecond, Multiplier: 2, Jitter: JitterNone}
 		res := simulate(t, d, p, nRuns)
 		want := math.Pow(0.3, float64(k))
@@ -218,7 +218,7 @@ func TestLoops(t *testing.T) {
 	}
 	// a loop stops at its first failed iteration: P(all 3 succeed) = 0.9³
 	p.Blocks[blk] = &BlockSettings{Iterations: ConstCount(3)}
-	p.Messages[0].Faults = []Fault{{Rate: 0.1, Kind: FaultError}}
+	p.Messages[0].Faults = []Fault{{Rate: 0.1, Kind: report.FaultError}}
 	res = simulate(t, d, p, nRuns)
 	want := 1 - math.Pow(0.9, 3)
 	near(t, "failed share", float64(res.Outcomes.Failed)/nRuns, want, shareTol(want, nRuns))
@@ -239,14 +239,14 @@ func TestAsyncEndToEndVersusCompletion(t *testing.T) {
 		t.Errorf("end_to_end %v, completion %v; want 20 and 160", res.EndToEnd.MaxMS, res.Completion.MaxMS)
 	}
 	// a fork's failure fails the run but not the main timeline
-	p.Messages[2].Faults = []Fault{{Rate: 1, Kind: FaultError}}
+	p.Messages[2].Faults = []Fault{{Rate: 1, Kind: report.FaultError}}
 	res = simulate(t, d, p, 10)
 	if res.Outcomes.Failed != 10 || res.EndToEnd.MaxMS != 20 {
 		t.Errorf("fork failure: outcomes %+v, end_to_end %v", res.Outcomes, res.EndToEnd.MaxMS)
 	}
 	// a dropped async message drops its fork: nothing fails, completion is the main timeline
 	p.Messages[2].Faults = nil
-	p.Messages[1].Faults = []Fault{{Rate: 1, Kind: FaultDrop}}
+	p.Messages[1].Faults = []Fault{{Rate: 1, Kind: report.FaultDrop}}
 	res = simulate(t, d, p, 10)
 	if res.Messages[2].Latency.Count != 0 {
 		t.Errorf("the dropped fork ran: %+v", res.Messages[2])
@@ -261,11 +261,11 @@ func TestCompensation(t *testing.T) {
 	cancel := &flow.Message{N: 5, From: "A", To: "B", Arrow: flow.ArrowSolid, Text: "release"}
 	cs := &Compensation{Selector: cancel.Selector(), Message: cancel, Settings: &Settings{
 		Latency: Constant(5 * time.Millisecond), Retry: Retry{Attempts: 1},
-		Faults: []Fault{{Rate: 0.25, Kind: FaultError}},
+		Faults: []Fault{{Rate: 0.25, Kind: report.FaultError}},
 	}}
 	p.Extra = []*Compensation{cs}
 	p.Messages[0].Compensate = []*Compensation{cs}
-	p.Messages[2].Faults = []Fault{{Rate: 0.2, Kind: FaultError}}
+	p.Messages[2].Faults = []Fault{{Rate: 0.2, Kind: report.FaultError}}
 	res := simulate(t, d, p, nRuns)
 	pf, pc := 0.2, 0.25
 	near(t, "inconsistent share", float64(res.Outcomes.Inconsistent)/nRuns, pf*pc, shareTol(pf*pc, nRuns))
@@ -282,7 +282,7 @@ func TestCompensation(t *testing.T) {
 	}
 	// the compensation starts when the failure is seen: 10+10 (reserve),
 	// 10 (charge fails), then 5; end_to_end stops at the failure
-	p.Messages[2].Faults = []Fault{{Rate: 1, Kind: FaultError}}
+	p.Messages[2].Faults = []Fault{{Rate: 1, Kind: report.FaultError}}
 	cs.Settings.Faults = nil
 	res = simulate(t, d, p, 10)
 	if res.Completion.MaxMS != 35 || res.EndToEnd.MaxMS != 30 || res.Outcomes.Failed != 10 || res.Cascades[0].Compensated != 10 {
@@ -305,11 +305,11 @@ func TestAltWeights(t *testing.T) {
 func TestDeterminism(t *testing.T) {
 	d := mustParse(t, seed)
 	p := testProfile(d, Exponential{Mean: 50 * time.Millisecond})
-	p.Messages[1].Faults = []Fault{{Rate: 0.05, Kind: FaultError}}
-	p.Messages[3].Faults = []Fault{{Rate: 0.02, Kind: FaultTimeout}}
+	p.Messages[1].Faults = []Fault{{Rate: 0.05, Kind: report.FaultError}}
+	p.Messages[3].Faults = []Fault{{Rate: 0.02, Kind: report.FaultTimeout}}
 	p.Messages[3].Timeout = time.Second
 	p.Messages[6].Retry = Retry{Attempts: 3, Backoff: 100 * time.Millisecond, Multiplier: 2, Jitter: JitterFull}
-	p.Messages[6].Faults = []Fault{{Rate: 0.2, Kind: FaultError}}
+	p.Messages[6].Faults = []Fault{{Rate: 0.2, Kind: report.FaultError}}
 	var first []byte
 	for _, w := range []int{1, 2, 3, 7} {
 		res, err := Simulate(context.Background(), d, p, Options{Runs: 50_000, Seed: 9, Workers: w})
@@ -335,7 +335,7 @@ func TestDeterminism(t *testing.T) {
 func TestShardsMerge(t *testing.T) {
 	d := mustParse(t, seed)
 	p := testProfile(d, Exponential{Mean: 50 * time.Millisecond})
-	p.Messages[1].Faults = []Fault{{Rate: 0.05, Kind: FaultError}}
+	p.Messages[1].Faults = []Fault{{Rate: 0.05, Kind: report.FaultError}}
 	whole, _ := Simulate(context.Background(), d, p, Options{Runs: 20_000, Seed: 3})
 	a, _ := Simulate(context.Background(), d, p, Options{Runs: 20_000, Seed: 3, First: 0, Count: 12_000})
 	b, _ := Simulate(context.Background(), d, p, Options{Runs: 20_000, Seed: 3, First: 12_000, Count: 8_000})
@@ -364,11 +364,11 @@ func TestCancelKeepsPartialResult(t *testing.T) {
 func TestSLOVerdicts(t *testing.T) {
 	d := mustParse(t, "sequenceDiagram\nA->>B: call\n")
 	p := testProfile(d, Constant(100*time.Millisecond))
-	p.Messages[0].Faults = []Fault{{Rate: 0.5, Kind: FaultError}}
-	p.SLO = []SLOTarget{
-		{Target: "end_to_end p95 <= 150ms", Metric: SLOEndToEnd, Quantile: 0.95, Limit: 150 * time.Millisecond},
-		{Target: "end_to_end p95 <= 50ms", Metric: SLOEndToEnd, Quantile: 0.95, Limit: 50 * time.Millisecond},
-		{Target: "failed <= 1%", Metric: SLOFailed, Share: 0.01},
+	p.Messages[0].Faults = []Fault{{Rate: 0.5, Kind: report.FaultError}}
+	p.SLO = []report.SLOTarget{
+		{Target: "end_to_end p95 <= 150ms", Metric: report.SLOEndToEnd, Quantile: 0.95, Limit: 150 * time.Millisecond},
+		{Target: "end_to_end p95 <= 50ms", Metric: report.SLOEndToEnd, Quantile: 0.95, Limit: 50 * time.Millisecond},
+		{Target: "failed <= 1%", Metric: report.SLOFailed, Share: 0.01},
 	}
 	res := simulate(t, d, p, 1000)
 	if !res.SLO[0].OK || res.SLO[1].OK || res.SLO[2].OK || res.SLO[0].ObservedMS != 100 {

@@ -15,6 +15,7 @@ import (
 	"github.com/choreo-dev/choreo/internal/srcpos"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // ProfileError is a problem in a profile, at the YAML key or value that
@@ -87,13 +88,13 @@ var (
 	defaultsKeys    = []string{"latency", "fault", "timeout", "deadline", "retry", "idempotent", "http", "actor"}
 	actorKeys       = []string{"latency", "fault", "timeout", "deadline", "retry", "idempotent", "http"}
 	faultKeys       = []string{"rate", "kind", "delay", "status", "first", "window"}
-	faultKinds      = []string{FaultError, FaultTimeout, FaultDrop, FaultDelay}
+	faultKinds      = []string{report.FaultError, report.FaultTimeout, report.FaultDrop, report.FaultDelay}
 	retryKeys       = []string{"attempts", "backoff", "multiplier", "jitter", "max"}
 	jitterKinds     = []string{JitterNone, JitterFull, JitterEqual}
 	blockKeys       = []string{"when", "weights", "probability", "iterations"}
 	participantKeys = []string{"adapter", "url", "command", "env", "headers", "secret", "shell", "ca"}
 	adapters        = []string{AdapterStub, AdapterHTTP, AdapterExec}
-	sloMetrics      = []string{SLOEndToEnd, SLOCompletion, SLOSystemTime, SLOFailed}
+	sloMetrics      = []string{report.SLOEndToEnd, report.SLOCompletion, report.SLOSystemTime, report.SLOFailed}
 )
 
 // LoadProfile reads the YAML profile data (named path, which also

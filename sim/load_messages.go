@@ -15,6 +15,7 @@ import (
 	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // Loading the profile's messages section: selectors, each message's
@@ -252,10 +253,10 @@ func (l *loader) settings(ents []yamlpos.Entry, m *flow.Message) patch {
 					continue
 				}
 				switch k {
-				case FaultError, FaultTimeout, FaultDrop, "fails":
+				case report.FaultError, report.FaultTimeout, report.FaultDrop, "fails":
 					kinds = append(kinds, k)
 				default:
-					l.f.Errorf(item, "expect: unknown fault %q%s", k, suggest.DidYouMean(k, []string{FaultError, FaultTimeout, FaultDrop, "fails"}))
+					l.f.Errorf(item, "expect: unknown fault %q%s", k, suggest.DidYouMean(k, []string{report.FaultError, report.FaultTimeout, report.FaultDrop, "fails"}))
 				}
 			}
 			ps = append(ps, func(s *Settings) { s.Expect = kinds })
@@ -304,7 +305,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			continue
 		}
 		l.f.CheckKeys(ents, faultKeys, "fault")
-		f := Fault{Kind: FaultError}
+		f := Fault{Kind: report.FaultError}
 		good := true
 		if e := yamlpos.Get(ents, "kind"); e != nil {
 			k, sok := l.scalar(e.Val, "a fault kind")
@@ -314,10 +315,10 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			case !slices.Contains(faultKinds, k):
 				l.f.Errorf(e.Val, "unknown fault kind %q%s; want %s", k, suggest.DidYouMean(k, faultKinds), strings.Join(faultKinds, ", "))
 				good = false
-			case k == FaultDrop && m != nil && !m.Arrow.Async():
+			case k == report.FaultDrop && m != nil && !m.Arrow.Async():
 				l.f.Errorf(e.Val, "fault kind drop is for async messages (-) or --)); #%d %q is not one", m.N, m.Selector())
 				good = false
-			case k == FaultDrop && m == nil:
+			case k == report.FaultDrop && m == nil:
 				l.f.Errorf(e.Val, "fault kind drop is for async messages (-) or --)): set it on them under messages:, not in defaults")
 				good = false
 			}
@@ -328,7 +329,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			switch {
 			case !sok:
 				good = false
-			case f.Kind != FaultError:
+			case f.Kind != report.FaultError:
 				l.f.Errorf(e.Key, "fault: status is for kind error, not %s", f.Kind)
 				good = false
 			case n < 100 || n > 599:
@@ -364,7 +365,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			good = false
 		}
 		if e := yamlpos.Get(ents, "delay"); e != nil {
-			if f.Kind != FaultDelay {
+			if f.Kind != report.FaultDelay {
 				l.f.Errorf(e.Key, "fault: delay is for kind delay, not %s", f.Kind)
 				good = false
 			} else if lat, lok := l.latency(e.Val); lok {
@@ -372,7 +373,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			} else {
 				good = false
 			}
-		} else if f.Kind == FaultDelay && good {
+		} else if f.Kind == report.FaultDelay && good {
 			l.f.Errorf(yamlpos.Deref(it), "fault: kind delay needs delay: the extra latency, such as 2s")
 			good = false
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // Loading the profile's slo section: quantile targets on run times,
@@ -24,14 +25,14 @@ type sloKey struct {
 }
 
 func (l *loader) slo(p *Profile, layers []layer) {
-	targets := map[sloKey]SLOTarget{}
+	targets := map[sloKey]report.SLOTarget{}
 	for _, ly := range layers {
 		for _, e := range l.f.Mapping(ly.slo, "slo") {
 			k := e.Key.Value
 			switch {
-			case k == SLOFailed:
+			case k == report.SLOFailed:
 				if x, ok := l.share(e.Val, "failed"); ok {
-					targets[sloKey{metric: SLOFailed}] = SLOTarget{Target: "failed <= " + fmtPercent(x), Metric: SLOFailed, Share: x}
+					targets[sloKey{metric: report.SLOFailed}] = report.SLOTarget{Target: "failed <= " + fmtPercent(x), Metric: report.SLOFailed, Share: x}
 				}
 			case slices.Contains(sloMetrics, k):
 				l.quantileTargets(e.Val, k, k, 0, targets)
@@ -41,10 +42,10 @@ func (l *loader) slo(p *Profile, layers []layer) {
 					l.f.Errorf(e.Key, "%v", lookup.Explain(err))
 					continue
 				}
-				metric := SLOMessage
+				metric := report.SLOMessage
 				for _, o := range l.msgs {
 					if o.ReplyTo == m.N {
-						metric = SLOExchange
+						metric = report.SLOExchange
 						break
 					}
 				}
@@ -63,12 +64,12 @@ func (l *loader) slo(p *Profile, layers []layer) {
 		}
 		return len(sloMetrics)
 	}
-	slices.SortFunc(p.SLO, func(a, b SLOTarget) int {
+	slices.SortFunc(p.SLO, func(a, b report.SLOTarget) int {
 		return cmp.Or(cmp.Compare(order(a.Metric), order(b.Metric)), cmp.Compare(a.N, b.N), cmp.Compare(a.Quantile, b.Quantile))
 	})
 }
 
-func (l *loader) quantileTargets(v *yaml.Node, metric, name string, n int, targets map[sloKey]SLOTarget) {
+func (l *loader) quantileTargets(v *yaml.Node, metric, name string, n int, targets map[sloKey]report.SLOTarget) {
 	ents := l.f.Mapping(v, "an slo target")
 	if yamlpos.Deref(v) != nil && yamlpos.Deref(v).Kind == yaml.MappingNode && len(ents) == 0 {
 		l.f.Errorf(v, "slo %s: want percentiles, such as {p95: 3s, p99: 10s}", name)
@@ -86,7 +87,7 @@ func (l *loader) quantileTargets(v *yaml.Node, metric, name string, n int, targe
 		if !ok {
 			continue
 		}
-		targets[sloKey{metric, n, q}] = SLOTarget{Target: fmt.Sprintf("%s %s <= %s", name, pName(q), fmtDur(d)),
+		targets[sloKey{metric, n, q}] = report.SLOTarget{Target: fmt.Sprintf("%s %s <= %s", name, pName(q), fmtDur(d)),
 			Metric: metric, N: n, Quantile: q, Limit: d}
 	}
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
-
 	"github.com/choreo-dev/choreo/internal/golden"
+	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // profileGolden compares got with ../testdata/golden/NAME.golden.
@@ -202,7 +202,7 @@ scenarios:
 		t.Errorf("Scenario %q, Scenarios %q", p.Scenario, p.Scenarios)
 	}
 	s := p.Messages[1]
-	want := []Fault{{Rate: 1, Kind: FaultError}}
+	want := []Fault{{Rate: 1, Kind: report.FaultError}}
 	if diff := cmp.Diff(want, s.Faults); diff != "" {
 		t.Errorf("#2 faults: a scenario's fault replaces the one below it, kind defaults to error (-want +got):\n%s", diff)
 	}

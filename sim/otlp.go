@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // OTLPEpoch is the start of run 0 in exported traces: the Unix time of
@@ -157,7 +158,7 @@ func (o *OTLPWriter) Write(rt *RunTrace) error {
 			for side := range 2 {
 				svc := m.from
 				if side == 1 {
-					if sp.Kind == SpanAsync && sp.Fault == FaultDrop || sp.Remote {
+					if sp.Kind == SpanAsync && sp.Fault == report.FaultDrop || sp.Remote {
 						continue // never delivered, or the system writes its own
 					}
 					svc = m.to
@@ -258,7 +259,7 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 	if sp.Status != 0 {
 		b = otlpIntAttr(b, "http.response.status_code", int64(sp.Status), true)
 	}
-	failed := sp.Fault != "" && sp.Fault != FaultDelay
+	failed := sp.Fault != "" && sp.Fault != report.FaultDelay
 	switch {
 	case failed:
 		b = otlpStrAttr(b, "error.type", sp.Fault, true)
@@ -297,11 +298,11 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 // kind (a timeout says "deadline exceeded", as gRPC does).
 func otlpFaultMessage(kind string) string {
 	switch kind {
-	case FaultError:
+	case report.FaultError:
 		return "injected error"
-	case FaultTimeout:
+	case report.FaultTimeout:
 		return "injected timeout: deadline exceeded, no reply"
-	case FaultDrop:
+	case report.FaultDrop:
 		return "injected drop: message lost"
 	}
 	return "injected " + kind

@@ -15,6 +15,7 @@ import (
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // otlpDiagram has an exchange with a nested exchange, an async message,
@@ -54,17 +55,17 @@ const msec = time.Millisecond
 // out on the nested exchange, loses the async message and compensates.
 func otlpRuns() []*RunTrace {
 	return []*RunTrace{
-		{Run: 0, Outcome: "ok", Spans: []Span{
+		{Run: 0, Outcome: "ok", Spans: []RunSpan{
 			{N: 1, Reply: 6, Kind: SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 300 * msec, End: 310 * msec, Parent: -1, Attempt: 1},
-			{N: 2, Reply: 3, Kind: SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 60 * msec, End: 60 * msec, Parent: 0, Attempt: 1, Fault: FaultError},
-			{N: 2, Reply: 3, Kind: SpanExchange, Start: 160 * msec, Arrive: 200 * msec, Leave: 250 * msec, End: 260 * msec, Parent: 0, Attempt: 2, Fault: FaultDelay},
+			{N: 2, Reply: 3, Kind: SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 60 * msec, End: 60 * msec, Parent: 0, Attempt: 1, Fault: report.FaultError},
+			{N: 2, Reply: 3, Kind: SpanExchange, Start: 160 * msec, Arrive: 200 * msec, Leave: 250 * msec, End: 260 * msec, Parent: 0, Attempt: 2, Fault: report.FaultDelay},
 			{N: 4, Kind: SpanAsync, Start: 270 * msec, Arrive: 280 * msec, Leave: 280 * msec, End: 280 * msec, Parent: 0, Attempt: 1},
 			{N: 5, Kind: SpanOneWay, Start: 280 * msec, Arrive: 281 * msec, Leave: 281 * msec, End: 281 * msec, Parent: 0, Attempt: 1},
 		}},
-		{Run: 1, Outcome: "failed", Spans: []Span{
-			{N: 1, Reply: 6, Kind: SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 2010 * msec, End: 2010 * msec, Parent: -1, Attempt: 1, Fault: FaultTimeout},
-			{N: 4, Kind: SpanAsync, Start: 15 * msec, Arrive: 15 * msec, Leave: 15 * msec, End: 15 * msec, Parent: 0, Attempt: 1, Fault: FaultDrop},
-			{N: 2, Reply: 3, Kind: SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 3000 * msec, End: 2020 * msec, Parent: 0, Attempt: 1, Fault: FaultTimeout, Abandoned: true},
+		{Run: 1, Outcome: "failed", Spans: []RunSpan{
+			{N: 1, Reply: 6, Kind: SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 2010 * msec, End: 2010 * msec, Parent: -1, Attempt: 1, Fault: report.FaultTimeout},
+			{N: 4, Kind: SpanAsync, Start: 15 * msec, Arrive: 15 * msec, Leave: 15 * msec, End: 15 * msec, Parent: 0, Attempt: 1, Fault: report.FaultDrop},
+			{N: 2, Reply: 3, Kind: SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 3000 * msec, End: 2020 * msec, Parent: 0, Attempt: 1, Fault: report.FaultTimeout, Abandoned: true},
 			{N: 7, Kind: SpanCompensation, Start: 2010 * msec, Arrive: 2050 * msec, Leave: 2050 * msec, End: 2090 * msec, Parent: -1, Attempt: 1},
 		}},
 	}
@@ -135,7 +136,7 @@ func TestOTLPWriter(t *testing.T) {
 		// Two OTLP spans per span, less the CONSUMER of a dropped message.
 		want := 2 * len(rt.Spans)
 		for _, s := range rt.Spans {
-			if s.Fault == FaultDrop {
+			if s.Fault == report.FaultDrop {
 				want--
 			}
 		}
@@ -177,7 +178,7 @@ func TestOTLPWriter(t *testing.T) {
 				t.Fatalf("run %d span %d: no client span", rt.Run, i)
 			}
 			server, hasServer := idx[key{sp.N, sp.Attempt, 1}]
-			if hasServer == (sp.Fault == FaultDrop) {
+			if hasServer == (sp.Fault == report.FaultDrop) {
 				t.Errorf("run %d span %d: server span present = %v", rt.Run, i, hasServer)
 			}
 			wantClient, wantServer := ptrace.SpanKindClient, ptrace.SpanKindServer
@@ -259,12 +260,12 @@ func otlpTestMessage(t *testing.T, n int) *flow.Message {
 // and an exception event naming the kind; anything else is UNSET.
 func checkStatus(t *testing.T, s ptrace.Span, fault string) {
 	t.Helper()
-	if fault == "" || fault == FaultDelay {
+	if fault == "" || fault == report.FaultDelay {
 		if s.Status().Code() != ptrace.StatusCodeUnset || s.Events().Len() != 0 {
 			t.Errorf("span %s %q: status %v with %d events, want UNSET and none", s.SpanID(), s.Name(), s.Status().Code(), s.Events().Len())
 		}
-		if fault == FaultDelay {
-			if f, _ := s.Attributes().Get("choreo.fault"); f.Str() != FaultDelay {
+		if fault == report.FaultDelay {
+			if f, _ := s.Attributes().Get("choreo.fault"); f.Str() != report.FaultDelay {
 				t.Errorf("span %s: choreo.fault %q, want delay", s.SpanID(), f.Str())
 			}
 		}
@@ -404,11 +405,11 @@ func first(t *testing.T, b []byte) otlpHead {
 func TestOTLPErrors(t *testing.T) {
 	w := NewOTLPWriter(io.Discard, otlpTestDiagram(t), 1)
 	// A compensation not given to AddCompensations.
-	rt := &RunTrace{Run: 3, Spans: []Span{{N: 7, Kind: SpanCompensation, Parent: -1, Attempt: 1}}}
+	rt := &RunTrace{Run: 3, Spans: []RunSpan{{N: 7, Kind: SpanCompensation, Parent: -1, Attempt: 1}}}
 	if err := w.Write(rt); err == nil || !strings.Contains(err.Error(), "#7") {
 		t.Errorf("unknown message: %v", err)
 	}
-	rt = &RunTrace{Run: 3, Spans: []Span{{N: 1, Parent: 5, Attempt: 1}}}
+	rt = &RunTrace{Run: 3, Spans: []RunSpan{{N: 1, Parent: 5, Attempt: 1}}}
 	if err := w.Write(rt); err == nil {
 		t.Error("parent out of range: no error")
 	}
@@ -417,7 +418,7 @@ func TestOTLPErrors(t *testing.T) {
 		Statements: []flow.Statement{&flow.Message{From: "A\"\\\x01é", To: "B", Arrow: flow.ArrowSolid, Text: "bad \xff utf8\n\ttab"}}}
 	d.Renumber()
 	var b bytes.Buffer
-	if err := NewOTLPWriter(&b, d, 1).Write(&RunTrace{Spans: []Span{{N: 1, Parent: -1, Attempt: 1}}}); err != nil {
+	if err := NewOTLPWriter(&b, d, 1).Write(&RunTrace{Spans: []RunSpan{{N: 1, Parent: -1, Attempt: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b.Bytes())

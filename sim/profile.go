@@ -18,16 +18,6 @@ type Count interface {
 	Sample(r *rand.Rand) int
 }
 
-// Fault kinds (report's): error, the exchange fails once the request's
-// latency has elapsed; timeout, no reply, the caller waits its timeout;
-// drop, an async message is lost; delay, extra latency.
-const (
-	FaultError   = report.FaultError
-	FaultTimeout = report.FaultTimeout
-	FaultDrop    = report.FaultDrop
-	FaultDelay   = report.FaultDelay
-)
-
 // Fault is a fault injected on a message at a rate.
 type Fault struct {
 	Rate float64
@@ -132,20 +122,6 @@ type BlockSettings struct {
 	When []*When
 }
 
-// SLO metrics (report's).
-const (
-	SLOEndToEnd   = report.SLOEndToEnd
-	SLOCompletion = report.SLOCompletion
-	SLOSystemTime = report.SLOSystemTime
-	SLOFailed     = report.SLOFailed // share of failed + inconsistent runs
-	SLOMessage    = report.SLOMessage
-	SLOExchange   = report.SLOExchange
-)
-
-// SLOTarget is one target of a profile's slo section: report's type,
-// which report.Judge evaluates.
-type SLOTarget = report.SLOTarget
-
 // Profile is a profile resolved against a diagram: every message has its
 // settings, every selector is checked.
 type Profile struct {
@@ -159,7 +135,7 @@ type Profile struct {
 	Extra []*Compensation
 	// Blocks holds the settings of blocks that have any.
 	Blocks map[*flow.Block]*BlockSettings
-	SLO    []SLOTarget
+	SLO    []report.SLOTarget
 	// Participants holds the adapter settings of every participant of the
 	// diagram, by id (stub unless the profile says otherwise).
 	Participants map[string]*ParticipantSettings

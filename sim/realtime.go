@@ -517,7 +517,7 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 				return
 			}
 			if o.Trace != nil {
-				rt := &RunTrace{Run: o.First + i, Outcome: report.Outcome(x.lastOutcome).String(), Spans: append([]Span(nil), x.spans...), Start: due, TraceID: rr.traceID}
+				rt := &RunTrace{Run: o.First + i, Outcome: report.Outcome(x.lastOutcome).String(), Spans: append([]RunSpan(nil), x.spans...), Start: due, TraceID: rr.traceID}
 				traceMu.Lock()
 				if traceErr == nil {
 					traceErr = o.Trace(rt)

@@ -302,13 +302,13 @@ func TestRealServerErrorRunsCompensations(t *testing.T) {
 	if len(res.Cascades) != 1 || res.Cascades[0].Root.N != 4 || res.Cascades[0].Compensated != 2 {
 		t.Errorf("cascades %+v, want root #4, compensated twice", res.Cascades)
 	}
-	var sp *Span
+	var sp *RunSpan
 	for i := range traces[0].Spans {
 		if traces[0].Spans[i].N == 4 {
 			sp = &traces[0].Spans[i]
 		}
 	}
-	if sp == nil || sp.Status != 500 || sp.Fault != FaultError || !strings.Contains(sp.Detail, "500") {
+	if sp == nil || sp.Status != 500 || sp.Fault != report.FaultError || !strings.Contains(sp.Detail, "500") {
 		t.Errorf("span of #4: %+v, want status 500 and the error", sp)
 	}
 }
@@ -338,7 +338,7 @@ func TestRealHangingServerTimesOutAndRollsBack(t *testing.T) {
 		t.Error("the hanging request was not cancelled by the client's timeout")
 	}
 	c := res.Cascades[0]
-	if c.Root.N != 7 || c.Root.Fault != FaultTimeout {
+	if c.Root.N != 7 || c.Root.Fault != report.FaultTimeout {
 		t.Errorf("cascade root %+v, want #7 timeout", c.Root)
 	}
 	// it failed at its 300ms timeout, not before
@@ -359,7 +359,7 @@ func TestRealConnectionReset(t *testing.T) {
 	d := seedDiagram(t)
 	p := sys.profile(t, d, seedProfile)
 	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1})
-	if res.Outcomes.Failed != 2 || len(res.Cascades) != 1 || res.Cascades[0].Root.N != 2 || res.Cascades[0].Root.Fault != FaultError {
+	if res.Outcomes.Failed != 2 || len(res.Cascades) != 1 || res.Cascades[0].Root.N != 2 || res.Cascades[0].Root.Fault != report.FaultError {
 		t.Fatalf("outcomes %+v cascades %+v, want runs failed at #2 with an error", res.Outcomes, res.Cascades)
 	}
 	if got := res.Messages[1].Faults.Error; got != 2 {
@@ -431,9 +431,9 @@ func TestRealInjectedFaultsAreSeededAndLogged(t *testing.T) {
 	aborts, delays := 0, 0
 	for _, e := range evs {
 		switch {
-		case e.N == 2 && e.Fault == FaultError && e.Status == 503 && e.Attempt == 1:
+		case e.N == 2 && e.Fault == report.FaultError && e.Status == 503 && e.Attempt == 1:
 			aborts++
-		case e.N == 7 && e.Fault == FaultDelay:
+		case e.N == 7 && e.Fault == report.FaultDelay:
 			delays++
 		default:
 			t.Errorf("unexpected fault %+v", e)
@@ -752,7 +752,7 @@ messages:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the nested call was not cancelled")
 	}
-	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.N != 1 || res.Cascades[0].Root.Fault != FaultTimeout {
+	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.N != 1 || res.Cascades[0].Root.Fault != report.FaultTimeout {
 		t.Fatalf("outcomes %+v cascades %+v, want #1 timed out", res.Outcomes, res.Cascades)
 	}
 	if got := res.Cascades[0].TimeToFailure.MinMS; got < 200 {
@@ -1145,7 +1145,7 @@ participants:
   B: {adapter: http, url: "{{B}}"}
 `)
 	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1})
-	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.Fault != FaultTimeout {
+	if res.Outcomes.Failed != 1 || res.Cascades[0].Root.Fault != report.FaultTimeout {
 		t.Errorf("outcomes %+v cascades %+v, want the async send timed out", res.Outcomes, res.Cascades)
 	}
 }
@@ -1220,7 +1220,7 @@ func TestRealReplyInBranchEndsExchange(t *testing.T) {
 `+sys.participants()+`messages:
   "Shop->>Payments: Authorize card": {timeout: 250ms}
 `)
-	var spans []Span
+	var spans []RunSpan
 	res := runRealT(t, d, p, RealOptions{Runs: 2, Seed: 1, Trace: func(rt *RunTrace) error {
 		spans = append(spans, rt.Spans...)
 		return nil

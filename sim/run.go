@@ -92,7 +92,7 @@ type runner struct {
 	nforks      int             // forks started in the run (top)
 	steps       []int32         // scratch: the steps a rollback compensates
 	cp          []int64
-	spans       []Span // nil unless this run is traced
+	spans       []RunSpan // nil unless this run is traced
 	tracing     bool
 	parent      int
 	compRan     bool // compensations ran
@@ -496,10 +496,10 @@ func (x *runner) span(kind SpanKind, mi, reply int, start time.Duration, parent,
 	if !x.tracing {
 		return -1
 	}
-	return x.addSpan(Span{N: mi + 1, Reply: reply, Kind: kind, Start: start, Parent: parent, Attempt: attempt})
+	return x.addSpan(RunSpan{N: mi + 1, Reply: reply, Kind: kind, Start: start, Parent: parent, Attempt: attempt})
 }
 
-func (x *runner) addSpan(s Span) int {
+func (x *runner) addSpan(s RunSpan) int {
 	x.lock()
 	defer x.unlock()
 	t := x.top

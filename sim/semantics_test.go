@@ -346,7 +346,7 @@ func TestSemanticsBackoffJitter(t *testing.T) {
 	} {
 		p := testProfile(d, Constant(time.Duration(L)*time.Millisecond))
 		p.Messages[1].Latency = Constant(time.Duration(R) * time.Millisecond)
-		p.Messages[0].Faults = []Fault{{Rate: pf, Kind: FaultError}}
+		p.Messages[0].Faults = []Fault{{Rate: pf, Kind: report.FaultError}}
 		p.Messages[0].Retry = Retry{Attempts: 2, Backoff: time.Duration(b) * time.Millisecond, Multiplier: 2, Jitter: c.jitter}
 		res := simulate(t, d, p, nRuns)
 		if len(res.Cascades) != 1 {
@@ -413,7 +413,7 @@ messages:
 	p.Messages[0].Timeout = 50 * time.Millisecond
 	res = simulate(t, d, p, nRuns)
 	near(t, "failed share", shareOf(res.Outcomes.Failed, nRuns), 0.25, shareTol(0.25, nRuns))
-	if c := res.Cascades[0]; c.Root.Fault != FaultTimeout || c.TimeToFailure.MinMS != 50 || c.TimeToFailure.MaxMS != 50 {
+	if c := res.Cascades[0]; c.Root.Fault != report.FaultTimeout || c.TimeToFailure.MinMS != 50 || c.TimeToFailure.MaxMS != 50 {
 		t.Errorf("cascade %+v", c)
 	}
 	// an exponential delay of mean 40 ms: the mean shifts by rate·40
@@ -484,7 +484,7 @@ messages:
 	// completion: 20 in dropped runs, 10 + 50 + 100 = 160 otherwise
 	exactMS(t, "min completion", res.Completion.MinMS, 20)
 	near(t, "mean completion", res.Completion.MeanMS, 0.3*20+0.7*160, meanTol(70, nRuns))
-	if c := res.Cascades; len(c) != 1 || c[0].Root.N != 2 || c[0].Root.Fault != FaultDrop {
+	if c := res.Cascades; len(c) != 1 || c[0].Root.N != 2 || c[0].Root.Fault != report.FaultDrop {
 		t.Errorf("cascades %+v", c)
 	}
 }
@@ -501,7 +501,7 @@ messages:
 	res := simulate(t, d, p, nRuns)
 	near(t, "failed share", shareOf(res.Outcomes.Failed, nRuns), 0.2, shareTol(0.2, nRuns))
 	c := res.Cascades[0]
-	if c.Root.N != 1 || c.Root.Fault != FaultTimeout {
+	if c.Root.N != 1 || c.Root.Fault != report.FaultTimeout {
 		t.Errorf("cascade %+v", c)
 	}
 	exactMS(t, "time to failure min", c.TimeToFailure.MinMS, 300)
@@ -573,7 +573,7 @@ messages:
 		t.Fatalf("cascades %+v", res.Cascades)
 	}
 	c := res.Cascades[0]
-	if c.Root.N != 3 || c.Root.Fault != FaultError || len(c.Chain) != 3 || c.Chain[0] != 3 || c.Chain[1] != 2 || c.Chain[2] != 1 || c.Runs != res.Outcomes.Failed {
+	if c.Root.N != 3 || c.Root.Fault != report.FaultError || len(c.Chain) != 3 || c.Chain[0] != 3 || c.Chain[1] != 2 || c.Chain[2] != 1 || c.Runs != res.Outcomes.Failed {
 		t.Errorf("cascade %+v, want root #3 error, chain [3 2 1]", c)
 	}
 	exactMS(t, "time to failure", c.TimeToFailure.MaxMS, 30)
@@ -596,7 +596,7 @@ messages:
 func TestSemanticsForkFailure(t *testing.T) {
 	d := mustParse(t, "sequenceDiagram\nA->>B: order\nB-)C: provision\nC->>D: create\nD-->>C: created\nB-->>A: placed\n")
 	p := testProfile(d, Constant(10*time.Millisecond))
-	p.Messages[2].Faults = []Fault{{Rate: 0.3, Kind: FaultError}}
+	p.Messages[2].Faults = []Fault{{Rate: 0.3, Kind: report.FaultError}}
 	res := simulate(t, d, p, nRuns)
 	near(t, "failed share", shareOf(res.Outcomes.Failed, nRuns), 0.3, shareTol(0.3, nRuns))
 	exactMS(t, "min end_to_end", res.EndToEnd.MinMS, 20)
@@ -613,7 +613,7 @@ func TestSemanticsForkFailure(t *testing.T) {
 func TestSemanticsParFailure(t *testing.T) {
 	d := mustParse(t, "sequenceDiagram\npar fast\nA->>B: x\nB-->>A: ok\nand slow\nA->>C: y\nC-->>A: ok\nend\nA->>D: after\n")
 	p := testProfile(d, Constant(5*time.Millisecond))
-	p.Messages[0].Faults = []Fault{{Rate: 0.4, Kind: FaultError}}
+	p.Messages[0].Faults = []Fault{{Rate: 0.4, Kind: report.FaultError}}
 	p.Messages[2].Latency = Exponential{Mean: 100 * time.Millisecond}
 	res := simulate(t, d, p, nRuns)
 	near(t, "failed share", shareOf(res.Outcomes.Failed, nRuns), 0.4, shareTol(0.4, nRuns))
@@ -754,7 +754,7 @@ messages:
 	exactMS(t, "max completion", res.Completion.MaxMS, 50+5+10+5+10+5+5)
 	exactMS(t, "end_to_end", res.EndToEnd.MaxMS, 50)
 	for _, rt := range traces {
-		var comp []Span
+		var comp []RunSpan
 		for _, s := range rt.Spans {
 			if s.Kind == SpanCompensation {
 				comp = append(comp, s)
@@ -909,7 +909,7 @@ func TestSemanticsForkOutlivesFailure(t *testing.T) {
 	d := mustParse(t, "sequenceDiagram\nA-)B: start job\nB->>C: work\nA->>D: call\n")
 	p := testProfile(d, Constant(10*time.Millisecond))
 	p.Messages[1].Latency = Constant(100 * time.Millisecond)
-	p.Messages[2].Faults = []Fault{{Rate: 1, Kind: FaultError}}
+	p.Messages[2].Faults = []Fault{{Rate: 1, Kind: report.FaultError}}
 	res := simulate(t, d, p, 100)
 	if res.Outcomes.Failed != 100 || sends(res, 2) != 100 {
 		t.Errorf("outcomes %+v, fork sent %d", res.Outcomes, sends(res, 2))
@@ -952,7 +952,7 @@ else declined
 end
 `)
 	p := testProfile(d, Constant(10*time.Millisecond))
-	p.Messages[1].Faults = []Fault{{Rate: 0.25, Kind: FaultError}} // Billing->>Bank
+	p.Messages[1].Faults = []Fault{{Rate: 0.25, Kind: report.FaultError}} // Billing->>Bank
 	blk := d.Statements[3].(*flow.Block)
 	p.Blocks[blk] = &BlockSettings{When: []*When{nil, {N: 1, Fault: "fails"}}}
 	res := simulate(t, d, p, nRuns)

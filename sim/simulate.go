@@ -80,7 +80,7 @@ func Simulate(ctx context.Context, d *flow.Diagram, p *Profile, o Options) (*rep
 					trace := o.Trace != nil && o.TraceEvery > 0 && i%o.TraceEvery == 0
 					x.run(o.Seed, i, trace)
 					if trace {
-						batch = append(batch, &RunTrace{Run: i, Outcome: report.Outcome(x.lastOutcome).String(), Spans: append([]Span(nil), x.spans...)})
+						batch = append(batch, &RunTrace{Run: i, Outcome: report.Outcome(x.lastOutcome).String(), Spans: append([]RunSpan(nil), x.spans...)})
 					}
 				}
 				traces.put(c, batch)

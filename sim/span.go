@@ -14,11 +14,11 @@ const (
 	SpanCompensation
 )
 
-// Span is one attempt of an exchange, one-way or async message of a run, in
+// RunSpan is one attempt of an exchange, one-way or async message of a run, in
 // virtual time since the run's start. It is what --traces exports: a
 // CLIENT span in From's service from Start to End, a SERVER span in To's
 // service from Arrive to Leave (PRODUCER/CONSUMER for async).
-type Span struct {
+type RunSpan struct {
 	N     int // the request's message number
 	Reply int // the reply's message number (0: none)
 	Kind  SpanKind
@@ -48,7 +48,7 @@ type Span struct {
 type RunTrace struct {
 	Run     int64
 	Outcome string
-	Spans   []Span
+	Spans   []RunSpan
 	// Start is the run's start on the wall clock (real time; zero in
 	// virtual time, where runs start at OTLPEpoch + Run·OTLPRunSpacing).
 	Start time.Time

@@ -17,7 +17,7 @@ type Deviation struct {
 	Message *flow.Message
 	// Exchange is the observed exchange concerned (nil for a missing
 	// message).
-	Exchange *Exchange
+	Exchange *ObservedExchange
 }
 
 // Alignment is the least-cost alignment of one trace's observed exchanges

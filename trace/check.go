@@ -162,7 +162,7 @@ func (c *Checker) msgIndex(m *flow.Message) int {
 // replyOf returns the diagram's reply to the request e maps to: the one
 // drawn as an error for a failed exchange when there is one, else the
 // first that is not.
-func (c *Checker) replyOf(e *Exchange) *flow.Message {
+func (c *Checker) replyOf(e *ObservedExchange) *flow.Message {
 	info := c.g.Info(e.Message)
 	if info == nil || info.Exchange == nil || info.Exchange.Request != e.Message {
 		return nil
@@ -255,13 +255,13 @@ func (c *Checker) Add(t *Trace) {
 	c.addSlow(t.ID, ex, e2e, minStart, maxEnd)
 
 	// Outcome and cascade.
-	children := make([][]*Exchange, len(ex))
+	children := make([][]*ObservedExchange, len(ex))
 	for _, e := range ex {
 		if e.Parent != nil {
 			children[e.Parent.Index] = append(children[e.Parent.Index], e)
 		}
 	}
-	retried := func(e *Exchange) bool {
+	retried := func(e *ObservedExchange) bool {
 		sib := ex
 		if e.Parent != nil {
 			sib = children[e.Parent.Index]
@@ -273,9 +273,9 @@ func (c *Checker) Add(t *Trace) {
 		}
 		return false
 	}
-	live := func(e *Exchange) bool { return e.Failed && !retried(e) }
+	live := func(e *ObservedExchange) bool { return e.Failed && !retried(e) }
 	anyFailed := false
-	var failedRoot *Exchange
+	var failedRoot *ObservedExchange
 	for _, e := range ex {
 		if live(e) {
 			anyFailed = true
@@ -292,8 +292,8 @@ func (c *Checker) Add(t *Trace) {
 	default:
 		cause := failedRoot
 		depth := 0
-		var walk func(e *Exchange, d int)
-		walk = func(e *Exchange, d int) {
+		var walk func(e *ObservedExchange, d int)
+		walk = func(e *ObservedExchange, d int) {
 			leaf := true
 			for _, ch := range children[e.Index] {
 				if live(ch) {
@@ -431,7 +431,7 @@ func (c *Checker) conform(t *Trace, obs *Observed) {
 
 // drawn reports whether the diagram draws e's failure: its request is a
 // -x, or a --x reply answers it.
-func (c *Checker) drawn(e *Exchange) bool {
+func (c *Checker) drawn(e *ObservedExchange) bool {
 	if e.Message == nil {
 		return false
 	}
@@ -452,8 +452,8 @@ func (c *Checker) drawn(e *Exchange) bool {
 
 // criticalPath adds each exchange's time on the trace's critical path
 // (CRISP over the exchange tree, from the trace's last end back).
-func (c *Checker) criticalPath(ex []*Exchange, start, end int64) {
-	children := make([][]*Exchange, len(ex)+1) // last: the trace's roots
+func (c *Checker) criticalPath(ex []*ObservedExchange, start, end int64) {
+	children := make([][]*ObservedExchange, len(ex)+1) // last: the trace's roots
 	for _, e := range ex {
 		p := len(ex)
 		if e.Parent != nil {
@@ -467,7 +467,7 @@ func (c *Checker) criticalPath(ex []*Exchange, start, end int64) {
 			return
 		}
 		kids := slices.Clone(children[p])
-		slices.SortStableFunc(kids, func(a, b *Exchange) int {
+		slices.SortStableFunc(kids, func(a, b *ObservedExchange) int {
 			return cmp.Compare(b.Start+b.Duration, a.Start+a.Duration)
 		})
 		cursor := hi

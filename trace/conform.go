@@ -477,7 +477,7 @@ type move struct {
 	kind uint8
 	sym  int32
 	cand int32
-	ex   *Exchange // sync and log moves
+	ex   *ObservedExchange // sync and log moves
 }
 
 // Align computes the least-cost alignment of obs's mapped exchanges with
@@ -487,7 +487,7 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 	// same message under the same parent.
 	type key struct {
 		m *flow.Message
-		p *Exchange
+		p *ObservedExchange
 	}
 	last := map[key]int{}
 	for i, ex := range obs.Exchanges {
@@ -495,8 +495,8 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 			last[key{ex.Message, ex.Parent}] = i
 		}
 	}
-	retried := map[*Exchange]bool{}
-	var exs []*Exchange
+	retried := map[*ObservedExchange]bool{}
+	var exs []*ObservedExchange
 	var syms []int32
 	var cands [][]int32 // nil where the exchange has one candidate
 	var failed []bool
@@ -553,7 +553,7 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 }
 
 // under reports whether one of ex's ancestors is in set.
-func under(ex *Exchange, set map[*Exchange]bool) bool {
+func under(ex *ObservedExchange, set map[*ObservedExchange]bool) bool {
 	if len(set) == 0 {
 		return false
 	}

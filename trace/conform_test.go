@@ -40,7 +40,7 @@ func confObs(t testing.TB, d *flow.Diagram, texts ...string) *trace.Observed {
 	t.Helper()
 	o := &trace.Observed{}
 	for i, text := range texts {
-		ex := &trace.Exchange{Start: int64(i+1) * 1000, Index: i}
+		ex := &trace.ObservedExchange{Start: int64(i+1) * 1000, Index: i}
 		if text != "?" {
 			m := confMsg(t, d, text)
 			ex.Message, ex.From, ex.To = m, m.From, m.To
@@ -305,7 +305,7 @@ func TestConformProvisioning(t *testing.T) {
 	}
 	// An exchange that maps to no message of this diagram is unexpected.
 	o := confObs(t, d, all...)
-	o.Exchanges = append(o.Exchanges, &trace.Exchange{Message: &flow.Message{N: 99, From: "X", To: "Y", Text: "foreign"}})
+	o.Exchanges = append(o.Exchanges, &trace.ObservedExchange{Message: &flow.Message{N: 99, From: "X", To: "Y", Text: "foreign"}})
 	checkAlign(t, a, o, "unexpected:foreign")
 }
 

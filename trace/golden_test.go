@@ -11,11 +11,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/golden"
 	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/trace"
-
-	"github.com/choreo-dev/choreo/internal/golden"
 )
 
 // The checkout fixtures (testdata/traces/checkout-*.json) hold the same
@@ -148,7 +147,7 @@ func TestCheckoutFixtures(t *testing.T) {
 			if len(rr.traces) != 3 {
 				t.Fatalf("%d traces, want 3", len(rr.traces))
 			}
-			byN := func(o *trace.Observed, n int) *trace.Exchange {
+			byN := func(o *trace.Observed, n int) *trace.ObservedExchange {
 				for _, e := range o.Exchanges {
 					if e.Message != nil && e.Message.N == n {
 						return e

@@ -81,7 +81,7 @@ func TestNamingFixtures(t *testing.T) {
 	}
 }
 
-func spanNames(e *trace.Exchange) string {
+func spanNames(e *trace.ObservedExchange) string {
 	var parts []string
 	for _, s := range []*trace.Span{e.Client, e.Server} {
 		if s != nil {

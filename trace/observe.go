@@ -11,17 +11,11 @@ import (
 	"github.com/choreo-dev/choreo/report"
 )
 
-// Fault kinds of a failed exchange (report's).
-const (
-	FaultError   = report.FaultError
-	FaultTimeout = report.FaultTimeout
-)
-
-// Exchange is one observed call between two participants: a client span
+// ObservedExchange is one observed call between two participants: a client span
 // and the server span under it, a producer and its consumer, a client
 // span whose callee has no spans (named by peer attributes), or a root
 // server span whose caller is not traced.
-type Exchange struct {
+type ObservedExchange struct {
 	From, To string
 	// Message is the diagram message the exchange maps to, nil when no
 	// message matches. Candidates are all the messages it may stand for,
@@ -62,7 +56,7 @@ type Exchange struct {
 
 	// Parent is the exchange the caller was serving when it made this
 	// call, nil for a root.
-	Parent *Exchange
+	Parent *ObservedExchange
 	// Index is the exchange's position in Observed.Exchanges.
 	Index int
 }
@@ -75,14 +69,14 @@ type UnmappedSpan struct {
 	// Exchange is the exchange the span opened, with From or To ""
 	// where no participant maps (such an exchange is not in
 	// Observed.Exchanges).
-	Exchange *Exchange
+	Exchange *ObservedExchange
 }
 
 // Observed is what one trace shows: its exchanges in causal order, and
 // what could not be mapped.
 type Observed struct {
 	TraceID   TraceID
-	Exchanges []*Exchange
+	Exchanges []*ObservedExchange
 	// UnmappedServices are the service names no participant maps to,
 	// sorted; UnmappedSpans the client, server, producer and consumer
 	// spans that gave no exchange or one without a diagram message.
@@ -94,7 +88,7 @@ type Observed struct {
 	Participants []string
 }
 
-// Observe derives the exchanges of t (see [Exchange]) and maps them to
+// Observe derives the exchanges of t (see [ObservedExchange]) and maps them to
 // the diagram's messages with m.
 //
 // Pairing follows the service-graph connector and Jaeger: a server span
@@ -111,7 +105,7 @@ type Observed struct {
 // Clocks: a server span that lies outside its client's interval by more
 // than 1 µs (the timestamp resolution of Zipkin and Jaeger) is shifted,
 // with its whole subtree, by the smallest amount that puts it inside
-// (see [Exchange.Skew]), so a server that starts before its client is
+// (see [ObservedExchange.Skew]), so a server that starts before its client is
 // not out of order. Each exchange is judged on its own two spans: a
 // shift made higher up moves a subtree without changing the latencies
 // measured inside it. Exchanges are sorted by their adjusted start, a
@@ -242,11 +236,11 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	end := func(i int) int64 { return t.Spans[i].End + delta[i] }
 
 	// Exchanges.
-	bySpan := map[int]*Exchange{} // the server span (or root server) -> its exchange
-	var ex []*Exchange
-	opener := map[*Exchange]int{}
+	bySpan := map[int]*ObservedExchange{} // the server span (or root server) -> its exchange
+	var ex []*ObservedExchange
+	opener := map[*ObservedExchange]int{}
 	for _, p := range pairs {
-		e := &Exchange{}
+		e := &ObservedExchange{}
 		var reason string
 		switch {
 		case p.client >= 0:
@@ -352,14 +346,14 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			}
 		}
 	}
-	depth := func(e *Exchange) int {
+	depth := func(e *ObservedExchange) int {
 		d := 0
 		for x := e.Parent; x != nil && d <= len(ex); x = x.Parent {
 			d++
 		}
 		return d
 	}
-	slices.SortStableFunc(ex, func(a, b *Exchange) int {
+	slices.SortStableFunc(ex, func(a, b *ObservedExchange) int {
 		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(depth(a), depth(b)))
 	})
 	for i, e := range ex {
@@ -411,7 +405,7 @@ func skew(cs, ce, ss, se int64) int64 {
 
 // fault reports whether the exchange failed and how. late is true when
 // the server answered after the client gave up.
-func fault(e *Exchange, late bool) (bool, string) {
+func fault(e *ObservedExchange, late bool) (bool, string) {
 	failed, timeout := false, false
 	status := false
 	for _, s := range []*Span{e.Client, e.Server} {
@@ -451,9 +445,9 @@ func fault(e *Exchange, late bool) (bool, string) {
 		}
 	}
 	if timeout {
-		return true, FaultTimeout
+		return true, report.FaultTimeout
 	}
-	return true, FaultError
+	return true, report.FaultError
 }
 
 func timeoutText(s string) bool {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/testdiagram"
+	"github.com/choreo-dev/choreo/report"
 )
 
 func provisioning(t *testing.T) *flow.Diagram {
@@ -206,14 +207,14 @@ func TestObserveFaults(t *testing.T) {
 		edit  func(s *Span)
 		fault string
 	}{
-		{"deadline", func(s *Span) { s.Status, s.StatusMessage = Error, "context deadline exceeded" }, FaultTimeout},
-		{"504", func(s *Span) { s.Attrs = append(slicesDeleteStatus(s.Attrs), Attr{"http.status_code", "504"}) }, FaultTimeout},
-		{"error.type", func(s *Span) { s.Status = Error; s.Attrs = append(s.Attrs, Attr{"error.type", "timeout"}) }, FaultTimeout},
-		{"500", func(s *Span) { s.Attrs = append(slicesDeleteStatus(s.Attrs), Attr{"http.response.status_code", "500"}) }, FaultError},
+		{"deadline", func(s *Span) { s.Status, s.StatusMessage = Error, "context deadline exceeded" }, report.FaultTimeout},
+		{"504", func(s *Span) { s.Attrs = append(slicesDeleteStatus(s.Attrs), Attr{"http.status_code", "504"}) }, report.FaultTimeout},
+		{"error.type", func(s *Span) { s.Status = Error; s.Attrs = append(s.Attrs, Attr{"error.type", "timeout"}) }, report.FaultTimeout},
+		{"500", func(s *Span) { s.Attrs = append(slicesDeleteStatus(s.Attrs), Attr{"http.response.status_code", "500"}) }, report.FaultError},
 		{"no answer", func(s *Span) {
 			s.Status = Error
 			s.Attrs = slicesDeleteStatus(s.Attrs)
-		}, FaultTimeout},
+		}, report.FaultTimeout},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := findTrace(t, readTraces(t, "otlp.json"), "5b8efff798038103d269b633813fc60c")

@@ -80,7 +80,7 @@ func (c *Checker) slowLimit() (limit int64, target string, ok bool) {
 // exchanges, and for a trace that may turn out slow its critical path's
 // own times. ex are the trace's exchanges, e2e its end_to_end, and
 // [start, end] its span.
-func (c *Checker) addSlow(id TraceID, ex []*Exchange, e2e, start, end int64) {
+func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, e2e, start, end int64) {
 	s := &c.slow
 	if s.own == nil {
 		s.own = make([]*report.Histogram, len(c.exs))
@@ -151,7 +151,7 @@ func (c *Checker) addSlow(id TraceID, ex []*Exchange, e2e, start, end int64) {
 }
 
 // exParent is the index of e's parent exchange, n for a root.
-func exParent(e *Exchange, n int) int {
+func exParent(e *ObservedExchange, n int) int {
 	if e.Parent != nil {
 		return e.Parent.Index
 	}
@@ -159,7 +159,7 @@ func exParent(e *Exchange, n int) int {
 }
 
 // exEnd is when e ended: its start plus its duration.
-func exEnd(e *Exchange) int64 { return e.Start + e.Duration }
+func exEnd(e *ObservedExchange) int64 { return e.Start + e.Duration }
 
 // reuseSlice returns a slice of n elements, reusing s's array when it can
 // (the contents are not cleared).
@@ -174,7 +174,7 @@ func reuseSlice[T any](s []T, n int) []T {
 // exchange p (through unmapped ones) spend on p's critical path: from hi
 // back, the child that ended last before the cursor, clipped to lo, then
 // the cursor moves to its start (criticalPath's rule).
-func (s *slowCauses) cover(ex []*Exchange, p int, lo, hi int64, depth int) int64 {
+func (s *slowCauses) cover(ex []*ObservedExchange, p int, lo, hi int64, depth int) int64 {
 	if depth > len(ex) {
 		return 0
 	}
@@ -198,7 +198,7 @@ func (s *slowCauses) cover(ex []*Exchange, p int, lo, hi int64, depth int) int64
 // walk follows the critical path below exchange p (n: the trace) within
 // [lo, hi], recording the own time of each measured exchange on it under
 // its chain; owner is the chain of p's nearest measured ancestor-or-self.
-func (s *slowCauses) walk(ex []*Exchange, p int, lo, hi int64, owner int32, depth int) {
+func (s *slowCauses) walk(ex []*ObservedExchange, p int, lo, hi int64, owner int32, depth int) {
 	if depth > len(ex) {
 		return
 	}

@@ -25,8 +25,8 @@ import (
 //     did-you-mean) imports flow and internal/suggest.
 //   - internal/yamlpos (YAML with positions, under the profile and map
 //     loaders) imports flow, internal/srcpos and internal/suggest.
-//   - internal/otelexport (the drill's span exporter) imports sim and
-//     flow, and only cmd/choreo imports it.
+//   - internal/otelexport (the drill's span exporter) imports sim,
+//     report and flow, and only cmd/choreo imports it.
 //   - internal/seedsystems (the seed's stub systems) imports nothing of
 //     ours; the examples and cmd/choreo's tests run it.
 //   - internal/golden and internal/testdiagram are test helpers: only
@@ -49,7 +49,7 @@ var layout = map[string][]string{
 	"internal/suggest":     {},
 	"internal/lookup":      {"flow", "internal/suggest"},
 	"internal/yamlpos":     {"flow", "internal/srcpos", "internal/suggest"},
-	"internal/otelexport":  {"sim", "flow"},
+	"internal/otelexport":  {"sim", "report", "flow"},
 	"internal/seedsystems": {},
 	"internal/golden":      {},
 	"internal/testdiagram": {"flow", "parser"},

@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
 
@@ -111,7 +112,7 @@ func (x *Exporter) Export(rt *sim.RunTrace) error {
 			return errors.New("otelexport: a span of an unknown message")
 		}
 		for side := range 2 {
-			if side == 1 && (sp.Remote || sp.Kind == sim.SpanAsync && sp.Fault == sim.FaultDrop) {
+			if side == 1 && (sp.Remote || sp.Kind == sim.SpanAsync && sp.Fault == report.FaultDrop) {
 				continue
 			}
 			svc, kind, start, end := m.From, trace.SpanKindClient, sp.Start, sp.End
@@ -158,7 +159,7 @@ func (x *Exporter) Export(rt *sim.RunTrace) error {
 				attrs = append(attrs, attribute.Bool("choreo.compensation", true))
 			}
 			_, s := tr.Start(ctx, m.Text, trace.WithSpanKind(kind), trace.WithTimestamp(base.Add(start)), trace.WithAttributes(attrs...))
-			if sp.Fault != "" && sp.Fault != sim.FaultDelay {
+			if sp.Fault != "" && sp.Fault != report.FaultDelay {
 				msg := sp.Detail
 				if msg == "" {
 					msg = "injected " + sp.Fault

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/choreo-dev/choreo/parser"
+	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
 
@@ -44,11 +45,11 @@ func TestExportThroughTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	rt := &sim.RunTrace{Run: 5, Start: start, Spans: []sim.Span{
+	rt := &sim.RunTrace{Run: 5, Start: start, Spans: []sim.RunSpan{
 		// A->>B went to a real system: no SERVER span of ours
 		{N: 1, Reply: 4, Kind: sim.SpanExchange, Start: 0, Arrive: 3 * time.Millisecond, Leave: 9 * time.Millisecond, End: 10 * time.Millisecond, Parent: -1, Attempt: 1, Remote: true, Status: 200},
 		// B->>C, a stub, played by choreo under B's call
-		{N: 2, Reply: 3, Kind: sim.SpanExchange, Start: 3 * time.Millisecond, Arrive: 4 * time.Millisecond, Leave: 8 * time.Millisecond, End: 9 * time.Millisecond, Parent: 0, Attempt: 1, Fault: sim.FaultError, Detail: "boom"},
+		{N: 2, Reply: 3, Kind: sim.SpanExchange, Start: 3 * time.Millisecond, Arrive: 4 * time.Millisecond, Leave: 8 * time.Millisecond, End: 9 * time.Millisecond, Parent: 0, Attempt: 1, Fault: report.FaultError, Detail: "boom"},
 	}}
 	if err := x.Export(rt); err != nil {
 		t.Fatal(err)
