@@ -87,7 +87,7 @@ type adapter interface {
 func redactValues(s string, vals []string) string {
 	for _, v := range vals {
 		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, Redacted)
+			s = strings.ReplaceAll(s, v, redacted)
 		}
 	}
 	return s
@@ -96,12 +96,12 @@ func redactValues(s string, vals []string) string {
 // alwaysSecret are headers redacted whatever the profile says.
 var alwaysSecret = []string{"Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization"}
 
-// Redacted replaces secret values wherever choreo shows a request.
-const Redacted = "REDACTED"
+// redacted replaces secret values wherever choreo shows a request.
+const redacted = "REDACTED"
 
-// Slug is the default path of a message's text: lower case, with every
+// slug is the default path of a message's text: lower case, with every
 // run of characters other than letters and digits turned into one "-".
-func Slug(text string) string {
+func slug(text string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(text) {
@@ -435,7 +435,7 @@ func (h *httpAdapter) describe(c *Call, r *httpRequest) string {
 	for _, k := range names {
 		v := req.Header.Get(k)
 		if h.isSecret(k) {
-			v = Redacted
+			v = redacted
 		}
 		fmt.Fprintf(&b, "\n      %s: %s", k, v)
 	}
@@ -545,7 +545,7 @@ func (e *execAdapter) describe(c *Call, _ *httpRequest) string {
 		k, v, _ := strings.Cut(kv, "=")
 		for _, s := range e.secret {
 			if s == k {
-				v = Redacted
+				v = redacted
 			}
 		}
 		fmt.Fprintf(&b, "\n      %s=%s", k, v)

@@ -18,7 +18,7 @@ import (
 // retries and a compensation, as a realistic profile would have.
 func benchSeedProfile(b *testing.B) (*Profile, int) {
 	d := mustParse(&testing.T{}, seed)
-	p := testProfile(d, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
+	p := testProfile(d, logNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
 	p.Messages[1].Faults = []Fault{{Rate: 0.02, Kind: report.FaultError}}
 	p.Messages[1].Retry = Retry{Attempts: 3, Backoff: 100 * time.Millisecond, Multiplier: 2, Jitter: JitterFull}
 	p.Messages[3].Timeout = 2 * time.Second
@@ -87,7 +87,7 @@ func BenchmarkBaselineSampleAndRecord(b *testing.B) {
 // the side-by-side with SimPy in BENCHMARKS.md.
 func BenchmarkSimulateFourMessages(b *testing.B) {
 	d := mustParse(&testing.T{}, "sequenceDiagram\nA->>B: call\nB->>C: query\nC-->>B: rows\nB-->>A: done\n")
-	p := testProfile(d, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
+	p := testProfile(d, logNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
 	b.ResetTimer()
 	if _, err := Simulate(context.Background(), d, p, Options{Runs: int64(b.N), Seed: 1, Workers: 1}); err != nil {
 		b.Fatal(err)

@@ -378,7 +378,7 @@ func TestSLOVerdicts(t *testing.T) {
 
 func TestRunAllocatesNothing(t *testing.T) {
 	d := mustParse(t, seed)
-	p := testProfile(d, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
+	p := testProfile(d, logNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond))
 	pl := compile(d, p)
 	x := newRunner(pl, newCollector(pl))
 	i := int64(0)

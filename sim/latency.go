@@ -64,15 +64,15 @@ func (n Normal) String() string {
 // with median ln(Median) and standard deviation Sigma. It is SciPy's
 // lognorm(s=Sigma, scale=Median). The profile writes it
 // "lognormal(median=120ms, p99=900ms)" or "lognormal(median=120ms,
-// sigma=0.8)"; see [LogNormalP].
+// sigma=0.8)"; see [logNormalP].
 type LogNormal struct {
 	Median time.Duration
 	Sigma  float64
 }
 
-// LogNormalP returns the lognormal distribution with the given median
+// logNormalP returns the lognormal distribution with the given median
 // whose quantile p is q: Sigma = (ln q − ln median) / Φ⁻¹(p).
-func LogNormalP(median time.Duration, p float64, q time.Duration) LogNormal {
+func logNormalP(median time.Duration, p float64, q time.Duration) LogNormal {
 	return LogNormal{Median: median, Sigma: (math.Log(float64(q)) - math.Log(float64(median))) / distuv.UnitNormal.Quantile(p)}
 }
 
@@ -178,9 +178,9 @@ type Quantiles struct {
 	tailSigma, tailScale float64
 }
 
-// NewQuantiles checks the points and returns the distribution. The first
+// newQuantiles checks the points and returns the distribution. The first
 // point must have P = 0; P and D must rise strictly; at least two points.
-func NewQuantiles(points []Point) (*Quantiles, error) {
+func newQuantiles(points []Point) (*Quantiles, error) {
 	if len(points) < 2 {
 		return nil, fmt.Errorf("quantiles: want at least one quantile besides the minimum")
 	}
@@ -301,7 +301,7 @@ func (u UniformCount) String() string { return fmt.Sprintf("uniform(%d, %d)", u.
 // RoundedCount is any latency form written with plain numbers, rounded
 // to the nearest whole number: "exponential(mean=3)",
 // "quantiles(p50=2, p99=10)". Dist holds the numbers as nanoseconds (the
-// number 3 is 3ns), which is how [ParseCount] builds it; Text is the form
+// number 3 is 3ns), which is how [parseCount] builds it; Text is the form
 // as written.
 type RoundedCount struct {
 	Dist Latency
@@ -324,11 +324,11 @@ func ParseLatency(s, dir string) (Latency, error) {
 	return parseLatency(s, dir, false)
 }
 
-// ParseCount reads a count (loop iterations): a whole number ("3"),
+// parseCount reads a count (loop iterations): a whole number ("3"),
 // uniform(a, b) over the integers a..b inclusive, or any other latency
 // form written with plain numbers instead of durations ("exponential(mean=2)",
 // "quantiles(p50=2, p99=8)"), rounded to the nearest whole number.
-func ParseCount(s, dir string) (Count, error) {
+func parseCount(s, dir string) (Count, error) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.Atoi(s); err == nil {
 		if n < 0 {
@@ -587,7 +587,7 @@ func buildLogNormal(a *formArgs) (Latency, error) {
 	if q <= med {
 		return nil, fmt.Errorf("lognormal: %s (%s) must exceed %s (%s)", pk, a.show(q), mk, a.show(med))
 	}
-	return LogNormalP(dur(med), p, dur(q)), nil
+	return logNormalP(dur(med), p, dur(q)), nil
 }
 
 func buildExponential(a *formArgs) (Latency, error) {
@@ -708,7 +708,7 @@ func buildQuantiles(a *formArgs) (Latency, error) {
 			return nil, fmt.Errorf("quantiles: %s (%s) must exceed %s (%s)", n(pts[i]), a.show(float64(pts[i].D)), n(pts[i-1]), a.show(float64(pts[i-1].D)))
 		}
 	}
-	q, err := NewQuantiles(pts)
+	q, err := newQuantiles(pts)
 	if err != nil {
 		return nil, err
 	}

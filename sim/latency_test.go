@@ -183,7 +183,7 @@ func TestExponentialMedian(t *testing.T) {
 
 // The lognormal's p99 by sample quantile: SE = √(p(1−p)/n) / f(x_p).
 func TestLogNormalP99(t *testing.T) {
-	l := LogNormalP(120*time.Millisecond, 0.99, 900*time.Millisecond)
+	l := logNormalP(120*time.Millisecond, 0.99, 900*time.Millisecond)
 	r := rand.New(rand.NewPCG(3, 4))
 	xs := make([]float64, nSamples)
 	for i := range xs {
@@ -238,7 +238,7 @@ func TestCounts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			c, err := ParseCount(tc.in, ".")
+			c, err := parseCount(tc.in, ".")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,9 +332,9 @@ func TestLatencyErrors(t *testing.T) {
 		{"uniform(5, 1)", "uniform: max (1) must not be below min (5)"},
 		{"exponential(mean=1s)", `exponential: mean "1s" is not a number`},
 	} {
-		_, err := ParseCount(tc.in, ".")
+		_, err := parseCount(tc.in, ".")
 		if err == nil || err.Error() != tc.want {
-			t.Errorf("ParseCount(%q) = %v, want %q", tc.in, err, tc.want)
+			t.Errorf("parseCount(%q) = %v, want %q", tc.in, err, tc.want)
 		}
 	}
 }
@@ -408,7 +408,7 @@ func BenchmarkSample(b *testing.B) {
 // TestLogNormalSampleIsDistuv: the closed form of LogNormal.Sample draws
 // what gonum's distuv.LogNormal draws from the same source.
 func TestLogNormalSampleIsDistuv(t *testing.T) {
-	l := LogNormalP(120*time.Millisecond, 0.99, 900*time.Millisecond)
+	l := logNormalP(120*time.Millisecond, 0.99, 900*time.Millisecond)
 	a := rand.New(rand.NewPCG(3, 4))
 	b := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 10000; i++ {

@@ -29,10 +29,10 @@ type ProfileError = srcpos.Error
 // docs/profile.md.
 var (
 	// DefaultLatency is the latency of a message sent by a participant.
-	DefaultLatency = LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond)
+	DefaultLatency = logNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond)
 	// DefaultActorLatency is the latency of a message sent by an actor
 	// (human time).
-	DefaultActorLatency = LogNormalP(3*time.Second, 0.99, 30*time.Second)
+	DefaultActorLatency = logNormalP(3*time.Second, 0.99, 30*time.Second)
 )
 
 const (

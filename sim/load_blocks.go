@@ -77,7 +77,7 @@ func (l *loader) blocks(p *Profile, layers []layer) {
 					if !ok {
 						continue
 					}
-					c, err := ParseCount(s, l.dir)
+					c, err := parseCount(s, l.dir)
 					if err != nil {
 						l.f.Errorf(f.Val, "iterations: %v", err)
 						continue

@@ -119,7 +119,7 @@ func TestDefaultProfile(t *testing.T) {
 	p := DefaultProfile(d)
 	profileGolden(t, dumpProfile(d, p))
 	// What docs/profile.md promises.
-	if got, want := p.Messages[1].Latency, LogNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond); got != want {
+	if got, want := p.Messages[1].Latency, logNormalP(20*time.Millisecond, 0.99, 100*time.Millisecond); got != want {
 		t.Errorf("#2 latency %v, want %v", got, want)
 	}
 	if got := p.Messages[0].Latency.(LogNormal); got.Median != 3*time.Second || got.Quantile(0.99).Round(time.Millisecond) != 30*time.Second {

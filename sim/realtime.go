@@ -114,7 +114,7 @@ func newEngine(d *flow.Diagram, p *Profile, pl *plan) (*engine, error) {
 	for i := range pl.msgs {
 		m := pl.msgs[i].m
 		e.ad[i] = ads[m.To]
-		e.slug[i] = Slug(m.Text)
+		e.slug[i] = slug(m.Text)
 		if info := g.Info(m); info != nil && info.Role == flow.RoleReply && ads[m.From] != nil {
 			e.carried[i] = true
 		}
@@ -590,7 +590,7 @@ func PlanRequests(d *flow.Diagram, p *Profile) ([]Request, error) {
 			continue
 		}
 		m := pl.msgs[i].m
-		c := &Call{Run: 0, N: i + 1, Attempt: 1, From: m.From, To: m.To, Text: m.Text, Slug: Slug(m.Text),
+		c := &Call{Run: 0, N: i + 1, Attempt: 1, From: m.From, To: m.To, Text: m.Text, Slug: slug(m.Text),
 			TraceID: "{run's trace id}", SpanID: "{call's span id}"}
 		out = append(out, Request{N: i + 1, Selector: m.Selector(), To: m.To, Adapter: p.Participants[m.To].Adapter, Text: e.ad[i].describe(c, e.req[i])})
 	}
