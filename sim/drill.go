@@ -9,16 +9,16 @@ import (
 	"github.com/choreo-dev/choreo/report"
 )
 
-// DrillCase is one planned case of a drill: a fault kind injected on every
+// FaultCase is one planned case of a drill: a fault kind injected on every
 // attempt of one message.
-type DrillCase struct {
+type FaultCase struct {
 	N     int
 	Fault string
 }
 
 // DrillPlan is what a drill will run, and what it prunes.
 type DrillPlan struct {
-	Cases  []DrillCase
+	Cases  []FaultCase
 	Pruned []report.DrillPruned
 }
 
@@ -49,7 +49,7 @@ func PlanDrill(d *flow.Diagram, p *Profile) *DrillPlan {
 				plan.Pruned = append(plan.Pruned, report.DrillPruned{N: i + 1, Fault: k, CoveredBy: covered})
 				continue
 			}
-			plan.Cases = append(plan.Cases, DrillCase{N: i + 1, Fault: k})
+			plan.Cases = append(plan.Cases, FaultCase{N: i + 1, Fault: k})
 		}
 	}
 	return plan
@@ -87,7 +87,7 @@ type DrillOptions struct {
 	// Only, if set, picks the cases to run. The others are left out, and
 	// those run keep the seed and run numbers they have in the whole
 	// drill, so one case replays exactly as it ran in the sweep.
-	Only func(DrillCase) bool
+	Only func(FaultCase) bool
 }
 
 // Drill injects each case's fault in every attempt of its message, runs

@@ -46,9 +46,9 @@ Shop-->>User: done
 	p.Messages[1].Expect = []string{"fails"}
 
 	plan := PlanDrill(d, p)
-	var cases []DrillCase
+	var cases []FaultCase
 	cases = append(cases, plan.Cases...)
-	want := []DrillCase{{2, "error"}, {2, "timeout"}, {4, "error"}, {4, "timeout"}, {9, "drop"}}
+	want := []FaultCase{{2, "error"}, {2, "timeout"}, {4, "error"}, {4, "timeout"}, {9, "drop"}}
 	if len(cases) != len(want) {
 		t.Fatalf("cases %v, want %v", cases, want)
 	}
@@ -65,14 +65,14 @@ Shop-->>User: done
 	if err != nil {
 		t.Fatal(err)
 	}
-	verdicts := map[DrillCase]string{}
+	verdicts := map[FaultCase]string{}
 	for _, c := range res.Drill.Cases {
-		verdicts[DrillCase{c.N, c.Fault}] = c.Verdict
+		verdicts[FaultCase{c.N, c.Fault}] = c.Verdict
 		if c.Runs != 20 {
 			t.Errorf("case %d %s ran %d runs", c.N, c.Fault, c.Runs)
 		}
 	}
-	for c, v := range map[DrillCase]string{
+	for c, v := range map[FaultCase]string{
 		{2, "error"}:   report.VerdictExpected, // nothing done before: nothing to roll back
 		{4, "error"}:   report.VerdictHandled,  // the declined branch
 		{4, "timeout"}: report.VerdictHandled,
@@ -104,7 +104,7 @@ messages:
 		t.Fatal(err)
 	}
 	for _, want := range all.Drill.Cases {
-		one, err := Drill(context.Background(), d, p, DrillOptions{Runs: 50, Seed: 4, Only: func(c DrillCase) bool {
+		one, err := Drill(context.Background(), d, p, DrillOptions{Runs: 50, Seed: 4, Only: func(c FaultCase) bool {
 			return c.N == want.N && c.Fault == want.Fault
 		}})
 		if err != nil {

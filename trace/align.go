@@ -9,8 +9,8 @@ const (
 	OutOfOrder = "out-of-order" // the message is there, but in another order than the diagram allows
 )
 
-// Deviation is one difference between a trace and the diagram.
-type Deviation struct {
+// Divergence is one difference between a trace and the diagram.
+type Divergence struct {
 	Kind string
 	// Message is the diagram message concerned (nil for an unexpected
 	// exchange that maps to no message).
@@ -26,7 +26,7 @@ type Alignment struct {
 	// Fitness is 1 − cost / worst cost, in [0, 1]: 1 for a trace the
 	// diagram allows as it is.
 	Fitness    float64
-	Deviations []Deviation
+	Deviations []Divergence
 }
 
 // Conforms reports whether the trace follows the diagram exactly.

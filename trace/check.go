@@ -488,7 +488,7 @@ func (c *Checker) criticalPath(ex []*ObservedExchange, start, end int64) {
 
 // deviationMessage names what a deviation concerns: the message's
 // selector, else the unmapped exchange as From->>To: span name.
-func deviationMessage(dv Deviation) string {
+func deviationMessage(dv Divergence) string {
 	if dv.Message != nil {
 		return dv.Message.Selector()
 	}

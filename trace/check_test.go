@@ -168,7 +168,7 @@ func TestCheckSimulator(t *testing.T) {
 type dropAligner struct{ d *flow.Diagram }
 
 func (a dropAligner) Align(o *Observed) *Alignment {
-	return &Alignment{Fitness: 0.5, Deviations: []Deviation{{Kind: Missing, Message: a.d.Messages()[1]}}}
+	return &Alignment{Fitness: 0.5, Deviations: []Divergence{{Kind: Missing, Message: a.d.Messages()[1]}}}
 }
 
 func TestCheckDeviations(t *testing.T) {

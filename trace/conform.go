@@ -751,7 +751,7 @@ func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, 
 // deviations turns moves into deviations: a message that is both a log
 // move and a model move is one out-of-order deviation, and the message
 // between the two moves of a swapped adjacent pair is out of order too.
-func (a *aligner) deviations(moves []move) []Deviation {
+func (a *aligner) deviations(moves []move) []Divergence {
 	// Pair each log move with a model move of the same symbol, in order.
 	pair := make([]int, len(moves))
 	for i := range pair {
@@ -779,22 +779,22 @@ func (a *aligner) deviations(moves []move) []Deviation {
 			ooo[lo+1] = true
 		}
 	}
-	var devs []Deviation
+	var devs []Divergence
 	for i, m := range moves {
 		switch m.kind {
 		case moveSync:
 			if ooo[i] {
-				devs = append(devs, Deviation{Kind: OutOfOrder, Message: a.syms[m.sym], Exchange: m.ex})
+				devs = append(devs, Divergence{Kind: OutOfOrder, Message: a.syms[m.sym], Exchange: m.ex})
 			}
 		case moveLog:
 			if pair[i] >= 0 {
-				devs = append(devs, Deviation{Kind: OutOfOrder, Message: a.syms[m.sym], Exchange: m.ex})
+				devs = append(devs, Divergence{Kind: OutOfOrder, Message: a.syms[m.sym], Exchange: m.ex})
 			} else {
-				devs = append(devs, Deviation{Kind: Unexpected, Message: m.ex.Message, Exchange: m.ex})
+				devs = append(devs, Divergence{Kind: Unexpected, Message: m.ex.Message, Exchange: m.ex})
 			}
 		case moveModel:
 			if pair[i] < 0 {
-				devs = append(devs, Deviation{Kind: Missing, Message: a.syms[m.sym]})
+				devs = append(devs, Divergence{Kind: Missing, Message: a.syms[m.sym]})
 			}
 		}
 	}

@@ -177,14 +177,14 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 // pickCases reads --case values ("#7 timeout", "App->>IdP: Invite first
 // admin error") into a filter of the drill's cases; each must name a case
 // the drill has.
-func pickCases(d *flow.Diagram, plan *sim.DrillPlan, specs []string, profile string) (func(sim.DrillCase) bool, error) {
-	want := map[sim.DrillCase]bool{}
+func pickCases(d *flow.Diagram, plan *sim.DrillPlan, specs []string, profile string) (func(sim.FaultCase) bool, error) {
+	want := map[sim.FaultCase]bool{}
 	for _, spec := range specs {
 		m, fault, err := d.LookupWhen(spec)
 		if err != nil {
 			return nil, &usageError{msg: "--case " + lookup.Explain(err).Error()}
 		}
-		c := sim.DrillCase{N: m.N, Fault: fault}
+		c := sim.FaultCase{N: m.N, Fault: fault}
 		if !slices.Contains(plan.Cases, c) {
 			var names []string
 			for _, pc := range plan.Cases {
@@ -194,5 +194,5 @@ func pickCases(d *flow.Diagram, plan *sim.DrillPlan, specs []string, profile str
 		}
 		want[c] = true
 	}
-	return func(c sim.DrillCase) bool { return want[c] }, nil
+	return func(c sim.FaultCase) bool { return want[c] }, nil
 }
