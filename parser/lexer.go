@@ -85,23 +85,6 @@ var symbols = map[string]lexer.TokenType{
 	"LexError": tLexError,
 }
 
-// tokenNames names token types for error messages, as a user reads them.
-var tokenNames = map[lexer.TokenType]string{
-	tEOF: "end of input", tNL: "end of line", tSD: "'sequenceDiagram'", tParticipant: "'participant'",
-	tActorKw: "'actor'", tCreate: "'create'", tDestroy: "'destroy'", tBox: "'box'", tLoop: "'loop'",
-	tRect: "'rect'", tOpt: "'opt'", tAlt: "'alt'", tElse: "'else'", tPar: "'par'",
-	tParOver: "'par_over'", tAnd: "'and'", tCritical: "'critical'", tOption: "'option'",
-	tBreak: "'break'", tEnd: "'end'", tLeftOf: "'left of'", tRightOf: "'right of'",
-	tLinks: "'links'", tLink: "'link'", tProperties: "'properties'", tDetails: "'details'",
-	tOver: "'over'", tNote: "'note'", tActivate: "'activate'", tDeactivate: "'deactivate'",
-	tTitle: "a title", tLegacyTitle: "a title", tAccTitle: "'accTitle:'", tAccTitleValue: "a title",
-	tAccDescr: "'accDescr:'", tAccDescrValue: "a description", tAccDescrMulti: "a description",
-	tAutonumber: "'autonumber'", tOff: "'off'", tNum: "a number", tComma: "','",
-	tActor: "a participant name", tArrow: "an arrow", tTxt: "':' and a text", tPlus: "'+'",
-	tMinus: "'-'", tCentral: "'()'", tAs: "'as'", tRestOfLine: "a label",
-	tConfigStart: "'@{'", tConfigContent: "metadata", tConfigEnd: "'}'", tInvalid: "a stray character",
-}
-
 type lexState uint8
 
 const (

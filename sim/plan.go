@@ -103,7 +103,6 @@ type plan struct {
 	msgs      []msgPlan // diagram messages, then compensations not in the diagram
 	exchanges []exchangePlan
 	nDiagram  int
-	maxDepth  int
 	// counted: some message's faults are scheduled, so runs count the
 	// attempts of each message
 	counted bool
