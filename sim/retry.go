@@ -129,14 +129,7 @@ func (x *runner) attempts(n *node, t time.Duration, fr, k int, main bool) (time.
 					}
 				}
 				if rootFault == fkNone {
-					x.endSpan(si, leave, end, "", false)
-					if len(mp.comp) > 0 {
-						x.addDone(n.msg)
-					}
-					x.statExchange(n.ex, end-t0, false)
-					if main {
-						x.addCP(n.ex, end-t0)
-					}
+					x.succeeded(n.ex, si, t0, leave, end, main)
 					return end, stOK
 				}
 			case stCut:

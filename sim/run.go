@@ -765,22 +765,22 @@ func (x *runner) reply(n *node, t time.Duration, fr int, main bool) (time.Durati
 		x.top.spans[f.si].Reply = n.msg + 1
 		x.unlock()
 	}
-	x.succeeded(&f, t, end)
+	x.succeeded(int(f.ex), int(f.si), f.t0, t, end, f.main)
 	x.parent = int(f.parent)
 	return end, stOK
 }
 
-// succeeded records the exchange of frame f, whose reply left at leave
-// and arrived at end.
-func (x *runner) succeeded(f *frame, leave, end time.Duration) {
-	x.endSpan(int(f.si), leave, end, "", false)
-	req := x.pl.exchanges[f.ex].req
+// succeeded records exchange ex (span si, first sent at t0) as answered:
+// its reply left at leave and arrived at end.
+func (x *runner) succeeded(ex, si int, t0, leave, end time.Duration, main bool) {
+	x.endSpan(si, leave, end, "", false)
+	req := x.pl.exchanges[ex].req
 	if len(x.pl.msgs[req].comp) > 0 {
 		x.addDone(req)
 	}
-	x.statExchange(int(f.ex), end-f.t0, false)
-	if f.main {
-		x.addCP(int(f.ex), end-f.t0)
+	x.statExchange(ex, end-t0, false)
+	if main {
+		x.addCP(ex, end-t0)
 	}
 }
 
