@@ -59,6 +59,9 @@ type frame struct {
 	replyFail bool // the reply in the body failed: the failure is the exchange's own
 }
 
+// rootFrame begins a timeline (the main one, a fork): it bounds nothing.
+var rootFrame = frame{ex: -1, own: never, owner: -1}
+
 // doneStep is a message that succeeded and has compensations, with the
 // fork it ran on (0: the main timeline).
 type doneStep struct {
@@ -250,7 +253,7 @@ func (x *runner) run(seed uint64, i int64, trace bool) {
 	x.spans = x.spans[:0]
 	x.parent = -1
 	x.fork, x.forkInst, x.nforks = 0, 0, 0
-	x.frames = append(x.frames[:0], frame{ex: -1, own: never, owner: -1})
+	x.frames = append(x.frames[:0], rootFrame)
 	t0 := time.Duration(0)
 	if x.rt != nil {
 		// a run that waited for a free slot starts late: its timeline
@@ -829,7 +832,7 @@ func (x *runner) deliver(n *node, t time.Duration, si int) {
 	x.land(t+lat, never)
 	x.parent = si
 	fr := len(x.frames)
-	x.frames = append(x.frames, frame{ex: -1, own: never, owner: -1})
+	x.frames = append(x.frames, rootFrame)
 	end, st := x.seq(n.body, t+lat, fr, false)
 	x.frames = x.frames[:fr]
 	switch st {
