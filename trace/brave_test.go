@@ -117,24 +117,7 @@ func TestBraveFormatsAgree(t *testing.T) {
 				first = res
 				return
 			}
-			for _, x := range []struct {
-				what      string
-				got, want any
-			}{
-				{"runs", res.Runs, first.Runs},
-				{"outcomes", res.Outcomes, first.Outcomes},
-				{"end_to_end", res.EndToEnd, first.EndToEnd},
-				{"completion", res.Completion, first.Completion},
-				{"system_time", res.SystemTime, first.SystemTime},
-				{"messages", res.Messages, first.Messages},
-				{"exchanges", res.Exchanges, first.Exchanges},
-				{"cascades", res.Cascades, first.Cascades},
-				{"conformance", res.Conformance, first.Conformance},
-			} {
-				if diff := cmp.Diff(x.want, x.got); diff != "" {
-					t.Errorf("%s differs from %s's (-%s +%s):\n%s", x.what, braveFixtures[0], braveFixtures[0], name, diff)
-				}
-			}
+			sameMeasurements(t, first, res, braveFixtures[0], name)
 		})
 	}
 }

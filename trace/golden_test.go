@@ -114,25 +114,32 @@ func TestCheckGolden(t *testing.T) {
 			}
 			// The same logical traces, written another way, give the
 			// same measurements.
-			for _, x := range []struct {
-				what      string
-				got, want any
-			}{
-				{"runs", res.Runs, first.Runs},
-				{"outcomes", res.Outcomes, first.Outcomes},
-				{"end_to_end", res.EndToEnd, first.EndToEnd},
-				{"completion", res.Completion, first.Completion},
-				{"system_time", res.SystemTime, first.SystemTime},
-				{"messages", res.Messages, first.Messages},
-				{"exchanges", res.Exchanges, first.Exchanges},
-				{"cascades", res.Cascades, first.Cascades},
-				{"conformance", res.Conformance, first.Conformance},
-			} {
-				if diff := cmp.Diff(x.want, x.got); diff != "" {
-					t.Errorf("%s differs from %s's (-%s +%s):\n%s", x.what, checkoutFixtures[0], checkoutFixtures[0], name, diff)
-				}
-			}
+			sameMeasurements(t, first, res, checkoutFixtures[0], name)
 		})
+	}
+}
+
+// sameMeasurements reports each part of got, the result of gotName, that
+// differs from want, the result of wantName.
+func sameMeasurements(t *testing.T, want, got *report.Result, wantName, gotName string) {
+	t.Helper()
+	for _, x := range []struct {
+		what      string
+		got, want any
+	}{
+		{"runs", got.Runs, want.Runs},
+		{"outcomes", got.Outcomes, want.Outcomes},
+		{"end_to_end", got.EndToEnd, want.EndToEnd},
+		{"completion", got.Completion, want.Completion},
+		{"system_time", got.SystemTime, want.SystemTime},
+		{"messages", got.Messages, want.Messages},
+		{"exchanges", got.Exchanges, want.Exchanges},
+		{"cascades", got.Cascades, want.Cascades},
+		{"conformance", got.Conformance, want.Conformance},
+	} {
+		if diff := cmp.Diff(x.want, x.got); diff != "" {
+			t.Errorf("%s differs from %s's (-%s +%s):\n%s", x.what, wantName, wantName, gotName, diff)
+		}
 	}
 }
 
