@@ -2,8 +2,6 @@ package trace
 
 import (
 	"testing"
-
-	"github.com/choreo-dev/choreo/parser"
 )
 
 // spanTree builds a trace from (service, kind, name, parent index, start,
@@ -50,7 +48,7 @@ func call(rows *[]spanRow, from, to, name string, parent int, start, end int64, 
 // where the alignment places the span: each call counts at its own
 // message, with its own latency.
 func TestCheckAttributesRepeatedMessagesByPosition(t *testing.T) {
-	d, err := parser.Parse("p.mmd", []byte(`sequenceDiagram
+	d := parseDiagram(t, `sequenceDiagram
 U->>App: open
 App->>Auth: GET /oauth/check_token
 Auth-->>App: ok
@@ -63,10 +61,7 @@ API-->>App: deleted
 App->>API: GET /clients/{clientId}
 API-->>App: gone
 App-->>U: done
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	c := NewChecker(d, nil, NewAligner(d))
 	for id := byte(1); id <= 3; id++ {
 		var rows []spanRow
@@ -106,7 +101,7 @@ App-->>U: done
 // at the loop's message, and a 401 the diagram draws does not end the
 // flow: the alignment goes on with what comes next.
 func TestCheckDrawnErrorDoesNotEndTheFlow(t *testing.T) {
-	d, err := parser.Parse("p.mmd", []byte(`sequenceDiagram
+	d := parseDiagram(t, `sequenceDiagram
 U->>App: open
 App->>Auth: POST /token
 alt valid
@@ -121,10 +116,7 @@ loop screens
   API-->>App: screen
 end
 App-->>U: done
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	c := NewChecker(d, nil, NewAligner(d))
 	var rows []spanRow
 	root := call(&rows, "U", "App", "open", -1, 0, 1000, false)
@@ -146,7 +138,7 @@ App-->>U: done
 // Every message that no trace showed says why; cascades carry example
 // traces and never a root #0.
 func TestCheckExplainsUnobservedMessages(t *testing.T) {
-	d, err := parser.Parse("p.mmd", []byte(`sequenceDiagram
+	d := parseDiagram(t, `sequenceDiagram
 U->>App: open
 App->>Auth: POST /token
 alt valid
@@ -158,10 +150,7 @@ App->>Ledger: record
 Ledger-->>App: ok
 App->>Cache: GET /warm
 App-->>U: done
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	c := NewChecker(d, nil, NewAligner(d))
 	var rows []spanRow
 	root := call(&rows, "U", "App", "open", -1, 0, 1000, true)

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
 
@@ -25,15 +24,6 @@ App->>Pay: charge
 Pay-->>App: paid
 App-->>U: done
 `
-
-func parseSlow(t *testing.T, src string) *flow.Diagram {
-	t.Helper()
-	d, err := parser.Parse("slow.mmd", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 const msec = 1000 // a millisecond, as buildTrace counts: microseconds
 
@@ -78,7 +68,7 @@ func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 // trace and by the size of the delay, with an end_to_end SLO and without
 // one (the traces over the file's own p95).
 func TestSlowCauseInjectedDelay(t *testing.T) {
-	d := parseSlow(t, slowShop)
+	d := parseDiagram(t, slowShop)
 	for _, tc := range []struct {
 		name         string
 		slo          []report.SLOTarget
@@ -158,7 +148,7 @@ func TestSlowCauseInjectedDelay(t *testing.T) {
 // Two causes rank like cascades: most traces first, each with its share
 // of the slow traces; a trace within the SLO is never slow.
 func TestSlowCausesRanked(t *testing.T) {
-	d := parseSlow(t, slowShop)
+	d := parseDiagram(t, slowShop)
 	var traces []*Trace
 	for i := range 100 {
 		traces = append(traces, shopTrace(byte(i+1), 0, 0, 0, 0))
@@ -197,7 +187,7 @@ func TestSlowCausesRanked(t *testing.T) {
 // still ends before its sibling slowed nothing, and a branch that grew
 // past it did.
 func TestSlowCauseOnTheCriticalPath(t *testing.T) {
-	d := parseSlow(t, `sequenceDiagram
+	d := parseDiagram(t, `sequenceDiagram
 U->>App: checkout
 par
   App->>Cart: get cart
@@ -247,7 +237,7 @@ App-->>U: done
 // slow trace whose time went outside every drawn exchange (here between
 // two roots) has no cause and is counted as unexplained.
 func TestSlowCauseUnmappedAndUnexplained(t *testing.T) {
-	d := parseSlow(t, slowShop)
+	d := parseDiagram(t, slowShop)
 	var traces []*Trace
 	for i := range 100 {
 		traces = append(traces, shopTrace(byte(i+1), 0, 0, 0, 0))
@@ -277,7 +267,7 @@ func TestSlowCauseUnmappedAndUnexplained(t *testing.T) {
 
 // Without slow traces there is nothing to say, and nothing is written.
 func TestSlowNone(t *testing.T) {
-	d := parseSlow(t, slowShop)
+	d := parseDiagram(t, slowShop)
 	var traces []*Trace
 	for i := range 50 {
 		traces = append(traces, shopTrace(byte(i+1), 0, 0, 0, 0))

@@ -14,7 +14,7 @@ import (
 // suggestion, made with the first map, keeps it and places the span: the
 // traces then conform.
 func TestSuggestMap(t *testing.T) {
-	d := umDiagram(t, umShop)
+	d := parseDiagram(t, umShop)
 	ts := umShopTraces(3)
 	res := umCheck(d, DefaultMapping(d), ts)
 	res.Diagram = "shop.mmd"
@@ -70,7 +70,7 @@ func TestSuggestMap(t *testing.T) {
 // participant of the base map in the short form gets a peer; a message
 // drawn twice gets the rule at both places.
 func TestSuggestMapEdges(t *testing.T) {
-	d := umDiagram(t, `sequenceDiagram
+	d := parseDiagram(t, `sequenceDiagram
 participant Shop
 participant Stock
 loop each item

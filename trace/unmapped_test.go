@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
-	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
 
@@ -82,16 +81,6 @@ Payments-->>Shop: Charged
 Shop-->>User: Order placed
 `
 
-func umDiagram(t *testing.T, src string) *flow.Diagram {
-	t.Helper()
-	d, err := parser.Parse("shop.mmd", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	flow.Build(d)
-	return d
-}
-
 // umSpan is a span for the unmapped tests: id, parent (0: root), service,
 // kind, name, attributes.
 type umSpan struct {
@@ -146,7 +135,7 @@ func umCheck(d *flow.Diagram, m *Mapping, ts []*Trace) *report.Result {
 }
 
 func TestUnmappedServices(t *testing.T) {
-	d := umDiagram(t, umShop)
+	d := parseDiagram(t, umShop)
 	res := umCheck(d, DefaultMapping(d), umShopTraces(3))
 	want := []report.Unmapped{
 		{Kind: "service", Service: "payment-gateway", Spans: 9, Traces: 3, Nearest: "Payments", Similarity: 0.84},
@@ -161,7 +150,7 @@ func TestUnmappedServices(t *testing.T) {
 }
 
 func TestUnmappedSpansAndPeers(t *testing.T) {
-	d := umDiagram(t, umShop)
+	d := parseDiagram(t, umShop)
 	m, err := LoadMapping("map.yaml", []byte("participants:\n  Shop: checkout-svc\n  Payments: payment-gateway\n"), d)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +183,7 @@ func TestUnmappedSpansAndPeers(t *testing.T) {
 // shards' unmapped lists: the same bytes as the whole check's, in any
 // grouping.
 func TestUnmappedMergeShards(t *testing.T) {
-	d := umDiagram(t, umShop)
+	d := parseDiagram(t, umShop)
 	ts := umShopTraces(5)
 	// vary the traces: some services named otherwise, some spans
 	// unmatched
@@ -249,7 +238,7 @@ func umJSON(t *testing.T, v any) []byte {
 // TestUnmappedBound keeps at most report.MaxUnmapped entries, counting
 // the spans of the rest, and tracks a bounded number of names.
 func TestUnmappedBound(t *testing.T) {
-	d := umDiagram(t, umShop)
+	d := parseDiagram(t, umShop)
 	var ts []*Trace
 	for i := range 1200 {
 		svc := "svc-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26))
