@@ -140,12 +140,7 @@ func (a *Aggregate) CriticalPath(i int, ns int64) { a.exCP[i] += ns }
 // succeeded, its time to failure, and an example trace id ("": none; the
 // first MaxExamples are kept). The run itself is counted by Run.
 func (a *Aggregate) Cascade(f Failure, o Outcome, compensated bool, timeToFailure time.Duration, example string) {
-	a.key = f.appendKey(a.key[:0])
-	c := a.cascades[string(a.key)]
-	if c == nil {
-		c = &cascadeAgg{root: f.Root, fault: f.Fault, chain: slices.Clone(f.Chain), fork: f.Fork, ttf: NewHistogram()}
-		a.cascades[string(a.key)] = c
-	}
+	c := a.cascade(f)
 	c.runs++
 	if compensated {
 		c.compensated++
@@ -157,6 +152,18 @@ func (a *Aggregate) Cascade(f Failure, o Outcome, compensated bool, timeToFailur
 	if example != "" && len(c.examples) < MaxExamples {
 		c.examples = append(c.examples, example)
 	}
+}
+
+// cascade returns a's counts of the cascade with root cause f, new and
+// empty (f's chain copied) the first time f is seen.
+func (a *Aggregate) cascade(f Failure) *cascadeAgg {
+	a.key = f.appendKey(a.key[:0])
+	c := a.cascades[string(a.key)]
+	if c == nil {
+		c = &cascadeAgg{root: f.Root, fault: f.Fault, chain: slices.Clone(f.Chain), fork: f.Fork, ttf: NewHistogram()}
+		a.cascades[string(a.key)] = c
+	}
+	return c
 }
 
 // Merge adds what o counted (an aggregate of the same messages and
@@ -185,14 +192,7 @@ func (a *Aggregate) Merge(o *Aggregate) {
 		}
 	}
 	for _, oc := range o.cascades {
-		f := Failure{Root: oc.root, Fault: oc.fault, Chain: oc.chain, Fork: oc.fork}
-		a.key = f.appendKey(a.key[:0])
-		c := a.cascades[string(a.key)]
-		if c == nil {
-			c = &cascadeAgg{root: oc.root, fault: oc.fault, chain: slices.Clone(oc.chain), fork: oc.fork, ttf: NewHistogram()}
-			a.cascades[string(a.key)] = c
-		}
-		c.merge(oc)
+		a.cascade(Failure{Root: oc.root, Fault: oc.fault, Chain: oc.chain, Fork: oc.fork}).merge(oc)
 	}
 }
 
@@ -228,14 +228,7 @@ func (a *Aggregate) addResult(r *Result) {
 		if i < len(h.Cascades) {
 			oc.ttf = h.Cascades[i]
 		}
-		f := Failure{Root: oc.root, Fault: oc.fault, Chain: oc.chain, Fork: oc.fork}
-		a.key = f.appendKey(a.key[:0])
-		ac := a.cascades[string(a.key)]
-		if ac == nil {
-			ac = &cascadeAgg{root: oc.root, fault: oc.fault, chain: slices.Clone(oc.chain), fork: oc.fork, ttf: NewHistogram()}
-			a.cascades[string(a.key)] = ac
-		}
-		ac.merge(oc)
+		a.cascade(Failure{Root: oc.root, Fault: oc.fault, Chain: oc.chain, Fork: oc.fork}).merge(oc)
 	}
 }
 
