@@ -52,7 +52,9 @@ const (
 // apply choreo.compensation, choreo.abandoned, choreo.fault ("delay") and,
 // on root requests, choreo.outcome. A fault sets status ERROR with a
 // message, error.type and an "exception" event whose exception.type is the
-// fault kind, on both sides.
+// fault kind, on both sides. An exchange answered by an error the diagram
+// draws (--x) has status ERROR with the reply's text as its message, and
+// no exception, as a system answering 401 would record it.
 //
 // Ids are derived, never random: the trace id (16 bytes) from the seed and
 // the run index, each span id (8 bytes) from the seed, the run, the span's
@@ -75,6 +77,7 @@ type otlpMsg struct {
 	from, to int    // service indexes
 	name     []byte // JSON string of the request's text
 	peer     []byte // JSON string of the receiver's id
+	drawn    bool   // an error the diagram draws (-x, --x)
 }
 
 type otlpService struct {
@@ -110,11 +113,12 @@ func (o *OTLPWriter) setMessage(n int, m *flow.Message) {
 		o.msgs = append(o.msgs, otlpMsg{})
 	}
 	o.msgs[n-1] = otlpMsg{
-		ok:   true,
-		from: o.service(m.From),
-		to:   o.service(m.To),
-		name: otlpAppendString(nil, m.Text),
-		peer: otlpAppendString(nil, m.To),
+		ok:    true,
+		from:  o.service(m.From),
+		to:    o.service(m.To),
+		name:  otlpAppendString(nil, m.Text),
+		peer:  otlpAppendString(nil, m.To),
+		drawn: m.Arrow.Cross(),
 	}
 }
 
@@ -274,6 +278,16 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 		b = append(b, `","name":"choreo.output","attributes":[`...)
 		b = otlpStrAttr(b, "choreo.output", sp.Detail, false)
 		b = append(b, `]}]`...)
+	}
+	if !failed && sp.Reply > 0 && sp.Reply <= len(o.msgs) && o.msgs[sp.Reply-1].drawn {
+		// answered by an error the diagram draws (a 401, a decline): an
+		// error status as the system's own span would carry, and no
+		// exception, since nothing was injected
+		b = append(b, `,"status":{"message":`...)
+		b = append(b, o.msgs[sp.Reply-1].name...)
+		b = append(b, `,"code":`...)
+		b = strconv.AppendInt(b, otlpStatusError, 10)
+		b = append(b, '}')
 	}
 	if failed {
 		msg := otlpFaultMessage(sp.Fault)

@@ -499,3 +499,27 @@ func BenchmarkOTLPBaselineEncodingJSON(b *testing.B) {
 		}
 	}
 }
+
+// An exchange answered by an error the diagram draws carries an error
+// status with the reply's text, as a system answering 401 records it, so
+// that choreo check reads the branch with the 401 as the one taken.
+func TestOTLPDrawnErrorStatus(t *testing.T) {
+	d := mustParse(t, "sequenceDiagram\nU->>API: GET /me\nalt ok\n  API-->>U: 200\nelse expired\n  API--xU: 401\nend\n")
+	var b bytes.Buffer
+	w := NewOTLPWriter(&b, d, 1)
+	for _, reply := range []int{2, 3} {
+		b.Reset()
+		sp := RunSpan{N: 1, Reply: reply, Kind: SpanExchange, Parent: -1, Attempt: 1, Arrive: 1, Leave: 1, End: 2}
+		if err := w.Write(&RunTrace{Spans: []RunSpan{sp}}); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Count(b.String(), `"status":{"message":"401","code":2}`)
+		want := 0
+		if reply == 3 {
+			want = 2 // client and server side
+		}
+		if got != want || strings.Contains(b.String(), "exception") {
+			t.Errorf("reply #%d: %d error statuses, want %d, no exception:\n%s", reply, got, want, b.String())
+		}
+	}
+}
