@@ -225,9 +225,7 @@ func (c *Checker) Add(t *Trace) {
 	// Messages and exchanges.
 	ex := obs.Exchanges
 	for _, p := range obs.Participants {
-		if !c.seen[p] {
-			c.seen[p] = true
-		}
+		c.seen[p] = true
 	}
 	for _, e := range ex {
 		if i := c.msgIndex(e.Message); i >= 0 {
