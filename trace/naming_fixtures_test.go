@@ -3,6 +3,7 @@ package trace_test
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,7 +66,7 @@ func TestNamingFixtures(t *testing.T) {
 							continue
 						}
 						for _, c := range m.Messages(e.From, e.To, s) {
-							if n := fmt.Sprintf("#%d", c.N); !containsString(cands, n) {
+							if n := fmt.Sprintf("#%d", c.N); !slices.Contains(cands, n) {
 								cands = append(cands, n)
 							}
 						}
@@ -89,15 +90,6 @@ func spanNames(e *trace.ObservedExchange) string {
 		}
 	}
 	return strings.Join(parts, " / ")
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestNamingFixturesMapped: in the first trace of each fixture every
