@@ -48,7 +48,10 @@ type Mapping struct {
 	// document order, with their compiled texts and the file's rules.
 	byPair map[pairKey][]*msgEntry
 	rules  int // how many rules the file gave
-	msgs   []*flow.Message
+	// destRules: some rule matches on the messaging destination, which a
+	// spanView does not hold, so matches cannot be memoized by the view
+	destRules bool
+	msgs      []*flow.Message
 }
 
 type pairKey struct{ from, to string }
@@ -271,6 +274,7 @@ func (l *mapLoader) messages(n *yaml.Node) {
 			for _, s := range vals {
 				me.rules = append(me.rules, msgRule{kind: kind, want: compilePattern(s)})
 				l.m.rules++
+				l.m.destRules = l.m.destRules || kind == "destination"
 			}
 		}
 		if yamlpos.Deref(v).Kind != yaml.MappingNode {

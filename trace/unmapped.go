@@ -179,7 +179,7 @@ func (a *unmappedAgg) evidence(m *Mapping, e *unmappedEntry, s *Span, side, from
 				}
 			}
 		}
-		if len(a.match) < maxMatchMemo && !m.hasDestinationRules() {
+		if len(a.match) < maxMatchMemo && !m.destRules {
 			a.match[cloneMatchKey(k)] = ps
 		}
 	}
@@ -200,25 +200,6 @@ func (m *Mapping) entryMatches(e *msgEntry, v *spanView, s *Span) bool {
 		}
 	}
 	return e.text.match(v, srcAll)
-}
-
-// hasDestinationRules reports whether a rule matches on an attribute
-// that a spanView does not hold, so that matches cannot be memoized by
-// the view.
-func (m *Mapping) hasDestinationRules() bool {
-	if m.rules == 0 {
-		return false
-	}
-	for _, entries := range m.byPair {
-		for _, e := range entries {
-			for _, r := range e.rules {
-				if r.kind == "destination" {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // cloneMatchKey copies the strings of k, which point into a span, so that
