@@ -585,16 +585,23 @@ func (p *mdWriter) cascades() {
 				runs += o.Runs
 				share += o.Share
 			}
-			if len(cs)-i == 1 {
-				p.printf("- One more cause accounts for")
-			} else {
-				p.printf("- %s more causes account for", upperFirst(mdCount(len(cs)-i)))
-			}
-			p.printf(" %s of %s (%s).\n", percent(share), p.runs(), count(runs))
+			p.moreCauses(len(cs)-i, runs, share, p.runs())
 			break
 		}
 		p.printf("- %s\n", p.cascade(c))
 	}
+}
+
+// moreCauses writes the line that sums up the causes past mdMaxCascades:
+// "- Two more causes account for 0.3% of runs (30).", of naming what n
+// counts.
+func (p *mdWriter) moreCauses(causes int, n int64, share float64, of string) {
+	if causes == 1 {
+		p.printf("- One more cause accounts for")
+	} else {
+		p.printf("- %s more causes account for", upperFirst(mdCount(causes)))
+	}
+	p.printf(" %s of %s (%s).\n", percent(share), of, count(n))
 }
 
 func (p *mdWriter) cascade(c Cascade) string {

@@ -137,12 +137,7 @@ func (p *mdWriter) slowCauses() {
 				n += o.Traces
 				share += o.Share
 			}
-			if len(p.r.Slow)-i == 1 {
-				p.printf("- One more cause accounts for")
-			} else {
-				p.printf("- %s more causes account for", upperFirst(mdCount(len(p.r.Slow)-i)))
-			}
-			p.printf(" %s of slow %s (%s).\n", percent(share), p.runs(), count(n))
+			p.moreCauses(len(p.r.Slow)-i, n, share, "slow "+p.runs())
 			break
 		}
 		p.printf("- %s\n", p.slowCause(c))
