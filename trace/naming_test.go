@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -188,7 +189,7 @@ func TestMessagesAllCandidates(t *testing.T) {
 		{"none", Span{Name: "DELETE /clients/42"}, nil},
 	} {
 		got := nums(m.Messages("Portal", "API", &tc.span))
-		if !slicesEqual(got, tc.want) {
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: Messages = %v, want %v", tc.name, got, tc.want)
 		}
 		first, ok := m.Message("Portal", "API", &tc.span)
@@ -222,22 +223,10 @@ func TestMessagesAllCandidates(t *testing.T) {
 		{"text when no rule matches", Span{Name: "PUT /clients/42"}, []int{4}},
 		{"text still", Span{Name: "POST /oauth/check_token"}, []int{1}},
 	} {
-		if got := nums(m.Messages("Portal", "API", &tc.span)); !slicesEqual(got, tc.want) {
+		if got := nums(m.Messages("Portal", "API", &tc.span)); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: Messages = %v, want %v", tc.name, got, tc.want)
 		}
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestMappingAllocatesNothing: matching is on the hot path of every
