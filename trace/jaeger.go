@@ -89,11 +89,7 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 	case isSpan:
 		d.jaegerResolve(&one, false)
 	case !isEnv:
-		noun := "element"
-		if top {
-			noun = d.topNoun()
-		}
-		d.skipped(one.st.line, noun, "an object without spans or span fields", "a Jaeger trace")
+		d.skipped(one.st.line, d.noun(top), "an object without spans or span fields", "a Jaeger trace")
 	}
 	return false, nil
 }

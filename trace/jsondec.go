@@ -246,8 +246,12 @@ func (d *jsonDecoder) skipped(line int, noun, got, want string) {
 	d.r.damaged(line, "", noun, "not "+want, "line "+strconv.Itoa(line), noun+" skipped: "+got+", not "+want)
 }
 
-// topNoun names a top-level value.
-func (d *jsonDecoder) topNoun() string {
+// noun names a value that is skipped: an element inside the input's
+// arrays and objects, and a top-level (top) line or value.
+func (d *jsonDecoder) noun(top bool) string {
+	if !top {
+		return "element"
+	}
 	if d.in.lineMode {
 		return "line"
 	}
@@ -331,7 +335,7 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 		case '{':
 			return true, d.zipkinSpan()
 		}
-		return true, d.notA(d.topNoun(), "Zipkin spans")
+		return true, d.notA(d.noun(true), "Zipkin spans")
 	case JaegerJSON:
 		switch k {
 		case '[':
@@ -340,7 +344,7 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 			inData, err := d.jaegerObject(true)
 			return !inData, err
 		}
-		return true, d.notA(d.topNoun(), "a Jaeger trace")
+		return true, d.notA(d.noun(true), "a Jaeger trace")
 	}
 	return true, j.skip()
 }

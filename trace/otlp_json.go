@@ -19,10 +19,7 @@ func (d *jsonDecoder) otlpValue(depth int) error {
 		return err
 	case '{':
 	default:
-		if depth > 0 {
-			return d.notA("element", "OTLP traces")
-		}
-		return d.notA(d.topNoun(), "OTLP traces")
+		return d.notA(d.noun(depth == 0), "OTLP traces")
 	}
 	if _, err := j.open('{'); err != nil {
 		return err
@@ -43,11 +40,7 @@ func (d *jsonDecoder) otlpValue(depth int) error {
 		return j.skip()
 	})
 	if err == nil && !traces {
-		noun := "element"
-		if depth == 0 {
-			noun = d.topNoun()
-		}
-		d.skipped(start, noun, "an object without resourceSpans", "OTLP traces")
+		d.skipped(start, d.noun(depth == 0), "an object without resourceSpans", "OTLP traces")
 	}
 	return err
 }
