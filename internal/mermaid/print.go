@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -388,7 +389,7 @@ func textPart(s string) string {
 func (p *mmPrinter) need(ids ...string) {
 	var news []int
 	for _, id := range ids {
-		if i, ok := p.idx[id]; ok && !p.seen[i] && !slicesContains(news, i) {
+		if i, ok := p.idx[id]; ok && !p.seen[i] && !slices.Contains(news, i) {
 			news = append(news, i)
 		}
 	}
@@ -400,7 +401,7 @@ func (p *mmPrinter) need(ids ...string) {
 		// participants that must come in between need lines of their
 		// own, and so do the ones of this statement before them
 		for j := 0; j < i; j++ {
-			if !p.seen[j] && !slicesContains(news[:k], j) {
+			if !p.seen[j] && !slices.Contains(news[:k], j) {
 				explicit = max(explicit, k-1)
 				break
 			}
@@ -418,15 +419,6 @@ func (p *mmPrinter) need(ids ...string) {
 			p.pending[p.d.Participants[i].ID] = true
 		}
 	}
-}
-
-func slicesContains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // boxForDestroy prints the next box now if the message involves a
@@ -560,7 +552,7 @@ func (p *mmPrinter) flushBoxes() {
 			}
 		}
 		if !allSeen {
-			first := slicesIndex(p.seen, false)
+			first := slices.Index(p.seen, false)
 			if !early || len(p.pending) > 0 || first < 0 || !p.boxIntroduces(p.nextBox, first) {
 				return
 			}
@@ -585,15 +577,6 @@ func (p *mmPrinter) boxHostsDestroy(k int) bool {
 		}
 	}
 	return false
-}
-
-func slicesIndex(s []bool, v bool) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return -1
 }
 
 func (p *mmPrinter) emitBox(k int) {
