@@ -437,15 +437,7 @@ func (c *Checker) drawn(e *ObservedExchange) bool {
 		return true
 	}
 	info := c.g.Info(e.Message)
-	if info == nil || info.Exchange == nil || info.Exchange.Request != e.Message {
-		return false
-	}
-	for _, r := range info.Exchange.Replies {
-		if r.Arrow.Cross() {
-			return true
-		}
-	}
-	return false
+	return info != nil && info.Exchange != nil && info.Exchange.Request == e.Message && failureDrawn(info.Exchange)
 }
 
 // criticalPath adds each exchange's time on the trace's critical path

@@ -93,6 +93,20 @@ const (
 	alignBeam = 1024
 )
 
+// failureDrawn reports whether the diagram draws e failing: its request
+// is -x, or a --x reply answers it.
+func failureDrawn(e *flow.Exchange) bool {
+	if e.Request.Arrow.Cross() {
+		return true
+	}
+	for _, r := range e.Replies {
+		if r.Arrow.Cross() {
+			return true
+		}
+	}
+	return false
+}
+
 // NewAligner compiles d (see the description above) into an Aligner.
 func NewAligner(d *flow.Diagram) Aligner {
 	g := flow.Build(d)
@@ -100,11 +114,7 @@ func NewAligner(d *flow.Diagram) Aligner {
 	for _, e := range g.Exchanges {
 		a.sym[e.Request] = len(a.syms)
 		a.syms = append(a.syms, e.Request)
-		drawn := e.Request.Arrow.Cross()
-		for _, r := range e.Replies {
-			drawn = drawn || r.Arrow.Cross()
-		}
-		a.drawn = append(a.drawn, drawn)
+		a.drawn = append(a.drawn, failureDrawn(e))
 	}
 	c := &compiler{a: a}
 	b := newNFABuilder()
