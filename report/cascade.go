@@ -117,12 +117,19 @@ func (a *cascadeAgg) merge(o *cascadeAgg) {
 	a.runs += o.runs
 	a.compensated += o.compensated
 	a.inconsistent += o.inconsistent
-	for _, x := range o.examples {
-		if len(a.examples) < MaxExamples && !slices.Contains(a.examples, x) {
-			a.examples = append(a.examples, x)
+	a.examples = addExamples(a.examples, o.examples)
+	a.ttf.Merge(o.ttf)
+}
+
+// addExamples appends to dst, in order, the trace ids of src that dst
+// lacks, until dst holds MaxExamples.
+func addExamples(dst, src []string) []string {
+	for _, x := range src {
+		if len(dst) < MaxExamples && !slices.Contains(dst, x) {
+			dst = append(dst, x)
 		}
 	}
-	a.ttf.Merge(o.ttf)
+	return dst
 }
 
 // cascade returns a as a result's cascade, with its share of runs.

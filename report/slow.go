@@ -253,11 +253,7 @@ func mergeSlow(out *Result, rs []*Result) {
 			}
 			a.c.Traces += c.Traces
 			a.typical += c.TypicalMS * float64(c.Traces)
-			for _, x := range c.Examples {
-				if len(a.c.Examples) < MaxExamples && !slices.Contains(a.c.Examples, x) {
-					a.c.Examples = append(a.c.Examples, x)
-				}
-			}
+			a.c.Examples = addExamples(a.c.Examples, c.Examples)
 			if h := r.Histograms; h != nil && i < len(h.Slow) {
 				a.excess.Merge(h.Slow[i])
 			}
