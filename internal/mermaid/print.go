@@ -3,7 +3,6 @@ package mermaid
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,12 +77,6 @@ func Format(d *flow.Diagram) string {
 	p := newMermaidPrinter(d)
 	p.print()
 	return p.out.String()
-}
-
-// Write writes Format(d) to w.
-func Write(w io.Writer, d *flow.Diagram) error {
-	_, err := io.WriteString(w, Format(d))
-	return err
 }
 
 type mmPrinter struct {
