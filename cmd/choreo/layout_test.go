@@ -38,7 +38,7 @@ import (
 var layout = map[string][]string{
 	"flow":                 {},
 	"parser":               {"flow", "internal/mermaid", "internal/srcpos"},
-	"report":               {"flow", "internal/mermaid", "internal/srcpos"},
+	"report":               {"flow", "internal/mermaid"},
 	"sim":                  {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
