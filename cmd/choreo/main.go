@@ -35,22 +35,19 @@ type stdio struct {
 
 // command is one subcommand.
 type command struct {
+	short string // one line for the command list
 	usage string // first line: the synopsis
 	help  string // the rest: what it does, flags are appended
 	run   func(ctx context.Context, args []string, io stdio) error
 }
 
 var commands = map[string]command{
-	"sim":    {usage: simUsage, help: simHelp, run: runSim},
-	"report": {usage: reportUsage, help: reportHelp, run: runReport},
-	"merge":  {usage: mergeUsage, help: mergeHelp, run: runMerge},
-	"drill":  {usage: drillUsage, help: drillHelp, run: runDrill},
-	"check":  {usage: checkUsage, help: checkHelp, run: runCheck},
-	"parse": {
-		usage: parseUsage,
-		help:  parseHelp,
-		run:   runParse,
-	},
+	"sim":    {short: "simulate the flow many times under a profile", usage: simUsage, help: simHelp, run: runSim},
+	"report": {short: "render a JSON result as text, Markdown, HTML or JSON", usage: reportUsage, help: reportHelp, run: runReport},
+	"merge":  {short: "merge results of shards into one", usage: mergeUsage, help: mergeHelp, run: runMerge},
+	"drill":  {short: "inject each fault at each message and judge each case", usage: drillUsage, help: drillHelp, run: runDrill},
+	"check":  {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
+	"parse":  {short: "parse the diagram as Mermaid does; print JSON or Mermaid", usage: parseUsage, help: parseHelp, run: runParse},
 }
 
 // usageError is trouble with the command line (exit 2, with a hint).
@@ -124,7 +121,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintln(w, "  "+commands[n].usage)
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].short)
 	}
 	fmt.Fprintln(w, "\nRun 'choreo help COMMAND' for details. Exit status: 0 all held, 1 a finding, 2 trouble.")
 }
