@@ -34,7 +34,7 @@ type Fault struct {
 	// Window limits the fault to calls sent at session time in
 	// [Window[0], Window[1]) (both 0: always). Session time is the time
 	// since the simulation started: in real time the wall clock, in
-	// virtual time run i's start is i·OTLPRunSpacing.
+	// virtual time run i's start is i seconds (runid.Spacing).
 	Window [2]time.Duration
 }
 

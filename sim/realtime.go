@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/runid"
 	"github.com/choreo-dev/choreo/report"
 )
 
@@ -128,7 +129,7 @@ type realRun struct {
 	ctx      context.Context
 	start    time.Time // the run's intended start
 	eng      *engine
-	ids      otlpIDs
+	ids      runid.IDs
 	traceID  string
 	wg       sync.WaitGroup
 	canceled atomic.Bool
@@ -180,7 +181,7 @@ func (x *runner) child(parent int) *runner {
 	x.nchild++
 	y := &runner{pl: x.pl, st: x.st, top: x.top, rt: x.rt, tracing: x.tracing, parent: parent,
 		human: x.human, runIdx: x.runIdx, cutOwner: x.cutOwner, fork: x.fork, forkInst: x.forkInst}
-	y.stream = otlpMix(x.stream ^ otlpMix(x.nchild))
+	y.stream = runid.Mix(x.stream ^ runid.Mix(x.nchild))
 	y.pcg = mrand.NewPCG(x.rt.eng.seed^y.stream, uint64(x.runIdx))
 	y.r = mrand.New(y.pcg)
 	return y
@@ -332,7 +333,7 @@ func (x *runner) realCall(mi int, start, lim time.Duration, si, side int) (time.
 			ctx, cancel = context.WithDeadline(rr.ctx, rr.start.Add(lim))
 		}
 		c := &Call{Run: x.runIdx, N: mi + 1, Attempt: attempt, From: mp.m.From, To: mp.m.To, Text: mp.m.Text,
-			Slug: e.slug[mi], TraceID: rr.traceID, SpanID: spanHex(rr.ids.id(uint64(max(si, 0))<<1 | uint64(side)))}
+			Slug: e.slug[mi], TraceID: rr.traceID, SpanID: spanHex(rr.ids.Span(max(si, 0), side))}
 		res := ad.do(ctx, c, e.req[mi])
 		// cut off: it failed because the caller's limit passed (an answer
 		// that came in time stands, however close to the limit)
@@ -427,7 +428,7 @@ func (x *runner) canceled(mi int, start time.Duration) (time.Duration, uint8) {
 
 func millis(d time.Duration) float64 { return float64(d) / 1e6 }
 
-func spanHex(v uint64) string { return string(otlpAppendHex(nil, v)) }
+func spanHex(v uint64) string { return string(runid.AppendHex(nil, v)) }
 
 // RunReal runs the flow in real time against the profile's adapters (see
 // the package's real-time notes above) and returns the result. When ctx
@@ -509,8 +510,9 @@ func RunReal(ctx context.Context, d *flow.Diagram, p *Profile, o RealOptions) (*
 			defer wg.Done()
 			defer func() { slots <- x }()
 			rr := &realRun{ctx: ctx, start: due, eng: e, mu: &e.mu}
-			rr.ids = otlpIDs{h: otlpMix(otlpMix(e.idSeed) ^ uint64(o.First+i))}
-			rr.traceID = spanHex(rr.ids.id(1<<63)) + spanHex(rr.ids.id(1<<63|1))
+			rr.ids = runid.New(e.idSeed, o.First+i)
+			hi, lo := rr.ids.Trace()
+			rr.traceID = spanHex(hi) + spanHex(lo)
 			x.rt, x.stream, x.nchild = rr, 0, 0
 			x.run(o.Seed, o.First+i, true)
 			if rr.dropped {

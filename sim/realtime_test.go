@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/runid"
 	"github.com/choreo-dev/choreo/internal/testdiagram"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
@@ -269,7 +270,7 @@ func TestRealSeedOrderAndTraceContext(t *testing.T) {
 		t.Fatalf("%d traces, want 3", len(traces))
 	}
 	for _, rt := range traces {
-		ids := NewRunIDs(99, rt.Run)
+		ids := runid.New(99, rt.Run)
 		if got := fmt.Sprintf("%x", ids.TraceID()); got != rt.TraceID || got != traceOf[rt.Run] {
 			t.Errorf("run %d: trace id %s, RunTrace %s, sent %s", rt.Run, got, rt.TraceID, traceOf[rt.Run])
 		}
@@ -545,7 +546,7 @@ participants:
 		t.Fatalf("outcomes %+v cascades %+v, want failed at #3", res.Outcomes, res.Cascades)
 	}
 	out := rt.Spans[0].Detail
-	want := fmt.Sprintf("1 make report A 00-%s-%x-01", rt.TraceID, NewRunIDs(5, 0).SpanID(0, 0))
+	want := fmt.Sprintf("1 make report A 00-%s-%x-01", rt.TraceID, runid.New(5, 0).SpanID(0, 0))
 	if strings.TrimSpace(out) != want {
 		t.Errorf("exec output %q, want %q", out, want)
 	}
@@ -855,9 +856,13 @@ func TestRealSecretsRedactedInTraces(t *testing.T) {
 	d := seedDiagram(t)
 	p := sys.profile(t, d, seedProfile)
 	var buf strings.Builder
-	w := NewOTLPWriter(&buf, d, 1)
-	w.AddCompensations(p.Extra)
-	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, IDSeed: 1, Trace: w.Write})
+	trace := func(rt *RunTrace) error {
+		for _, sp := range rt.Spans {
+			fmt.Fprintln(&buf, sp.Detail)
+		}
+		return nil
+	}
+	res := runRealT(t, d, p, RealOptions{Runs: 1, Seed: 1, IDSeed: 1, Trace: trace})
 	if res.Outcomes.Failed != 1 {
 		t.Fatalf("outcomes %+v", res.Outcomes)
 	}

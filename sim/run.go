@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/choreo-dev/choreo/internal/runid"
 )
 
 // One run, in virtual time. The flow is evaluated in causal order: each
@@ -477,12 +479,12 @@ func (x *runner) draw(mi int, start time.Duration) (lat, extra time.Duration, fk
 }
 
 // session is the session time of run time t: since the simulation
-// started (virtual time: run i starts at i·OTLPRunSpacing).
+// started (virtual time: run i starts at i·runid.Spacing).
 func (x *runner) session(t time.Duration) time.Duration {
 	if x.rt != nil {
 		return x.rt.start.Add(t).Sub(x.rt.eng.start)
 	}
-	return time.Duration(x.runIdx)*OTLPRunSpacing + t
+	return time.Duration(x.runIdx)*runid.Spacing + t
 }
 
 func (x *runner) land(t, cutoff time.Duration) {

@@ -50,7 +50,7 @@ type RunTrace struct {
 	Outcome string
 	Spans   []RunSpan
 	// Start is the run's start on the wall clock (real time; zero in
-	// virtual time, where runs start at OTLPEpoch + Run·OTLPRunSpacing).
+	// virtual time, where exported traces start run i at 2026-01-01T00:00:00Z plus i seconds).
 	Start time.Time
 	// TraceID is the run's trace id in real time (hex); "" in virtual time.
 	TraceID string

@@ -25,8 +25,12 @@ import (
 //     did-you-mean) imports flow and internal/suggest.
 //   - internal/yamlpos (YAML with positions, under the profile and map
 //     loaders) imports flow, internal/srcpos and internal/suggest.
-//   - internal/otelexport (the drill's span exporter) imports sim,
-//     report and flow, and only cmd/choreo imports it.
+//   - internal/runid (the ids and clock of simulated runs) imports
+//     nothing of ours; sim sends its ids to real systems, otelexport
+//     writes them.
+//   - internal/otelexport (simulated runs as OTLP: the --traces file
+//     writer and the --otlp-endpoint exporter) imports sim, report, flow
+//     and internal/runid, and only cmd/choreo imports it.
 //   - internal/seedsystems (the seed's stub systems) imports nothing of
 //     ours; the examples and cmd/choreo's tests run it.
 //   - internal/golden and internal/testdiagram are test helpers: only
@@ -39,7 +43,7 @@ var layout = map[string][]string{
 	"flow":                 {},
 	"parser":               {"flow", "internal/mermaid", "internal/srcpos"},
 	"report":               {"flow", "internal/mermaid"},
-	"sim":                  {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
+	"sim":                  {"report", "flow", "internal/lookup", "internal/runid", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
 	"examples/seedsystems": {"internal/seedsystems"},
@@ -49,7 +53,8 @@ var layout = map[string][]string{
 	"internal/suggest":     {},
 	"internal/lookup":      {"flow", "internal/suggest"},
 	"internal/yamlpos":     {"flow", "internal/srcpos", "internal/suggest"},
-	"internal/otelexport":  {"sim", "report", "flow"},
+	"internal/otelexport":  {"sim", "report", "flow", "internal/runid"},
+	"internal/runid":       {},
 	"internal/seedsystems": {},
 	"internal/golden":      {},
 	"internal/testdiagram": {"flow", "parser"},
@@ -57,7 +62,7 @@ var layout = map[string][]string{
 
 // stdlibOnly lists the packages that may use the standard library and
 // the packages of ours in their layout entry, and no third-party module.
-var stdlibOnly = []string{"flow", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest"}
+var stdlibOnly = []string{"flow", "internal/lookup", "internal/mermaid", "internal/runid", "internal/srcpos", "internal/suggest"}
 
 // mainPackages are the main packages: only they read flags.
 var mainPackages = []string{"cmd/choreo", "examples/seedsystems"}

@@ -135,7 +135,7 @@ func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realS
 			return nil, err
 		}
 		bw := bufio.NewWriterSize(f, 1<<16)
-		w := sim.NewOTLPWriter(bw, d, s.opts.IDSeed)
+		w := otelexport.NewFile(bw, d, s.opts.IDSeed)
 		w.AddCompensations(p.Extra)
 		sinks = append(sinks, w.Write)
 		s.closers = append(s.closers, func() error {

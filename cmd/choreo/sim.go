@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/choreo-dev/choreo/internal/otelexport"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
@@ -122,7 +123,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 			return err
 		}
 		bw := bufio.NewWriterSize(tf, 1<<16)
-		w := sim.NewOTLPWriter(bw, d, *seed)
+		w := otelexport.NewFile(bw, d, *seed)
 		w.AddCompensations(p.Extra)
 		o.Trace, o.TraceEvery = w.Write, *every
 		defer func() {

@@ -1,8 +1,10 @@
-// Package otelexport sends the spans of real-time runs to an OTLP/HTTP
-// endpoint (a Collector, Jaeger, Tempo) through the OpenTelemetry SDK, over
-// a small OTLP/HTTP protobuf exporter of its own (see wire).
+// Package otelexport writes simulated runs as OTLP: File writes them as
+// OTLP/JSON lines (choreo sim --traces), Exporter sends the spans of
+// real-time runs to an OTLP/HTTP endpoint (a Collector, Jaeger, Tempo)
+// through the OpenTelemetry SDK, over a small OTLP/HTTP protobuf exporter
+// of its own (see wire).
 //
-// The spans are the ones sim's OTLP writer writes to a file, with the same
+// The exported spans are the ones File writes, with the same
 // trace and span ids, so that the spans the systems export themselves
 // (which received those ids in traceparent) join them: one
 // TracerProvider per participant (resource service.name = participant
@@ -25,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/runid"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
@@ -99,11 +102,11 @@ func (givenIDs) NewSpanID(ctx context.Context, _ trace.TraceID) trace.SpanID {
 // sender's service and, unless the receiver is a real http system that
 // writes its own, a SERVER (CONSUMER) span in the receiver's.
 func (x *Exporter) Export(rt *sim.RunTrace) error {
-	rid := sim.NewRunIDs(x.seed, rt.Run)
+	rid := runid.New(x.seed, rt.Run)
 	tid := trace.TraceID(rid.TraceID())
 	base := rt.Start
 	if base.IsZero() {
-		base = sim.OTLPEpoch.Add(time.Duration(rt.Run) * sim.OTLPRunSpacing)
+		base = runid.Epoch.Add(time.Duration(rt.Run) * runid.Spacing)
 	}
 	for i := range rt.Spans {
 		sp := &rt.Spans[i]

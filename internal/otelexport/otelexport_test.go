@@ -13,6 +13,7 @@ import (
 	tracev1 "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/choreo-dev/choreo/internal/runid"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
@@ -57,7 +58,7 @@ func TestExportThroughTheSDK(t *testing.T) {
 	if err := x.Shutdown(); err != nil {
 		t.Fatal(err)
 	}
-	ids := sim.NewRunIDs(42, 5)
+	ids := runid.New(42, 5)
 	tid := ids.TraceID()
 	type row struct {
 		Service, Name, Kind, ID, Parent string

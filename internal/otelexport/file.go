@@ -1,28 +1,16 @@
-package sim
+package otelexport
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/runid"
 	"github.com/choreo-dev/choreo/report"
+	"github.com/choreo-dev/choreo/sim"
 )
-
-// OTLPEpoch is the start of run 0 in exported traces: the Unix time of
-// 2026-01-01T00:00:00Z. Run i starts at OTLPEpoch + i·OTLPRunSpacing, and
-// every span at that start plus its virtual offset, so the same seed gives
-// the same file.
-var OTLPEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// OTLPRunSpacing separates the starts of consecutive runs in exported
-// traces: one run a second, as an open load of 1/s would start them (so
-// run 3600 starts at 01:00:00, and a million runs cover 11.6 days). Runs
-// longer than that overlap in time; trace ids keep them apart.
-const OTLPRunSpacing = time.Second
 
 // OTLP span kinds and status codes (opentelemetry-proto trace.proto).
 const (
@@ -34,7 +22,7 @@ const (
 	otlpStatusError = 2
 )
 
-// OTLPWriter writes simulated runs as OTLP/JSON, one line per run: a
+// File writes simulated runs as OTLP/JSON, one line per run: a
 // TracesData object ({"resourceSpans": […]}), the format of the
 // OpenTelemetry Collector's file exporter, which `choreo check`, the
 // collector's otlpjsonfile receiver, Jaeger and Tempo read.
@@ -59,11 +47,11 @@ const (
 // Ids are derived, never random: the trace id (16 bytes) from the seed and
 // the run index, each span id (8 bytes) from the seed, the run, the span's
 // index and its side, through the splitmix64 mixer. Timestamps: see
-// OTLPEpoch.
+// runid.Epoch.
 //
 // Write issues one Write per run on the underlying writer: give it a
-// bufio.Writer. An OTLPWriter is not safe for concurrent use.
-type OTLPWriter struct {
+// bufio.Writer. An File is not safe for concurrent use.
+type File struct {
 	w    io.Writer
 	seed uint64
 	msgs []otlpMsg // message N at index N-1
@@ -84,10 +72,10 @@ type otlpService struct {
 	open []byte // from {"resource": … to the opening [ of spans
 }
 
-// NewOTLPWriter returns a writer of the runs of d simulated with seed.
+// NewFile returns a writer of the runs of d simulated with seed.
 // Compensating messages that are not in the diagram need AddCompensations.
-func NewOTLPWriter(w io.Writer, d *flow.Diagram, seed uint64) *OTLPWriter {
-	o := &OTLPWriter{w: w, seed: seed, byID: map[string]int{}}
+func NewFile(w io.Writer, d *flow.Diagram, seed uint64) *File {
+	o := &File{w: w, seed: seed, byID: map[string]int{}}
 	for _, p := range d.Participants {
 		o.service(p.ID)
 	}
@@ -100,7 +88,7 @@ func NewOTLPWriter(w io.Writer, d *flow.Diagram, seed uint64) *OTLPWriter {
 // AddCompensations makes the compensating messages a profile defines
 // outside the diagram (Profile.Extra, numbered after the diagram's
 // messages) known to the writer, so that their spans can be written.
-func (o *OTLPWriter) AddCompensations(cs []*Compensation) {
+func (o *File) AddCompensations(cs []*sim.Compensation) {
 	for _, c := range cs {
 		if c != nil && c.Message != nil && c.Message.N > 0 {
 			o.setMessage(c.Message.N, c.Message)
@@ -108,7 +96,7 @@ func (o *OTLPWriter) AddCompensations(cs []*Compensation) {
 	}
 }
 
-func (o *OTLPWriter) setMessage(n int, m *flow.Message) {
+func (o *File) setMessage(n int, m *flow.Message) {
 	for len(o.msgs) < n {
 		o.msgs = append(o.msgs, otlpMsg{})
 	}
@@ -123,7 +111,7 @@ func (o *OTLPWriter) setMessage(n int, m *flow.Message) {
 }
 
 // service returns the index of participant id's service, adding it.
-func (o *OTLPWriter) service(id string) int {
+func (o *File) service(id string) int {
 	if i, ok := o.byID[id]; ok {
 		return i
 	}
@@ -136,7 +124,7 @@ func (o *OTLPWriter) service(id string) int {
 }
 
 // Write writes one run as one line.
-func (o *OTLPWriter) Write(rt *RunTrace) error {
+func (o *File) Write(rt *sim.RunTrace) error {
 	for i := range rt.Spans {
 		sp := &rt.Spans[i]
 		if sp.N < 1 || sp.N > len(o.msgs) || !o.msgs[sp.N-1].ok {
@@ -146,8 +134,8 @@ func (o *OTLPWriter) Write(rt *RunTrace) error {
 			return fmt.Errorf("otlp: run %d: span %d: parent %d out of range", rt.Run, i, sp.Parent)
 		}
 	}
-	ids := otlpIDs{h: otlpMix(otlpMix(o.seed) ^ uint64(rt.Run))}
-	base := OTLPEpoch.UnixNano() + rt.Run*int64(OTLPRunSpacing)
+	ids := runid.New(o.seed, rt.Run)
+	base := runid.Epoch.UnixNano() + rt.Run*int64(runid.Spacing)
 	if !rt.Start.IsZero() {
 		base = rt.Start.UnixNano()
 	}
@@ -162,7 +150,7 @@ func (o *OTLPWriter) Write(rt *RunTrace) error {
 			for side := range 2 {
 				svc := m.from
 				if side == 1 {
-					if sp.Kind == SpanAsync && sp.Fault == report.FaultDrop || sp.Remote {
+					if sp.Kind == sim.SpanAsync && sp.Fault == report.FaultDrop || sp.Remote {
 						continue // never delivered, or the system writes its own
 					}
 					svc = m.to
@@ -195,21 +183,21 @@ func (o *OTLPWriter) Write(rt *RunTrace) error {
 
 // appendSpan appends side 0 (CLIENT or PRODUCER) or 1 (SERVER or
 // CONSUMER) of span i.
-func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpIDs, base int64) []byte {
+func (o *File) appendSpan(b []byte, rt *sim.RunTrace, i, side int, ids *runid.IDs, base int64) []byte {
 	sp := &rt.Spans[i]
 	m := &o.msgs[sp.N-1]
 	b = append(b, `{"traceId":"`...)
-	b = otlpAppendHex(b, ids.id(1<<63))
-	b = otlpAppendHex(b, ids.id(1<<63|1))
+	b = runid.AppendHex(b, ids.ID(1<<63))
+	b = runid.AppendHex(b, ids.ID(1<<63|1))
 	b = append(b, `","spanId":"`...)
-	b = otlpAppendHex(b, ids.id(uint64(i)<<1|uint64(side)))
+	b = runid.AppendHex(b, ids.ID(uint64(i)<<1|uint64(side)))
 	b = append(b, '"')
 	// Parent: the CLIENT side serves its parent's SERVER side; the SERVER
 	// side is the child of its own CLIENT side.
 	switch {
 	case side == 1:
 		b = append(b, `,"parentSpanId":"`...)
-		b = otlpAppendHex(b, ids.id(uint64(i)<<1))
+		b = runid.AppendHex(b, ids.ID(uint64(i)<<1))
 		b = append(b, '"')
 	case sp.Parent >= 0:
 		// the parent's SERVER side, or its CLIENT side when the parent's
@@ -219,13 +207,13 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 			side = 0
 		}
 		b = append(b, `,"parentSpanId":"`...)
-		b = otlpAppendHex(b, ids.id(uint64(sp.Parent)<<1|side))
+		b = runid.AppendHex(b, ids.ID(uint64(sp.Parent)<<1|side))
 		b = append(b, '"')
 	}
 	b = append(b, `,"name":`...)
 	b = append(b, m.name...)
 	kind := otlpClient + side*(otlpServer-otlpClient) // 3, 2
-	if sp.Kind == SpanAsync {
+	if sp.Kind == sim.SpanAsync {
 		kind = otlpProducer + side // 4, 5
 	}
 	b = append(b, `,"kind":`...)
@@ -250,11 +238,11 @@ func (o *OTLPWriter) appendSpan(b []byte, rt *RunTrace, i, side int, ids *otlpID
 		b = append(b, `,{"key":"peer.service","value":{"stringValue":`...)
 		b = append(b, m.peer...)
 		b = append(b, "}}"...)
-		if sp.Parent < 0 && sp.Kind != SpanCompensation && rt.Outcome != "" {
+		if sp.Parent < 0 && sp.Kind != sim.SpanCompensation && rt.Outcome != "" {
 			b = otlpStrAttr(b, "choreo.outcome", rt.Outcome, true)
 		}
 	}
-	if sp.Kind == SpanCompensation {
+	if sp.Kind == sim.SpanCompensation {
 		b = append(b, `,{"key":"choreo.compensation","value":{"boolValue":true}}`...)
 	}
 	if sp.Abandoned {
@@ -346,36 +334,6 @@ func otlpStrAttr(b []byte, key, v string, comma bool) []byte {
 	return append(b, "}}"...)
 }
 
-// otlpIDs derives the ids of one run.
-type otlpIDs struct{ h uint64 }
-
-// id mixes a with the run's hash; never 0 (an invalid id in OTLP).
-func (x *otlpIDs) id(a uint64) uint64 {
-	if v := otlpMix(x.h ^ otlpMix(a)); v != 0 {
-		return v
-	}
-	return 1
-}
-
-// otlpMix is splitmix64's finalizer: a bijection on 64 bits that spreads
-// every input bit over the output.
-func otlpMix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
-const otlpHexDigits = "0123456789abcdef"
-
-// otlpAppendHex appends v as 16 lower-case hex digits.
-func otlpAppendHex(b []byte, v uint64) []byte {
-	for s := 60; s >= 0; s -= 4 {
-		b = append(b, otlpHexDigits[v>>uint(s)&0xf])
-	}
-	return b
-}
-
 // otlpAppendString appends s as a JSON string: quotes, backslashes and
 // control characters escaped, invalid UTF-8 replaced by U+FFFD.
 func otlpAppendString(b []byte, s string) []byte {
@@ -407,32 +365,11 @@ func otlpAppendString(b []byte, s string) []byte {
 		case '\t':
 			b = append(b, '\\', 't')
 		default:
-			b = append(b, '\\', 'u', '0', '0', otlpHexDigits[c>>4], otlpHexDigits[c&0xf])
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		i++
 	}
 	return append(b, '"')
 }
 
-// RunIDs are the ids of one run's spans as the OTLP writer derives them,
-// for exporters that build spans themselves.
-type RunIDs struct{ x otlpIDs }
-
-// NewRunIDs returns the ids of run in a session seeded with seed.
-func NewRunIDs(seed uint64, run int64) RunIDs {
-	return RunIDs{otlpIDs{h: otlpMix(otlpMix(seed) ^ uint64(run))}}
-}
-
-// TraceID is the run's trace id.
-func (r RunIDs) TraceID() (id [16]byte) {
-	binary.BigEndian.PutUint64(id[:8], r.x.id(1<<63))
-	binary.BigEndian.PutUint64(id[8:], r.x.id(1<<63|1))
-	return id
-}
-
-// SpanID is the id of side 0 (CLIENT, PRODUCER) or 1 (SERVER, CONSUMER)
-// of the run's span i.
-func (r RunIDs) SpanID(i, side int) (id [8]byte) {
-	binary.BigEndian.PutUint64(id[:], r.x.id(uint64(i)<<1|uint64(side)))
-	return id
-}
+const hexDigits = "0123456789abcdef"

@@ -1,4 +1,4 @@
-package sim
+package otelexport
 
 import (
 	"bufio"
@@ -14,8 +14,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/choreo-dev/choreo/flow"
+	"github.com/choreo-dev/choreo/internal/runid"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
+	"github.com/choreo-dev/choreo/sim"
 )
 
 // otlpDiagram has an exchange with a nested exchange, an async message,
@@ -42,8 +44,8 @@ func otlpTestDiagram(t testing.TB) *flow.Diagram {
 	return d
 }
 
-func otlpCancel() []*Compensation {
-	return []*Compensation{{
+func otlpCancel() []*sim.Compensation {
+	return []*sim.Compensation{{
 		Selector: "App->>Billing: Cancel subscription",
 		Message:  &flow.Message{N: 7, From: "App", To: "Billing", Arrow: flow.ArrowSolid, Text: "Cancel subscription"},
 	}}
@@ -53,28 +55,28 @@ const msec = time.Millisecond
 
 // otlpRuns are two runs: run 0 succeeds after a retried error; run 1 times
 // out on the nested exchange, loses the async message and compensates.
-func otlpRuns() []*RunTrace {
-	return []*RunTrace{
-		{Run: 0, Outcome: "ok", Spans: []RunSpan{
-			{N: 1, Reply: 6, Kind: SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 300 * msec, End: 310 * msec, Parent: -1, Attempt: 1},
-			{N: 2, Reply: 3, Kind: SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 60 * msec, End: 60 * msec, Parent: 0, Attempt: 1, Fault: report.FaultError},
-			{N: 2, Reply: 3, Kind: SpanExchange, Start: 160 * msec, Arrive: 200 * msec, Leave: 250 * msec, End: 260 * msec, Parent: 0, Attempt: 2, Fault: report.FaultDelay},
-			{N: 4, Kind: SpanAsync, Start: 270 * msec, Arrive: 280 * msec, Leave: 280 * msec, End: 280 * msec, Parent: 0, Attempt: 1},
-			{N: 5, Kind: SpanOneWay, Start: 280 * msec, Arrive: 281 * msec, Leave: 281 * msec, End: 281 * msec, Parent: 0, Attempt: 1},
+func otlpRuns() []*sim.RunTrace {
+	return []*sim.RunTrace{
+		{Run: 0, Outcome: "ok", Spans: []sim.RunSpan{
+			{N: 1, Reply: 6, Kind: sim.SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 300 * msec, End: 310 * msec, Parent: -1, Attempt: 1},
+			{N: 2, Reply: 3, Kind: sim.SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 60 * msec, End: 60 * msec, Parent: 0, Attempt: 1, Fault: report.FaultError},
+			{N: 2, Reply: 3, Kind: sim.SpanExchange, Start: 160 * msec, Arrive: 200 * msec, Leave: 250 * msec, End: 260 * msec, Parent: 0, Attempt: 2, Fault: report.FaultDelay},
+			{N: 4, Kind: sim.SpanAsync, Start: 270 * msec, Arrive: 280 * msec, Leave: 280 * msec, End: 280 * msec, Parent: 0, Attempt: 1},
+			{N: 5, Kind: sim.SpanOneWay, Start: 280 * msec, Arrive: 281 * msec, Leave: 281 * msec, End: 281 * msec, Parent: 0, Attempt: 1},
 		}},
-		{Run: 1, Outcome: "failed", Spans: []RunSpan{
-			{N: 1, Reply: 6, Kind: SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 2010 * msec, End: 2010 * msec, Parent: -1, Attempt: 1, Fault: report.FaultTimeout},
-			{N: 4, Kind: SpanAsync, Start: 15 * msec, Arrive: 15 * msec, Leave: 15 * msec, End: 15 * msec, Parent: 0, Attempt: 1, Fault: report.FaultDrop},
-			{N: 2, Reply: 3, Kind: SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 3000 * msec, End: 2020 * msec, Parent: 0, Attempt: 1, Fault: report.FaultTimeout, Abandoned: true},
-			{N: 7, Kind: SpanCompensation, Start: 2010 * msec, Arrive: 2050 * msec, Leave: 2050 * msec, End: 2090 * msec, Parent: -1, Attempt: 1},
+		{Run: 1, Outcome: "failed", Spans: []sim.RunSpan{
+			{N: 1, Reply: 6, Kind: sim.SpanExchange, Start: 0, Arrive: 10 * msec, Leave: 2010 * msec, End: 2010 * msec, Parent: -1, Attempt: 1, Fault: report.FaultTimeout},
+			{N: 4, Kind: sim.SpanAsync, Start: 15 * msec, Arrive: 15 * msec, Leave: 15 * msec, End: 15 * msec, Parent: 0, Attempt: 1, Fault: report.FaultDrop},
+			{N: 2, Reply: 3, Kind: sim.SpanExchange, Start: 20 * msec, Arrive: 60 * msec, Leave: 3000 * msec, End: 2020 * msec, Parent: 0, Attempt: 1, Fault: report.FaultTimeout, Abandoned: true},
+			{N: 7, Kind: sim.SpanCompensation, Start: 2010 * msec, Arrive: 2050 * msec, Leave: 2050 * msec, End: 2090 * msec, Parent: -1, Attempt: 1},
 		}},
 	}
 }
 
-func writeOTLP(t testing.TB, seed uint64, runs []*RunTrace) []byte {
+func writeOTLP(t testing.TB, seed uint64, runs []*sim.RunTrace) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w := NewOTLPWriter(&b, otlpTestDiagram(t), seed)
+	w := NewFile(&b, otlpTestDiagram(t), seed)
 	w.AddCompensations(otlpCancel())
 	for _, rt := range runs {
 		if err := w.Write(rt); err != nil {
@@ -170,7 +172,7 @@ func TestOTLPWriter(t *testing.T) {
 			}
 			idx[key{int(n.Int()), int(a.Int()), side}] = s
 		}
-		base := uint64(OTLPEpoch.UnixNano()) + uint64(rt.Run)*uint64(OTLPRunSpacing)
+		base := uint64(runid.Epoch.UnixNano()) + uint64(rt.Run)*uint64(runid.Spacing)
 		for i, sp := range rt.Spans {
 			m := otlpTestMessage(t, sp.N)
 			client, ok := idx[key{sp.N, sp.Attempt, 0}]
@@ -182,7 +184,7 @@ func TestOTLPWriter(t *testing.T) {
 				t.Errorf("run %d span %d: server span present = %v", rt.Run, i, hasServer)
 			}
 			wantClient, wantServer := ptrace.SpanKindClient, ptrace.SpanKindServer
-			if sp.Kind == SpanAsync {
+			if sp.Kind == sim.SpanAsync {
 				wantClient, wantServer = ptrace.SpanKindProducer, ptrace.SpanKindConsumer
 			}
 			c := client.span
@@ -233,7 +235,7 @@ func TestOTLPWriter(t *testing.T) {
 			}
 			checkStatus(t, s, sp.Fault)
 			_, comp := s.Attributes().Get("choreo.compensation")
-			if comp != (sp.Kind == SpanCompensation) {
+			if comp != (sp.Kind == sim.SpanCompensation) {
 				t.Errorf("run %d span %d: choreo.compensation = %v", rt.Run, i, comp)
 			}
 			_, ab := c.Attributes().Get("choreo.abandoned")
@@ -403,13 +405,13 @@ func first(t *testing.T, b []byte) otlpHead {
 }
 
 func TestOTLPErrors(t *testing.T) {
-	w := NewOTLPWriter(io.Discard, otlpTestDiagram(t), 1)
+	w := NewFile(io.Discard, otlpTestDiagram(t), 1)
 	// A compensation not given to AddCompensations.
-	rt := &RunTrace{Run: 3, Spans: []RunSpan{{N: 7, Kind: SpanCompensation, Parent: -1, Attempt: 1}}}
+	rt := &sim.RunTrace{Run: 3, Spans: []sim.RunSpan{{N: 7, Kind: sim.SpanCompensation, Parent: -1, Attempt: 1}}}
 	if err := w.Write(rt); err == nil || !strings.Contains(err.Error(), "#7") {
 		t.Errorf("unknown message: %v", err)
 	}
-	rt = &RunTrace{Run: 3, Spans: []RunSpan{{N: 1, Parent: 5, Attempt: 1}}}
+	rt = &sim.RunTrace{Run: 3, Spans: []sim.RunSpan{{N: 1, Parent: 5, Attempt: 1}}}
 	if err := w.Write(rt); err == nil {
 		t.Error("parent out of range: no error")
 	}
@@ -418,7 +420,7 @@ func TestOTLPErrors(t *testing.T) {
 		Statements: []flow.Statement{&flow.Message{From: "A\"\\\x01é", To: "B", Arrow: flow.ArrowSolid, Text: "bad \xff utf8\n\ttab"}}}
 	d.Renumber()
 	var b bytes.Buffer
-	if err := NewOTLPWriter(&b, d, 1).Write(&RunTrace{Spans: []RunSpan{{N: 1, Parent: -1, Attempt: 1}}}); err != nil {
+	if err := NewFile(&b, d, 1).Write(&sim.RunTrace{Spans: []sim.RunSpan{{N: 1, Parent: -1, Attempt: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b.Bytes())
@@ -432,7 +434,7 @@ func TestOTLPErrors(t *testing.T) {
 }
 
 func TestOTLPWriteAllocs(t *testing.T) {
-	w := NewOTLPWriter(io.Discard, otlpTestDiagram(t), 1)
+	w := NewFile(io.Discard, otlpTestDiagram(t), 1)
 	w.AddCompensations(otlpCancel())
 	runs := otlpRuns()
 	if err := w.Write(runs[0]); err != nil {
@@ -454,7 +456,7 @@ func BenchmarkOTLPWrite(b *testing.B) {
 	d := otlpTestDiagram(b)
 	runs := otlpRuns()
 	bw := bufio.NewWriter(io.Discard)
-	w := NewOTLPWriter(bw, d, 1)
+	w := NewFile(bw, d, 1)
 	w.AddCompensations(otlpCancel())
 	var n int64
 	for _, rt := range runs {
@@ -473,7 +475,7 @@ func BenchmarkOTLPWrite(b *testing.B) {
 
 func BenchmarkOTLPBaselineEncodingJSON(b *testing.B) {
 	var out bytes.Buffer
-	w := NewOTLPWriter(&out, otlpTestDiagram(b), 1)
+	w := NewFile(&out, otlpTestDiagram(b), 1)
 	w.AddCompensations(otlpCancel())
 	runs := otlpRuns()
 	for _, rt := range runs {
@@ -504,13 +506,16 @@ func BenchmarkOTLPBaselineEncodingJSON(b *testing.B) {
 // status with the reply's text, as a system answering 401 records it, so
 // that choreo check reads the branch with the 401 as the one taken.
 func TestOTLPDrawnErrorStatus(t *testing.T) {
-	d := mustParse(t, "sequenceDiagram\nU->>API: GET /me\nalt ok\n  API-->>U: 200\nelse expired\n  API--xU: 401\nend\n")
+	d, err := parser.Parse("t.mmd", []byte("sequenceDiagram\nU->>API: GET /me\nalt ok\n  API-->>U: 200\nelse expired\n  API--xU: 401\nend\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
-	w := NewOTLPWriter(&b, d, 1)
+	w := NewFile(&b, d, 1)
 	for _, reply := range []int{2, 3} {
 		b.Reset()
-		sp := RunSpan{N: 1, Reply: reply, Kind: SpanExchange, Parent: -1, Attempt: 1, Arrive: 1, Leave: 1, End: 2}
-		if err := w.Write(&RunTrace{Spans: []RunSpan{sp}}); err != nil {
+		sp := sim.RunSpan{N: 1, Reply: reply, Kind: sim.SpanExchange, Parent: -1, Attempt: 1, Arrive: 1, Leave: 1, End: 2}
+		if err := w.Write(&sim.RunTrace{Spans: []sim.RunSpan{sp}}); err != nil {
 			t.Fatal(err)
 		}
 		got := strings.Count(b.String(), `"status":{"message":"401","code":2}`)
