@@ -2,6 +2,14 @@
 // real-time runs against real systems (RunReal), fault-injection drills
 // (Drill) in either clock, and the profiles that drive them (LoadProfile).
 //
+// The exported API is those entry points, their options, the profile
+// model (Profile and the latency, fault and retry types it holds, so that
+// a program can build or adjust a profile), and the per-run trace
+// (RunTrace) handed to Options.Trace and RealOptions.Trace. Writing those
+// traces as OTLP (the --traces file, the --otlp-endpoint exporter) is the
+// CLI's business, in internal/otelexport; the ids a run sends to real
+// systems and writes to traces come from internal/runid.
+//
 // # One runner, two clocks
 //
 // A diagram is compiled into a plan: each request grouped with the work it
