@@ -14,7 +14,8 @@ import (
 	"github.com/choreo-dev/choreo/trace"
 )
 
-const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P] [--format F] [-o FILE]"
+const checkUsage = `choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P]
+                     [--format F] [-o FILE]`
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
 any of them gzipped; the format is told by the content, "-" is standard

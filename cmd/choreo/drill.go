@@ -12,7 +12,10 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const drillUsage = "choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N] [--case \"MESSAGE FAULT\"]... [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
+const drillUsage = `choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N]
+                     [--case "MESSAGE FAULT"]... [--dry-run] [--format text|json] [-o FILE]
+    real time:       [--concurrency N] [--rate R] [--time-scale F] [--traces FILE]
+                     [--fault-log FILE] [--otlp-endpoint URL]`
 
 const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
 timeout on every request and one-way message a system sends, drop on its
@@ -38,8 +41,8 @@ has in the whole drill: it replays what the sweep saw.
 When the profile gives a participant an http or exec adapter, the drill runs
 in real time against the real systems, the faults injected in front of the
 real calls (see choreo sim -h). The K runs of a case are then in flight
-together (--concurrency defaults to K, at most 32), cases one after another;
-every run has its own trace id.
+together (see --concurrency), cases one after another; every run has its
+own trace id.
 
 Exit status: 0 no finding, 1 a finding, 2 trouble.
 
@@ -62,7 +65,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	traces := fs.String("traces", "", "real time: write the runs as OTLP JSON lines to `FILE`")
 	only := fs.StringArray("case", nil, "run only the case `\"MESSAGE FAULT\"` (\"#7 timeout\"; repeatable), with the seed and run numbers it has in the whole drill")
-	rf := addRealFlags(fs, false)
+	rf := addRealFlags(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -28,10 +28,11 @@ type realFlags struct {
 	fs          *pflag.FlagSet
 }
 
-// addRealFlags adds the real-time flags; fromRun adds --from-run (sim).
-func addRealFlags(fs *pflag.FlagSet, fromRun bool) *realFlags {
+// addRealFlags adds the real-time flags of sim, or of drill, whose
+// --concurrency defaults to a case's runs and which has no --from-run.
+func addRealFlags(fs *pflag.FlagSet, drill bool) *realFlags {
 	r := &realFlags{
-		concurrency: fs.Int("concurrency", 1, "real time: runs in flight at most (with --rate: 1000 unless given)"),
+		concurrency: new(int),
 		rate:        fs.Float64("rate", 0, "real time: start runs open-loop at `R` per second (0: closed loop)"),
 		scale:       fs.Float64("time-scale", 1, "real time: multiply the sleeps of stub participants by `F`"),
 		faultLog:    fs.String("fault-log", "", "real time: write every injected fault as a JSON line to `FILE`"),
@@ -39,7 +40,10 @@ func addRealFlags(fs *pflag.FlagSet, fromRun bool) *realFlags {
 		fromRun:     new(int64),
 		fs:          fs,
 	}
-	if fromRun {
+	if drill {
+		fs.IntVar(r.concurrency, "concurrency", 0, fmt.Sprintf("real time: `N` runs of a case in flight at most (default: -k, at most %d)", maxDrillConcurrency))
+	} else {
+		fs.IntVar(r.concurrency, "concurrency", 1, fmt.Sprintf("real time: `N` runs in flight at most (with --rate: %d unless given)", sim.DefaultOpenConcurrency))
 		fs.Int64Var(r.fromRun, "from-run", 0, "real time: number the runs from `I` (with -n 1 and the same --seed, replays run I of a fault log)")
 	}
 	return r
@@ -71,7 +75,7 @@ func (r *realFlags) virtualOnly() error {
 
 func (r *realFlags) check() error {
 	switch {
-	case *r.concurrency < 1:
+	case *r.concurrency < 1 && r.fs.Changed("concurrency"):
 		return &usageError{msg: fmt.Sprintf("--concurrency must be at least 1, not %d", *r.concurrency)}
 	case *r.rate < 0:
 		return &usageError{msg: fmt.Sprintf("--rate must not be negative, not %g", *r.rate)}

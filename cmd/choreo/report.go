@@ -36,10 +36,11 @@ const mergeHelp = `Merge combines the results of a simulation run in shards (cho
 histograms merge exactly, so the merged result is the result of the whole
 simulation. The output is JSON unless --format says otherwise.
 
-Example:
+Examples:
   choreo sim flow.mmd -n 10000000 --shard 1/2 --format json -o a.json
   choreo sim flow.mmd -n 10000000 --shard 2/2 --format json -o b.json
-  choreo merge a.json b.json -o all.json`
+  choreo merge a.json b.json -o all.json
+  choreo merge a.json b.json --format markdown -o SLA.md`
 
 func runReport(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("report", reportUsage, reportHelp, io)

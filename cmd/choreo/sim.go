@@ -14,7 +14,11 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const simUsage = "choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--workers W] [--shard i/N] [--traces FILE] [--traces-sample K] [--format F] [--compare BASE.json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --fault-log FILE --otlp-endpoint URL --from-run I --dry-run]"
+const simUsage = `choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--workers W]
+                   [--traces FILE] [--traces-sample K] [--format F] [-o FILE]
+                   [--shard i/N] [--compare BASE.json]
+    real time:     [--concurrency N] [--rate R] [--time-scale F] [--fault-log FILE]
+                   [--otlp-endpoint URL] [--from-run I] [--dry-run]`
 
 const simHelp = `Sim runs the flow of a diagram many times in virtual time (nothing sleeps)
 with the latencies, faults, timeouts, retries and compensations of a profile
@@ -44,7 +48,7 @@ Examples:
   choreo sim flow.mmd -n 1000000 --seed 7 --format json -o result.json
   choreo sim flow.mmd --profile p.yaml --scenario billing-down
   choreo sim flow.mmd --traces runs.otlp.jsonl --traces-sample 1000
-  choreo sim flow.mmd --profile real.yaml -n 100 --concurrency 10 --rate 5 --otlp-endpoint http://localhost:4318`
+  choreo sim flow.mmd --profile real.yaml -n 100 --rate 5 --otlp-endpoint http://localhost:4318`
 
 func runSim(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("sim", simUsage, simHelp, io)
@@ -60,7 +64,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	shard := fs.String("shard", "", "run only shard `i/N` of the runs (merge the shards with choreo merge)")
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json` instead")
 	dry := fs.Bool("dry-run", false, "real time: print the requests and send nothing")
-	rf := addRealFlags(fs, true)
+	rf := addRealFlags(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
