@@ -68,6 +68,9 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	if err := checkOutputs(output{"-o", *out}, output{"--suggest-map", *suggestMap}); err != nil {
+		return err
+	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err

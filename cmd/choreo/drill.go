@@ -84,6 +84,9 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", *format)}
 	}
+	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
+		return err
+	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
@@ -119,7 +122,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 			// together, so that timeout cases wait their timeout once
 			*rf.concurrency = int(min(*runs, maxDrillConcurrency))
 		}
-		if sess, err = rf.open(d, p, *traces); err != nil {
+		if sess, err = rf.open(io, d, p, *traces); err != nil {
 			return err
 		}
 		sess.opts.Concurrency = *rf.concurrency // K by default, even with --rate
@@ -148,7 +151,9 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	stop.done()
 	if sess != nil {
 		// the trace file, the fault log, the OTLP exporter's last batch
-		if cerr := sess.close(); cerr != nil && drillErr == nil {
+		if res == nil {
+			sess.abort()
+		} else if cerr := sess.close(); cerr != nil && drillErr == nil {
 			drillErr = cerr
 		}
 	}

@@ -252,17 +252,3 @@ func readAll(r io.Reader) ([]byte, error) {
 	_, err := io.Copy(&sb, r)
 	return []byte(sb.String()), err
 }
-
-// writeOutput writes to stdout, or to a file for -o FILE ("-" is stdout).
-// A file is written whole or not at all.
-func writeOutput(io stdio, path string, data []byte) error {
-	if path == "" || path == "-" {
-		_, err := io.out.Write(data)
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}

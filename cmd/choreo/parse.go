@@ -47,6 +47,9 @@ func runParse(ctx context.Context, args []string, io stdio) error {
 	if *format != "json" && *format != "mermaid" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use json or mermaid", *format)}
 	}
+	if err := checkOutputs(output{"-o", *out}); err != nil {
+		return err
+	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err

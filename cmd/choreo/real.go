@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -91,9 +90,11 @@ func (r *realFlags) check() error {
 // files and exporters to close when it ends.
 type realSession struct {
 	opts    sim.RealOptions
-	closers []func() error
+	closers []func() error // flush and put the files in place, shut the exporter down
+	files   []*outFile
 }
 
+// close ends the session, its files written.
 func (s *realSession) close() error {
 	var first error
 	for i := len(s.closers) - 1; i >= 0; i-- {
@@ -104,10 +105,40 @@ func (s *realSession) close() error {
 	return first
 }
 
+// abort ends a session that produced nothing: its files are not written.
+func (s *realSession) abort() {
+	for _, f := range s.files {
+		f.Abort()
+	}
+	s.close()
+}
+
+// addFile opens the output of flag at path and arranges for close to
+// flush it and put it in place.
+func (s *realSession) addFile(sio stdio, flag, path string) (*bufio.Writer, error) {
+	f, err := createOutput(sio, path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<16)
+	s.files = append(s.files, f)
+	s.closers = append(s.closers, func() error {
+		if err := bw.Flush(); err != nil {
+			f.Abort()
+			return fmt.Errorf("%s %s: %w", flag, path, err)
+		}
+		if err := f.Commit(); err != nil {
+			return fmt.Errorf("%s %w", flag, err)
+		}
+		return nil
+	})
+	return bw, nil
+}
+
 // open prepares the options of a real-time run: a random id seed (so that
 // sessions never share trace ids), the fault log, the trace file and the
 // OTLP exporter.
-func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realSession, error) {
+func (r *realFlags) open(sio stdio, d *flow.Diagram, p *sim.Profile, traces string) (*realSession, error) {
 	var b [8]byte
 	rand.Read(b[:])
 	s := &realSession{opts: sim.RealOptions{Concurrency: *r.concurrency, Rate: *r.rate, TimeScale: *r.scale,
@@ -116,44 +147,28 @@ func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realS
 		s.opts.Concurrency = 0 // open loop: sim.DefaultOpenConcurrency
 	}
 	if *r.faultLog != "" {
-		f, err := os.Create(*r.faultLog)
+		bw, err := s.addFile(sio, "--fault-log", *r.faultLog)
 		if err != nil {
 			return nil, err
 		}
-		bw := bufio.NewWriter(f)
 		enc := json.NewEncoder(bw)
 		s.opts.Faults = func(ev sim.FaultEvent) { enc.Encode(ev) }
-		s.closers = append(s.closers, func() error {
-			if err := bw.Flush(); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		})
 	}
 	var sinks []func(*sim.RunTrace) error
 	if traces != "" {
-		f, err := os.Create(traces)
+		bw, err := s.addFile(sio, "--traces", traces)
 		if err != nil {
-			s.close()
+			s.abort()
 			return nil, err
 		}
-		bw := bufio.NewWriterSize(f, 1<<16)
 		w := sim.NewOTLPWriter(bw, d, s.opts.IDSeed)
 		w.AddCompensations(p.Extra)
 		sinks = append(sinks, w.Write)
-		s.closers = append(s.closers, func() error {
-			if err := bw.Flush(); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		})
 	}
 	if *r.otlp != "" {
 		exp, err := otelexport.New(*r.otlp, d, p.Extra, s.opts.IDSeed)
 		if err != nil {
-			s.close()
+			s.abort()
 			return nil, &usageError{msg: "--otlp-endpoint: " + err.Error()}
 		}
 		sinks = append(sinks, exp.Export)

@@ -56,6 +56,9 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil && *compare == "" {
 		return err
 	}
+	if err := checkOutputs(output{"-o", *out}); err != nil {
+		return err
+	}
 	res, err := readResult(io, fs.Arg(0))
 	if err != nil {
 		return err
@@ -74,6 +77,9 @@ func runMerge(ctx context.Context, args []string, io stdio) error {
 		return &usageError{msg: "expected RESULT.json files"}
 	}
 	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	if err := checkOutputs(output{"-o", *out}); err != nil {
 		return err
 	}
 	var rs []*report.Result

@@ -83,6 +83,9 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
+		return err
+	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
@@ -120,19 +123,17 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 			return &usageError{msg: fmt.Sprintf("--shard %s of %d runs is empty", *shard, *runs)}
 		}
 	}
+	var traceFile *outFile
+	var traceBuf *bufio.Writer
 	if *traces != "" {
-		tf, err := os.Create(*traces)
-		if err != nil {
+		if traceFile, err = createOutput(io, *traces); err != nil {
 			return err
 		}
-		bw := bufio.NewWriterSize(tf, 1<<16)
-		w := sim.NewOTLPWriter(bw, d, *seed)
+		defer traceFile.Abort() // unless committed below
+		traceBuf = bufio.NewWriterSize(traceFile, 1<<16)
+		w := sim.NewOTLPWriter(traceBuf, d, *seed)
 		w.AddCompensations(p.Extra)
 		o.Trace, o.TraceEvery = w.Write, *every
-		defer func() {
-			bw.Flush()
-			tf.Close()
-		}()
 	}
 	total := *runs
 	if o.Count > 0 {
@@ -144,6 +145,15 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	stop.done()
 	if res == nil {
 		return simErr
+	}
+	if traceFile != nil {
+		// the runs done are kept, as the result keeps them
+		if err := traceBuf.Flush(); err != nil {
+			return fmt.Errorf("--traces %s: %w", *traces, err)
+		}
+		if err := traceFile.Commit(); err != nil {
+			return fmt.Errorf("--traces %w", err)
+		}
 	}
 	f.describe(res)
 	res.Shard = *shard
@@ -185,7 +195,7 @@ func runSimReal(ctx context.Context, io stdio, f *diagramFile, p *sim.Profile, r
 		}
 		return writeOutput(io, out, []byte(b.String()))
 	}
-	sess, err := rf.open(d, p, traces)
+	sess, err := rf.open(io, d, p, traces)
 	if err != nil {
 		return err
 	}
@@ -195,11 +205,12 @@ func runSimReal(ctx context.Context, io stdio, f *diagramFile, p *sim.Profile, r
 	o.Progress = stop.update
 	res, runErr := sim.RunReal(ctx, d, p, o)
 	stop.done()
+	if res == nil {
+		sess.abort()
+		return runErr
+	}
 	if cerr := sess.close(); cerr != nil && runErr == nil {
 		runErr = cerr
-	}
-	if res == nil {
-		return runErr
 	}
 	f.describe(res)
 	if err := emit(io, res, format, out, compare); err != nil {
