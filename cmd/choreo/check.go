@@ -18,8 +18,7 @@ const checkUsage = `choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE]
                      [--format F] [-o FILE]`
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
-any of them gzipped; the format is told by the content, "-" is standard
-input), maps their spans to the diagram's participants and messages (by
+any of them gzipped; the format is told by the content), maps their spans to the diagram's participants and messages (by
 service and span names, or with the mapping file of --map), and reports:
 how many traces follow the diagram and the most frequent deviations
 (missing, unexpected, out-of-order messages, with example trace ids);
@@ -31,7 +30,8 @@ the verdicts of the profile's SLO targets (--profile, its slo section).
 Services and span names that the mapping could not place are listed with
 their nearest participant or message; --suggest-map writes a map file that
 places them (the entries of --map kept), to check and pass with --map.
-docs/map.md documents the map format.
+docs/map.md documents the map format. One of the diagram, the traces, the
+map and the profile may be - for standard input.
 
 Spans that cannot be used (bad ids, missing times, end before start) are
 counted and the first few shown with their reasons, by file:line; the rest
@@ -68,6 +68,13 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	ins := []input{{"DIAGRAM", fs.Arg(0)}, {"--map", *mapFile}, {"--profile", *profile}}
+	for _, t := range fs.Args()[1:] {
+		ins = append(ins, input{"TRACE", t})
+	}
+	if err := stdinOnce(ins...); err != nil {
+		return err
+	}
 	if err := checkOutputs(output{"-o", *out}, output{"--suggest-map", *suggestMap}); err != nil {
 		return err
 	}
@@ -89,12 +96,14 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		mapData = data
 	}
 	var specs []report.SLOTarget
+	var profileName string
 	if *profile != "" {
-		p, err := loadProfile(*profile, d, "")
+		p, err := loadProfile(io, *profile, d, "")
 		if err != nil {
 			return err
 		}
 		specs = p.SLO
+		profileName = filepath.Base(p.Path)
 	}
 
 	start := time.Now()
@@ -114,8 +123,8 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	res.Input = in
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	f.describe(res)
-	if *profile != "" {
-		res.Profile = filepath.Base(*profile)
+	if profileName != "" {
+		res.Profile = profileName
 	}
 	if *suggestMap != "" {
 		if err := writeSuggestedMap(io, *suggestMap, d, mapData, res); err != nil {

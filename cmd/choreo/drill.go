@@ -36,7 +36,8 @@ A case is pruned when the fault cascades into an enclosing exchange whose
 failure a bound branch handles: that exchange's own case drills the same
 path (Filibuster's pruning). --dry-run prints the plan and runs nothing.
 --case "#7 timeout" runs only that case, with the seed and run numbers it
-has in the whole drill: it replays what the sweep saw.
+has in the whole drill: it replays what the sweep saw. The diagram or the
+profile (one of them) may be - for standard input.
 
 When the profile gives a participant an http or exec adapter, the drill runs
 in real time against the real systems, the faults injected in front of the
@@ -84,6 +85,9 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", *format)}
 	}
+	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}); err != nil {
+		return err
+	}
 	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
 		return err
 	}
@@ -92,7 +96,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	d := f.Diagram
-	p, err := loadProfile(*profile, d, *scenario)
+	p, err := loadProfile(io, *profile, d, *scenario)
 	if err != nil {
 		return err
 	}

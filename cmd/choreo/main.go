@@ -213,13 +213,39 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadProfile reads the profile at path and resolves it against d.
-func loadProfile(path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
-	data, err := os.ReadFile(path)
+// loadProfile reads the profile at path ("-": standard input) and
+// resolves it against d.
+func loadProfile(io stdio, path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
+	name, data, err := readInput(io, path)
 	if err != nil {
 		return nil, err
 	}
-	return sim.LoadProfile(path, data, d, scenario)
+	return sim.LoadProfile(name, data, d, scenario)
+}
+
+// input is a file a command reads, named as the synopsis names it.
+type input struct {
+	what string // "DIAGRAM", "--profile"
+	path string // "-": standard input
+}
+
+// stdinOnce refuses a command line that gives standard input ("-") to
+// two inputs: it can be read once.
+func stdinOnce(ins ...input) error {
+	first := ""
+	for _, in := range ins {
+		if in.path != "-" {
+			continue
+		}
+		if first != "" {
+			if first == in.what {
+				return &usageError{msg: fmt.Sprintf("standard input can be read once: two %s are -", in.what)}
+			}
+			return &usageError{msg: fmt.Sprintf("standard input can be read once: %s and %s are both -", first, in.what)}
+		}
+		first = in.what
+	}
+	return nil
 }
 
 // checkFormat refuses a --format no renderer has.

@@ -17,7 +17,7 @@ const reportUsage = "choreo report RESULT.json [--format F] [--compare BASE.json
 const reportHelp = `Report renders a result written by sim (or check) with --format json, without
 running anything again: text, json, markdown (an SLA document), html (one
 self-contained page with charts) or mermaid (the diagram annotated with the
-measured latencies). RESULT.json may be - for standard input.
+measured latencies). RESULT.json or BASE.json may be - for standard input.
 
 --compare BASE.json prints, instead, the difference between BASE and RESULT
 per run time and per step (p50, p95, p99, failure share), in text, markdown
@@ -34,7 +34,8 @@ const mergeUsage = "choreo merge RESULT.json... [--format F] [-o FILE]"
 const mergeHelp = `Merge combines the results of a simulation run in shards (choreo sim
 --shard i/N, same diagram, profile and seed) into one: counts add up and
 histograms merge exactly, so the merged result is the result of the whole
-simulation. The output is JSON unless --format says otherwise.
+simulation. The output is JSON unless --format says otherwise. One of the
+results may be - for standard input.
 
 Examples:
   choreo sim flow.mmd -n 10000000 --shard 1/2 --format json -o a.json
@@ -54,6 +55,9 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 		return &usageError{msg: "expected one RESULT.json"}
 	}
 	if err := checkFormat(*format); err != nil && *compare == "" {
+		return err
+	}
+	if err := stdinOnce(input{"RESULT.json", fs.Arg(0)}, input{"--compare", *compare}); err != nil {
 		return err
 	}
 	if err := checkOutputs(output{"-o", *out}); err != nil {
@@ -77,6 +81,13 @@ func runMerge(ctx context.Context, args []string, io stdio) error {
 		return &usageError{msg: "expected RESULT.json files"}
 	}
 	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	var ins []input
+	for _, path := range fs.Args() {
+		ins = append(ins, input{"RESULT.json", path})
+	}
+	if err := stdinOnce(ins...); err != nil {
 		return err
 	}
 	if err := checkOutputs(output{"-o", *out}); err != nil {

@@ -24,7 +24,8 @@ const simHelp = `Sim runs the flow of a diagram many times in virtual time (noth
 with the latencies, faults, timeouts, retries and compensations of a profile
 (docs/profile.md), and reports the SLA: end-to-end, completion and system
 time percentiles, each message and exchange, outcomes, failure cascades and
-SLO verdicts. Without --profile it runs on the documented defaults.
+SLO verdicts. Without --profile it runs on the documented defaults. The
+diagram or the profile (one of them) may be - for standard input.
 
 The result is the same for the same inputs and --seed on any machine and
 any number of workers. Ctrl-C stops early and still writes the result of
@@ -83,6 +84,9 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}, input{"--compare", *compare}); err != nil {
+		return err
+	}
 	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
 		return err
 	}
@@ -93,7 +97,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	d := f.Diagram
 	var p *sim.Profile
 	if *profile != "" {
-		if p, err = loadProfile(*profile, d, *scenario); err != nil {
+		if p, err = loadProfile(io, *profile, d, *scenario); err != nil {
 			return err
 		}
 	} else {
