@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -114,6 +115,9 @@ func readResult(io stdio, path string) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := isResult(data); err != nil {
+		return nil, fmt.Errorf("%s: not a choreo result: %w", name, err)
+	}
 	var res report.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		return nil, fmt.Errorf("%s: not a choreo result: %w", name, err)
@@ -128,6 +132,50 @@ func readResult(io stdio, path string) (*report.Result, error) {
 	}
 	return &res, nil
 }
+
+// isResult tells why data is not the JSON of a choreo result (a JSON
+// object with version and source fields, as sim, check and drill write
+// with --format json), or nil.
+func isResult(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("the file is empty")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			hint := ""
+			if te.Value == "array" {
+				hint = tracesHint // Zipkin's traces are an array
+			}
+			return fmt.Errorf("a JSON %s, not an object with version/source fields%s", te.Value, hint)
+		}
+		return fmt.Errorf("not JSON (%w)", err)
+	}
+	var missing []string
+	for _, f := range []string{"version", "source"} {
+		if _, ok := fields[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	hint := ""
+	for _, f := range []string{"resourceSpans", "data", "traceId"} {
+		if _, ok := fields[f]; ok {
+			hint = tracesHint
+		}
+	}
+	switch len(missing) {
+	case 2:
+		return fmt.Errorf("no version/source fields%s", hint)
+	case 1:
+		return fmt.Errorf("no %s field%s", missing[0], hint)
+	}
+	return nil
+}
+
+// tracesHint points a trace file given as a result to the command that
+// reads traces.
+const tracesHint = " (traces are read by choreo check)"
 
 // emit renders a result (or its comparison with a base) and writes it;
 // an SLO breached in the result is a finding (exit 1).
