@@ -18,8 +18,9 @@ const checkUsage = `choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE]
                      [--format F] [-o FILE]`
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
-any of them gzipped; the format is told by the content), maps their spans to the diagram's participants and messages (by
-service and span names, or with the mapping file of --map), and reports:
+any of them gzipped; the format is told by the content), maps their spans
+to the diagram's participants and messages (by service and span names, or
+with the mapping file of --map), and reports:
 how many traces follow the diagram and the most frequent deviations
 (missing, unexpected, out-of-order messages, with example trace ids);
 latency percentiles per message (a request: server start − client start; a
