@@ -58,7 +58,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	mapFile := fs.String("map", "", "mapping `FILE` (YAML) from services and spans to participants and messages")
 	suggestMap := fs.String("suggest-map", "", "write to `FILE` a map that places what the mapping missed (docs/map.md)")
 	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
-	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	name, args := args[0], args[1:]
 	switch name {
 	case "help", "-h", "--help":
-		if len(args) == 0 {
+		if len(args) == 0 || len(args) == 1 && args[0] == "help" {
 			usage(stdout)
 			return 0
 		}
@@ -186,7 +186,10 @@ func printUsage(w io.Writer, syn, help string, fs *pflag.FlagSet) {
 	desc, examples, _ := strings.Cut(help, "\nExamples:\n")
 	fmt.Fprintf(w, "usage: %s\n\n%s\n", synopsis(syn), strings.TrimRight(desc, "\n"))
 	if fs.HasFlags() {
-		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsagesWrapped(helpWidth))
+		// pflag writes a bool flag as --dry-run[=true|false]; the columns
+		// stay aligned with spaces in its place
+		flags := strings.ReplaceAll(fs.FlagUsagesWrapped(helpWidth), "[=true|false]", "             ")
+		fmt.Fprintf(w, "\nFlags:\n%s", flags)
 	}
 	if examples != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.TrimRight(examples, "\n"))

@@ -36,7 +36,7 @@ Examples:
 
 func runParse(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("parse", parseUsage, parseHelp, io)
-	format := fs.String("format", "json", "output format: json or mermaid")
+	format := fs.String("format", "json", "output format: `json|mermaid`")
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -46,7 +46,7 @@ Examples:
 
 func runReport(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("report", reportUsage, reportHelp, io)
-	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json`")
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
@@ -73,7 +73,7 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 
 func runMerge(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("merge", mergeUsage, mergeHelp, io)
-	format := fs.String("format", "json", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "json", "output format `F`: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
