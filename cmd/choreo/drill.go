@@ -129,6 +129,8 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		if sess, err = rf.open(io, d, p, *traces); err != nil {
 			return err
 		}
+		// a return before the drill ends leaves no files
+		defer sess.abort()
 		sess.opts.Concurrency = *rf.concurrency // K by default, even with --rate
 		do.Real = &sess.opts
 	} else if *traces != "" {

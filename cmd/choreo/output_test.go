@@ -108,3 +108,21 @@ func TestOutputCheckedFirst(t *testing.T) {
 		t.Errorf("the folder holds %v", n)
 	}
 }
+
+// A real-time drill that stops before it runs (a --case it does not have)
+// leaves neither its trace file nor its fault log, nor their temporary
+// files.
+func TestRealSessionAbort(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "d.mmd"), []byte("sequenceDiagram\n  A->>B: hi\n  B-->>A: ok\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "p.yaml"), []byte("participants:\n  B: {adapter: http, url: \"http://127.0.0.1:1\"}\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	args := []string{"drill", filepath.Join(dir, "d.mmd"), "--profile", filepath.Join(dir, "p.yaml"), "--case", "#1 drop",
+		"--traces", filepath.Join(dir, "t.jsonl"), "--fault-log", filepath.Join(dir, "f.jsonl")}
+	if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "no such case") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if n := dirNames(t, dir); !slices.Equal(n, []string{"d.mmd", "p.yaml"}) {
+		t.Errorf("the folder holds %v", n)
+	}
+}

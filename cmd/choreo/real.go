@@ -92,10 +92,16 @@ type realSession struct {
 	opts    sim.RealOptions
 	closers []func() error // flush and put the files in place, shut the exporter down
 	files   []*outFile
+	ended   bool
 }
 
-// close ends the session, its files written.
+// close ends the session, its files written; after close or abort it
+// does nothing.
 func (s *realSession) close() error {
+	if s.ended {
+		return nil
+	}
+	s.ended = true
 	var first error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		if err := s.closers[i](); err != nil && first == nil {
@@ -105,8 +111,12 @@ func (s *realSession) close() error {
 	return first
 }
 
-// abort ends a session that produced nothing: its files are not written.
+// abort ends a session that produced nothing: its files are not
+// written. After close or abort it does nothing.
 func (s *realSession) abort() {
+	if s.ended {
+		return
+	}
 	for _, f := range s.files {
 		f.Abort()
 	}

@@ -203,6 +203,7 @@ func runSimReal(ctx context.Context, io stdio, f *diagramFile, p *sim.Profile, r
 	if err != nil {
 		return err
 	}
+	defer sess.abort() // on a return before the runs end
 	o := sess.opts
 	o.Runs, o.Seed = runs, seed
 	stop := progress(io, runs)
