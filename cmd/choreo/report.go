@@ -15,10 +15,11 @@ import (
 
 const reportUsage = "choreo report RESULT.json [--format F] [--compare BASE.json] [-o FILE]"
 
-const reportHelp = `Report renders a result written by sim (or check) with --format json, without
-running anything again: text, json, markdown (an SLA document), html (one
-self-contained page with charts) or mermaid (the diagram annotated with the
-measured latencies). RESULT.json or BASE.json may be - for standard input.
+const reportHelp = `Report renders a result written by sim, check or drill with --format json,
+without running anything again: text, json, markdown (an SLA document), html
+(one self-contained page with charts) or mermaid (the diagram annotated with
+the measured latencies). RESULT.json or BASE.json may be - for standard
+input.
 
 --compare BASE.json prints, instead, the difference between BASE and RESULT
 per run time and per step (p50, p95, p99, failure share), in text, markdown
