@@ -13,7 +13,8 @@ const versionUsage = "choreo version"
 const versionHelp = `Version prints choreo's module version and the VCS revision it was built
 from, as the Go toolchain recorded them in the binary: "devel" for a build
 from a checkout (with the revision, its time, and "modified" when the
-checkout had uncommitted changes), the release for go install ...@vX.Y.Z.
+checkout had uncommitted changes; "no VCS revision recorded" for go run or
+a build with -buildvcs=false), the release for go install ...@vX.Y.Z.
 choreo --version prints the same.
 
 Examples:
@@ -64,6 +65,9 @@ func versionLine(bi *debug.BuildInfo) string {
 		if modified {
 			vcs = append(vcs, "modified")
 		}
+	} else if version == "devel" {
+		// go run, a build with -buildvcs=false, or outside a checkout
+		vcs = append(vcs, "no VCS revision recorded")
 	}
 	line := "choreo " + version
 	if len(vcs) > 0 {
