@@ -76,47 +76,56 @@ func helpFlags(t *testing.T, name string) []string {
 }
 
 // TestDocsNameWhatExists: every choreo command line in the README and
-// docs/ (in code blocks and `spans`) names a command that exists, and
-// every flag it gives is one `choreo COMMAND --help` lists.
+// docs/ (in code blocks and `spans`) and in the examples of every
+// command's help names a command that exists, and every flag it gives is
+// one `choreo COMMAND --help` lists.
 func TestDocsNameWhatExists(t *testing.T) {
 	flags := map[string][]string{}
 	checked := 0
+	check := func(where, code string) {
+		// each command of a pipeline or a list of commands
+		for _, part := range regexp.MustCompile(`\s*(?:\||&&|;)\s*`).Split(strings.TrimSpace(code), -1) {
+			m := invocation.FindStringSubmatch(part)
+			if m == nil {
+				continue
+			}
+			name, rest := m[1], m[2]
+			if name == "--version" || name == "--help" || name == "-h" || name == strings.ToUpper(name) {
+				// the top-level flags, a placeholder such as COMMAND
+				continue
+			}
+			if _, ok := commands[name]; !ok {
+				if name != "help" {
+					t.Errorf("%s: `%s` names no command (choreo has %s)", where, part, strings.Join(commandNames(), ", "))
+				}
+				continue
+			}
+			if flags[name] == nil {
+				flags[name] = helpFlags(t, name)
+			}
+			rest, _, _ = strings.Cut(rest, "#") // a shell comment
+			for _, f := range flagsOf(rest) {
+				if !slices.Contains(flags[name], f) {
+					t.Errorf("%s: `%s`: choreo %s has no flag %s", where, strings.TrimSpace(part), name, f)
+				}
+			}
+			checked++
+		}
+	}
 	for _, path := range docFiles(t) {
 		lines, at := docCode(t, path)
 		for i, code := range lines {
-			// each command of a pipeline or a list of commands
-			for _, part := range regexp.MustCompile(`\s*(?:\||&&|;)\s*`).Split(strings.TrimSpace(code), -1) {
-				m := invocation.FindStringSubmatch(part)
-				if m == nil {
-					continue
-				}
-				name, rest := m[1], m[2]
-				where := filepath.Base(path) + ":" + strconv.Itoa(at[i])
-				if name == "--version" || name == "--help" || name == "-h" || name == strings.ToUpper(name) {
-					// the top-level flags, a placeholder such as COMMAND
-					continue
-				}
-				if _, ok := commands[name]; !ok {
-					if name != "help" {
-						t.Errorf("%s: `%s` names no command (choreo has %s)", where, part, strings.Join(commandNames(), ", "))
-					}
-					continue
-				}
-				if flags[name] == nil {
-					flags[name] = helpFlags(t, name)
-				}
-				rest, _, _ = strings.Cut(rest, "#") // a shell comment
-				for _, f := range flagsOf(rest) {
-					if !slices.Contains(flags[name], f) {
-						t.Errorf("%s: `%s`: choreo %s has no flag %s", where, strings.TrimSpace(part), name, f)
-					}
-				}
-				checked++
-			}
+			check(filepath.Base(path)+":"+strconv.Itoa(at[i]), code)
 		}
 	}
 	if checked < 20 {
 		t.Errorf("only %d command lines found in the docs: is the extraction broken?", checked)
+	}
+	for _, name := range commandNames() {
+		_, examples, _ := strings.Cut(commands[name].help, "\nExamples:\n")
+		for _, l := range strings.Split(examples, "\n") {
+			check("choreo help "+name, l)
+		}
 	}
 }
 
