@@ -139,7 +139,7 @@ func readResult(io stdio, path string) (*report.Result, error) {
 // with --format json), or nil.
 func isResult(data []byte) error {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return errors.New("the file is empty")
+		return errors.New("the input is empty")
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
