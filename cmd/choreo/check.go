@@ -14,12 +14,13 @@ import (
 	"github.com/choreo-dev/choreo/trace"
 )
 
-const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P] [--format F] [-o FILE]"
+const checkUsage = `choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P]
+                     [--format F] [-o FILE]`
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
-any of them gzipped; the format is told by the content, "-" is standard
-input), maps their spans to the diagram's participants and messages (by
-service and span names, or with the mapping file of --map), and reports:
+any of them gzipped; the format is told by the content), maps their spans
+to the diagram's participants and messages (by service and span names, or
+with the mapping file of --map), and reports:
 how many traces follow the diagram and the most frequent deviations
 (missing, unexpected, out-of-order messages, with example trace ids);
 latency percentiles per message (a request: server start − client start; a
@@ -30,7 +31,8 @@ the verdicts of the profile's SLO targets (--profile, its slo section).
 Services and span names that the mapping could not place are listed with
 their nearest participant or message; --suggest-map writes a map file that
 places them (the entries of --map kept), to check and pass with --map.
-docs/map.md documents the map format.
+docs/map.md documents the map format. One of the diagram, the traces, the
+map and the profile may be - for standard input.
 
 Spans that cannot be used (bad ids, missing times, end before start) are
 counted and the first few shown with their reasons, by file:line; the rest
@@ -56,7 +58,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	mapFile := fs.String("map", "", "mapping `FILE` (YAML) from services and spans to participants and messages")
 	suggestMap := fs.String("suggest-map", "", "write to `FILE` a map that places what the mapping missed (docs/map.md)")
 	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
-	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +67,16 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		return &usageError{msg: "expected a DIAGRAM and at least one TRACE file"}
 	}
 	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	ins := []input{{"DIAGRAM", fs.Arg(0)}, {"--map", *mapFile}, {"--profile", *profile}}
+	for _, t := range fs.Args()[1:] {
+		ins = append(ins, input{"TRACE", t})
+	}
+	if err := stdinOnce(ins...); err != nil {
+		return err
+	}
+	if err := checkOutputs(output{"-o", *out}, output{"--suggest-map", *suggestMap}); err != nil {
 		return err
 	}
 	f, err := loadDiagram(io, fs.Arg(0))
@@ -85,12 +97,14 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		mapData = data
 	}
 	var specs []report.SLOTarget
+	var profileName string
 	if *profile != "" {
-		p, err := loadProfile(*profile, d, "")
+		p, err := loadProfile(io, *profile, d, "")
 		if err != nil {
 			return err
 		}
 		specs = p.SLO
+		profileName = filepath.Base(p.Path)
 	}
 
 	start := time.Now()
@@ -110,8 +124,8 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	res.Input = in
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	f.describe(res)
-	if *profile != "" {
-		res.Profile = filepath.Base(*profile)
+	if profileName != "" {
+		res.Profile = profileName
 	}
 	if *suggestMap != "" {
 		if err := writeSuggestedMap(io, *suggestMap, d, mapData, res); err != nil {

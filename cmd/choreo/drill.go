@@ -12,7 +12,10 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const drillUsage = "choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N] [--case \"MESSAGE FAULT\"]... [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
+const drillUsage = `choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N]
+                     [--case "MESSAGE FAULT"]... [--dry-run] [--format text|json] [-o FILE]
+    real time:       [--concurrency N] [--rate R] [--time-scale F] [--traces FILE]
+                     [--fault-log FILE] [--otlp-endpoint URL]`
 
 const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
 timeout on every request and one-way message a system sends, drop on its
@@ -33,13 +36,14 @@ A case is pruned when the fault cascades into an enclosing exchange whose
 failure a bound branch handles: that exchange's own case drills the same
 path (Filibuster's pruning). --dry-run prints the plan and runs nothing.
 --case "#7 timeout" runs only that case, with the seed and run numbers it
-has in the whole drill: it replays what the sweep saw.
+has in the whole drill: it replays what the sweep saw. The diagram or the
+profile (one of them) may be - for standard input.
 
 When the profile gives a participant an http or exec adapter, the drill runs
 in real time against the real systems, the faults injected in front of the
 real calls (see choreo sim -h). The K runs of a case are then in flight
-together (--concurrency defaults to K, at most 32), cases one after another;
-every run has its own trace id.
+together (see --concurrency), cases one after another; every run has its
+own trace id.
 
 Exit status: 0 no finding, 1 a finding, 2 trouble.
 
@@ -55,14 +59,14 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("drill", drillUsage, drillHelp, io)
 	profile := fs.String("profile", "", "profile `FILE` (YAML)")
 	scenario := fs.String("scenario", "", "apply the profile's scenario `NAME`")
-	runs := fs.Int64P("runs", "k", 20, "runs per case")
-	seed := fs.Uint64("seed", 1, "random seed")
+	runs := fs.Int64P("runs", "k", 20, "`RUNS` per case")
+	seed := fs.Uint64("seed", 1, "random seed `N`")
 	dry := fs.Bool("dry-run", false, "print the cases and run nothing")
-	format := fs.String("format", "text", "output format: text or json")
+	format := fs.String("format", "text", "output format: `text|json`")
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	traces := fs.String("traces", "", "real time: write the runs as OTLP JSON lines to `FILE`")
 	only := fs.StringArray("case", nil, "run only the case `\"MESSAGE FAULT\"` (\"#7 timeout\"; repeatable), with the seed and run numbers it has in the whole drill")
-	rf := addRealFlags(fs, false)
+	rf := addRealFlags(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -81,12 +85,18 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", *format)}
 	}
+	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}); err != nil {
+		return err
+	}
+	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
+		return err
+	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	d := f.Diagram
-	p, err := loadProfile(*profile, d, *scenario)
+	p, err := loadProfile(io, *profile, d, *scenario)
 	if err != nil {
 		return err
 	}
@@ -116,9 +126,11 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 			// together, so that timeout cases wait their timeout once
 			*rf.concurrency = int(min(*runs, maxDrillConcurrency))
 		}
-		if sess, err = rf.open(d, p, *traces); err != nil {
+		if sess, err = rf.open(io, d, p, *traces); err != nil {
 			return err
 		}
+		// a return before the drill ends leaves no files
+		defer sess.abort()
 		sess.opts.Concurrency = *rf.concurrency // K by default, even with --rate
 		do.Real = &sess.opts
 	} else if *traces != "" {
@@ -145,7 +157,9 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	stop.done()
 	if sess != nil {
 		// the trace file, the fault log, the OTLP exporter's last batch
-		if cerr := sess.close(); cerr != nil && drillErr == nil {
+		if res == nil {
+			sess.abort()
+		} else if cerr := sess.close(); cerr != nil && drillErr == nil {
 			drillErr = cerr
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,5 +42,35 @@ func TestHugeLineError(t *testing.T) {
 				t.Errorf("stderr:\n%s\nwant %s…, a windowed line and a caret", stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+// A binary file given as a diagram (an image, a gzipped diagram) gets a
+// positioned error whose snippet shows its bytes escaped: stderr is
+// printable UTF-8, whatever the file holds.
+func TestBinaryDiagram(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"image.png": "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+		"flow.gz":   "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03+N-,M\xcdKNu\xc9LL/J\xcc\xe5R",
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(data), 0o644)
+		stdout, stderr, code := runBinary(t, "parse", path)
+		if code != 2 || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q", name, code, stdout)
+		}
+		if !strings.HasPrefix(stderr, path+":1:1: ") {
+			t.Errorf("%s: stderr %q, want it to start with %s:1:1:", name, stderr, path)
+		}
+		for _, r := range stderr {
+			if r != '\n' && (r < ' ' || r == 0x7f || r == 0xfffd) {
+				t.Errorf("%s: stderr has %U:\n%q", name, r, stderr)
+				break
+			}
+		}
+		if want := `\x` + fmt.Sprintf("%02x", data[0]); !strings.Contains(stderr, want) {
+			t.Errorf("%s: stderr %q does not show the first byte as %s", name, stderr, want)
+		}
 	}
 }

@@ -45,7 +45,7 @@ var layout = map[string][]string{
 	"report":               {"flow", "internal/mermaid"},
 	"sim":                  {"report", "flow", "internal/lookup", "internal/runid", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
-	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
+	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},
 	"examples/seedsystems": {"internal/seedsystems"},
 
 	"internal/mermaid":     {"flow"},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/srcpos"
+	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 )
@@ -36,18 +37,19 @@ type stdio struct {
 // command is one subcommand.
 type command struct {
 	short string // one line for the command list
-	usage string // first line: the synopsis
-	help  string // the rest: what it does, flags are appended
+	usage string // the synopsis; continuation lines are indented under "choreo"
+	help  string // what it does, then "Examples:" and two or three of them
 	run   func(ctx context.Context, args []string, io stdio) error
 }
 
 var commands = map[string]command{
-	"sim":    {short: "simulate the flow many times under a profile", usage: simUsage, help: simHelp, run: runSim},
-	"report": {short: "render a JSON result as text, Markdown, HTML or JSON", usage: reportUsage, help: reportHelp, run: runReport},
-	"merge":  {short: "merge results of shards into one", usage: mergeUsage, help: mergeHelp, run: runMerge},
-	"drill":  {short: "inject each fault at each message and judge each case", usage: drillUsage, help: drillHelp, run: runDrill},
-	"check":  {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
-	"parse":  {short: "parse the diagram as Mermaid does; print JSON or Mermaid", usage: parseUsage, help: parseHelp, run: runParse},
+	"sim":     {short: "simulate the flow many times under a profile", usage: simUsage, help: simHelp, run: runSim},
+	"report":  {short: "render a JSON result as text, Markdown, HTML or JSON", usage: reportUsage, help: reportHelp, run: runReport},
+	"merge":   {short: "merge results of shards into one", usage: mergeUsage, help: mergeHelp, run: runMerge},
+	"drill":   {short: "inject each fault at each message and judge each case", usage: drillUsage, help: drillHelp, run: runDrill},
+	"check":   {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
+	"parse":   {short: "parse the diagram as Mermaid does; print JSON or Mermaid", usage: parseUsage, help: parseHelp, run: runParse},
+	"version": {short: "print choreo's version and the revision it was built from", usage: versionUsage, help: versionHelp, run: runVersion},
 }
 
 // usageError is trouble with the command line (exit 2, with a hint).
@@ -69,26 +71,42 @@ func (e *reportedError) Unwrap() error { return e.err }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	io := stdio{in: stdin, out: stdout, err: stderr}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				fmt.Fprintln(stdout, "usage: "+c.usage+"\n\n"+c.help)
-				return 0
-			}
-		}
-		usage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "choreo: unknown command %q\n", args[0])
+	if len(args) == 0 {
+		// no command is a usage error: the list goes with it to stderr
 		usage(stderr)
 		return 2
 	}
-	err := c.run(ctx, args[1:], io)
+	name, args := args[0], args[1:]
+	switch name {
+	case "help", "-h", "--help":
+		if len(args) == 0 || len(args) == 1 && args[0] == "help" {
+			usage(stdout)
+			return 0
+		}
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "choreo help: expected one COMMAND, not %d words\n", len(args))
+			return 2
+		}
+		// the same text as `choreo COMMAND --help`, through the same path
+		name, args = args[0], []string{"--help"}
+		if _, ok := commands[name]; !ok {
+			fmt.Fprintf(stderr, "choreo help: unknown command %q%s\nRun 'choreo help' for the list of commands.\n", name, didYouMeanCommand(name))
+			return 2
+		}
+	case "--version":
+		name = "version"
+	}
+	c, ok := commands[name]
+	if !ok {
+		if strings.HasPrefix(name, "-") {
+			fmt.Fprintf(stderr, "choreo: unknown flag %q: the command comes first (choreo COMMAND [FLAGS])\n", name)
+		} else {
+			fmt.Fprintf(stderr, "choreo: unknown command %q%s\n", name, didYouMeanCommand(name))
+		}
+		fmt.Fprintln(stderr, "Run 'choreo help' for the list of commands.")
+		return 2
+	}
+	err := c.run(ctx, args, io)
 	var ue *usageError
 	var fe *findingError
 	var re *reportedError
@@ -96,7 +114,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return 0
 	case errors.As(err, &fe):
-		fmt.Fprintf(stderr, "choreo %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "choreo %s: %v\n", name, err)
 		return 1
 	case errors.As(err, &re):
 		return 2
@@ -105,36 +123,86 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// FILE:LINE:COL: what is wrong, then the line and a caret
 		return 2
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "choreo %s: %v\nusage: %s\n", args[0], err, c.usage)
+		fmt.Fprintf(stderr, "choreo %s: %v\nusage: %s\nRun 'choreo help %s' for the flags and examples.\n", name, err, synopsis(c.usage), name)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "choreo %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "choreo %s: %v\n", name, err)
 		return 2
 	}
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "choreo reads a Mermaid sequenceDiagram of a multi-system flow.\n\nCommands:")
+// didYouMeanCommand suggests the command nearest to a mistyped one.
+func didYouMeanCommand(name string) string {
+	return suggest.DidYouMean(name, append(commandNames(), "help"))
+}
+
+func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].short)
-	}
-	fmt.Fprintln(w, "\nRun 'choreo help COMMAND' for details. Exit status: 0 all held, 1 a finding, 2 trouble.")
+	return names
 }
 
-// newFlags makes a command's flag set; its usage goes to the command's
-// stderr and pflag errors come back as usage errors.
+// usage writes the command list: a line each, within 100 columns.
+func usage(w io.Writer) {
+	fmt.Fprint(w, `choreo reads a Mermaid sequenceDiagram of a multi-system flow, simulates it,
+checks recorded traces against it, and reports SLA percentiles, SLO verdicts
+and failure cascades.
+
+usage: choreo COMMAND [ARGUMENTS] [FLAGS]
+
+Commands:
+`)
+	names := commandNames()
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].short)
+	}
+	fmt.Fprint(w, `
+Run 'choreo help COMMAND' (or 'choreo COMMAND --help') for its flags and examples,
+'choreo --version' for the version. "-" names standard input or output.
+Exit status: 0 all held, 1 a finding (an SLO breached, a trace that does not conform,
+a drill case that fails), 2 trouble (bad flags, unreadable or invalid input).
+`)
+}
+
+// synopsis returns a command's synopsis as it follows "usage: ", its
+// continuation lines moved right by that prefix.
+func synopsis(s string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", len("usage: ")))
+}
+
+// helpWidth is the width the flags' descriptions are wrapped to.
+const helpWidth = 100
+
+// printUsage writes a command's full usage: the synopsis, what the
+// command does, every flag with its default, then the examples.
+func printUsage(w io.Writer, syn, help string, fs *pflag.FlagSet) {
+	desc, examples, _ := strings.Cut(help, "\nExamples:\n")
+	fmt.Fprintf(w, "usage: %s\n\n%s\n", synopsis(syn), strings.TrimRight(desc, "\n"))
+	if fs.HasFlags() {
+		// pflag writes a bool flag as --dry-run[=true|false]; the columns
+		// stay aligned with spaces in its place
+		flags := strings.ReplaceAll(fs.FlagUsagesWrapped(helpWidth), "[=true|false]", "             ")
+		fmt.Fprintf(w, "\nFlags:\n%s", flags)
+	}
+	if examples != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.TrimRight(examples, "\n"))
+	}
+}
+
+// newFlags makes a command's flag set; -h and --help print its full
+// usage on the command's stdout (`choreo help NAME` prints the same), and
+// pflag errors come back as usage errors.
 func newFlags(name, synopsis, help string, io stdio) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.err)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "usage: "+synopsis+"\n\n"+help+"\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { printUsage(io.out, synopsis, help, fs) }
 	return fs
 }
 
@@ -148,13 +216,39 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadProfile reads the profile at path and resolves it against d.
-func loadProfile(path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
-	data, err := os.ReadFile(path)
+// loadProfile reads the profile at path ("-": standard input) and
+// resolves it against d.
+func loadProfile(io stdio, path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
+	name, data, err := readInput(io, path)
 	if err != nil {
 		return nil, err
 	}
-	return sim.LoadProfile(path, data, d, scenario)
+	return sim.LoadProfile(name, data, d, scenario)
+}
+
+// input is a file a command reads, named as the synopsis names it.
+type input struct {
+	what string // "DIAGRAM", "--profile"
+	path string // "-": standard input
+}
+
+// stdinOnce refuses a command line that gives standard input ("-") to
+// two inputs: it can be read once.
+func stdinOnce(ins ...input) error {
+	first := ""
+	for _, in := range ins {
+		if in.path != "-" {
+			continue
+		}
+		if first != "" {
+			if first == in.what {
+				return &usageError{msg: fmt.Sprintf("standard input can be read once: two %s are -", in.what)}
+			}
+			return &usageError{msg: fmt.Sprintf("standard input can be read once: %s and %s are both -", first, in.what)}
+		}
+		first = in.what
+	}
+	return nil
 }
 
 // checkFormat refuses a --format no renderer has.
@@ -186,18 +280,4 @@ func readAll(r io.Reader) ([]byte, error) {
 	var sb strings.Builder
 	_, err := io.Copy(&sb, r)
 	return []byte(sb.String()), err
-}
-
-// writeOutput writes to stdout, or to a file for -o FILE ("-" is stdout).
-// A file is written whole or not at all.
-func writeOutput(io stdio, path string, data []byte) error {
-	if path == "" || path == "-" {
-		_, err := io.out.Write(data)
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -36,7 +36,7 @@ Examples:
 
 func runParse(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("parse", parseUsage, parseHelp, io)
-	format := fs.String("format", "json", "output format: json or mermaid")
+	format := fs.String("format", "json", "output format: `json|mermaid`")
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -46,6 +46,9 @@ func runParse(ctx context.Context, args []string, io stdio) error {
 	}
 	if *format != "json" && *format != "mermaid" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use json or mermaid", *format)}
+	}
+	if err := checkOutputs(output{"-o", *out}); err != nil {
+		return err
 	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {

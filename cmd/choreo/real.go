@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -28,10 +27,11 @@ type realFlags struct {
 	fs          *pflag.FlagSet
 }
 
-// addRealFlags adds the real-time flags; fromRun adds --from-run (sim).
-func addRealFlags(fs *pflag.FlagSet, fromRun bool) *realFlags {
+// addRealFlags adds the real-time flags of sim, or of drill, whose
+// --concurrency defaults to a case's runs and which has no --from-run.
+func addRealFlags(fs *pflag.FlagSet, drill bool) *realFlags {
 	r := &realFlags{
-		concurrency: fs.Int("concurrency", 1, "real time: runs in flight at most (with --rate: 1000 unless given)"),
+		concurrency: new(int),
 		rate:        fs.Float64("rate", 0, "real time: start runs open-loop at `R` per second (0: closed loop)"),
 		scale:       fs.Float64("time-scale", 1, "real time: multiply the sleeps of stub participants by `F`"),
 		faultLog:    fs.String("fault-log", "", "real time: write every injected fault as a JSON line to `FILE`"),
@@ -39,7 +39,10 @@ func addRealFlags(fs *pflag.FlagSet, fromRun bool) *realFlags {
 		fromRun:     new(int64),
 		fs:          fs,
 	}
-	if fromRun {
+	if drill {
+		fs.IntVar(r.concurrency, "concurrency", 0, fmt.Sprintf("real time: `N` runs of a case in flight at most (default: -k, at most %d)", maxDrillConcurrency))
+	} else {
+		fs.IntVar(r.concurrency, "concurrency", 1, fmt.Sprintf("real time: `N` runs in flight at most (with --rate: %d unless given)", sim.DefaultOpenConcurrency))
 		fs.Int64Var(r.fromRun, "from-run", 0, "real time: number the runs from `I` (with -n 1 and the same --seed, replays run I of a fault log)")
 	}
 	return r
@@ -71,7 +74,7 @@ func (r *realFlags) virtualOnly() error {
 
 func (r *realFlags) check() error {
 	switch {
-	case *r.concurrency < 1:
+	case *r.concurrency < 1 && r.fs.Changed("concurrency"):
 		return &usageError{msg: fmt.Sprintf("--concurrency must be at least 1, not %d", *r.concurrency)}
 	case *r.rate < 0:
 		return &usageError{msg: fmt.Sprintf("--rate must not be negative, not %g", *r.rate)}
@@ -87,10 +90,18 @@ func (r *realFlags) check() error {
 // files and exporters to close when it ends.
 type realSession struct {
 	opts    sim.RealOptions
-	closers []func() error
+	closers []func() error // flush and put the files in place, shut the exporter down
+	files   []*outFile
+	ended   bool
 }
 
+// close ends the session, its files written; after close or abort it
+// does nothing.
 func (s *realSession) close() error {
+	if s.ended {
+		return nil
+	}
+	s.ended = true
 	var first error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		if err := s.closers[i](); err != nil && first == nil {
@@ -100,10 +111,44 @@ func (s *realSession) close() error {
 	return first
 }
 
+// abort ends a session that produced nothing: its files are not
+// written. After close or abort it does nothing.
+func (s *realSession) abort() {
+	if s.ended {
+		return
+	}
+	for _, f := range s.files {
+		f.Abort()
+	}
+	s.close()
+}
+
+// addFile opens the output of flag at path and arranges for close to
+// flush it and put it in place.
+func (s *realSession) addFile(sio stdio, flag, path string) (*bufio.Writer, error) {
+	f, err := createOutput(sio, path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w", flag, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<16)
+	s.files = append(s.files, f)
+	s.closers = append(s.closers, func() error {
+		if err := bw.Flush(); err != nil {
+			f.Abort()
+			return fmt.Errorf("%s %s: %w", flag, path, err)
+		}
+		if err := f.Commit(); err != nil {
+			return fmt.Errorf("%s %w", flag, err)
+		}
+		return nil
+	})
+	return bw, nil
+}
+
 // open prepares the options of a real-time run: a random id seed (so that
 // sessions never share trace ids), the fault log, the trace file and the
 // OTLP exporter.
-func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realSession, error) {
+func (r *realFlags) open(sio stdio, d *flow.Diagram, p *sim.Profile, traces string) (*realSession, error) {
 	var b [8]byte
 	rand.Read(b[:])
 	s := &realSession{opts: sim.RealOptions{Concurrency: *r.concurrency, Rate: *r.rate, TimeScale: *r.scale,
@@ -112,44 +157,28 @@ func (r *realFlags) open(d *flow.Diagram, p *sim.Profile, traces string) (*realS
 		s.opts.Concurrency = 0 // open loop: sim.DefaultOpenConcurrency
 	}
 	if *r.faultLog != "" {
-		f, err := os.Create(*r.faultLog)
+		bw, err := s.addFile(sio, "--fault-log", *r.faultLog)
 		if err != nil {
 			return nil, err
 		}
-		bw := bufio.NewWriter(f)
 		enc := json.NewEncoder(bw)
 		s.opts.Faults = func(ev sim.FaultEvent) { enc.Encode(ev) }
-		s.closers = append(s.closers, func() error {
-			if err := bw.Flush(); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		})
 	}
 	var sinks []func(*sim.RunTrace) error
 	if traces != "" {
-		f, err := os.Create(traces)
+		bw, err := s.addFile(sio, "--traces", traces)
 		if err != nil {
-			s.close()
+			s.abort()
 			return nil, err
 		}
-		bw := bufio.NewWriterSize(f, 1<<16)
 		w := otelexport.NewFile(bw, d, s.opts.IDSeed)
 		w.AddCompensations(p.Extra)
 		sinks = append(sinks, w.Write)
-		s.closers = append(s.closers, func() error {
-			if err := bw.Flush(); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		})
 	}
 	if *r.otlp != "" {
 		exp, err := otelexport.New(*r.otlp, d, p.Extra, s.opts.IDSeed)
 		if err != nil {
-			s.close()
+			s.abort()
 			return nil, &usageError{msg: "--otlp-endpoint: " + err.Error()}
 		}
 		sinks = append(sinks, exp.Export)

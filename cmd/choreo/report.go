@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,10 +15,11 @@ import (
 
 const reportUsage = "choreo report RESULT.json [--format F] [--compare BASE.json] [-o FILE]"
 
-const reportHelp = `Report renders a result written by sim (or check) with --format json, without
-running anything again: text, json, markdown (an SLA document), html (one
-self-contained page with charts) or mermaid (the diagram annotated with the
-measured latencies). RESULT.json may be - for standard input.
+const reportHelp = `Report renders a result written by sim, check or drill with --format json,
+without running anything again: text, json, markdown (an SLA document), html
+(one self-contained page with charts) or mermaid (the diagram annotated with
+the measured latencies). RESULT.json or BASE.json may be - for standard
+input.
 
 --compare BASE.json prints, instead, the difference between BASE and RESULT
 per run time and per step (p50, p95, p99, failure share), in text, markdown
@@ -34,16 +36,18 @@ const mergeUsage = "choreo merge RESULT.json... [--format F] [-o FILE]"
 const mergeHelp = `Merge combines the results of a simulation run in shards (choreo sim
 --shard i/N, same diagram, profile and seed) into one: counts add up and
 histograms merge exactly, so the merged result is the result of the whole
-simulation. The output is JSON unless --format says otherwise.
+simulation. The output is JSON unless --format says otherwise. One of the
+results may be - for standard input.
 
-Example:
+Examples:
   choreo sim flow.mmd -n 10000000 --shard 1/2 --format json -o a.json
   choreo sim flow.mmd -n 10000000 --shard 2/2 --format json -o b.json
-  choreo merge a.json b.json -o all.json`
+  choreo merge a.json b.json -o all.json
+  choreo merge a.json b.json --format markdown -o SLA.md`
 
 func runReport(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("report", reportUsage, reportHelp, io)
-	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json`")
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
@@ -55,6 +59,12 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil && *compare == "" {
 		return err
 	}
+	if err := stdinOnce(input{"RESULT.json", fs.Arg(0)}, input{"--compare", *compare}); err != nil {
+		return err
+	}
+	if err := checkOutputs(output{"-o", *out}); err != nil {
+		return err
+	}
 	res, err := readResult(io, fs.Arg(0))
 	if err != nil {
 		return err
@@ -64,7 +74,7 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 
 func runMerge(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("merge", mergeUsage, mergeHelp, io)
-	format := fs.String("format", "json", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "json", "output format `F`: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -73,6 +83,16 @@ func runMerge(ctx context.Context, args []string, io stdio) error {
 		return &usageError{msg: "expected RESULT.json files"}
 	}
 	if err := checkFormat(*format); err != nil {
+		return err
+	}
+	var ins []input
+	for _, path := range fs.Args() {
+		ins = append(ins, input{"RESULT.json", path})
+	}
+	if err := stdinOnce(ins...); err != nil {
+		return err
+	}
+	if err := checkOutputs(output{"-o", *out}); err != nil {
 		return err
 	}
 	var rs []*report.Result
@@ -96,6 +116,9 @@ func readResult(io stdio, path string) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := isResult(data); err != nil {
+		return nil, fmt.Errorf("%s: not a choreo result: %w", name, err)
+	}
 	var res report.Result
 	if err := json.Unmarshal(data, &res); err != nil {
 		return nil, fmt.Errorf("%s: not a choreo result: %w", name, err)
@@ -110,6 +133,50 @@ func readResult(io stdio, path string) (*report.Result, error) {
 	}
 	return &res, nil
 }
+
+// isResult tells why data is not the JSON of a choreo result (a JSON
+// object with version and source fields, as sim, check and drill write
+// with --format json), or nil.
+func isResult(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("the input is empty")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			hint := ""
+			if te.Value == "array" {
+				hint = tracesHint // Zipkin's traces are an array
+			}
+			return fmt.Errorf("a JSON %s, not an object with version/source fields%s", te.Value, hint)
+		}
+		return fmt.Errorf("not JSON (%w)", err)
+	}
+	var missing []string
+	for _, f := range []string{"version", "source"} {
+		if _, ok := fields[f]; !ok {
+			missing = append(missing, f)
+		}
+	}
+	hint := ""
+	for _, f := range []string{"resourceSpans", "data", "traceId"} {
+		if _, ok := fields[f]; ok {
+			hint = tracesHint
+		}
+	}
+	switch len(missing) {
+	case 2:
+		return fmt.Errorf("no version/source fields%s", hint)
+	case 1:
+		return fmt.Errorf("no %s field%s", missing[0], hint)
+	}
+	return nil
+}
+
+// tracesHint points a trace file given as a result to the command that
+// reads traces.
+const tracesHint = " (traces are read by choreo check)"
 
 // emit renders a result (or its comparison with a base) and writes it;
 // an SLO breached in the result is a finding (exit 1).

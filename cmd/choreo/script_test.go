@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,19 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files and scripts")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"choreo": main})
+	testscript.Main(removeBuilt{m}, map[string]func(){"choreo": main})
+}
+
+// removeBuilt runs the tests, then removes the binary that builtChoreo
+// built for them.
+type removeBuilt struct{ m *testing.M }
+
+func (r removeBuilt) Run() int {
+	code := r.m.Run()
+	if builtPath != "" {
+		os.RemoveAll(filepath.Dir(builtPath))
+	}
+	return code
 }
 
 // TestScripts runs the CLI scripts of testdata/script: the real binary's

@@ -15,13 +15,18 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const simUsage = "choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--workers W] [--shard i/N] [--traces FILE] [--traces-sample K] [--format F] [--compare BASE.json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --fault-log FILE --otlp-endpoint URL --from-run I --dry-run]"
+const simUsage = `choreo sim DIAGRAM [--profile P] [--scenario S] [-n RUNS] [--seed N] [--workers W]
+                   [--traces FILE] [--traces-sample K] [--format F] [-o FILE]
+                   [--shard i/N] [--compare BASE.json]
+    real time:     [--concurrency N] [--rate R] [--time-scale F] [--fault-log FILE]
+                   [--otlp-endpoint URL] [--from-run I] [--dry-run]`
 
 const simHelp = `Sim runs the flow of a diagram many times in virtual time (nothing sleeps)
 with the latencies, faults, timeouts, retries and compensations of a profile
 (docs/profile.md), and reports the SLA: end-to-end, completion and system
 time percentiles, each message and exchange, outcomes, failure cascades and
-SLO verdicts. Without --profile it runs on the documented defaults.
+SLO verdicts. Without --profile it runs on the documented defaults. The
+diagram or the profile (one of them) may be - for standard input.
 
 The result is the same for the same inputs and --seed on any machine and
 any number of workers. Ctrl-C stops early and still writes the result of
@@ -45,23 +50,23 @@ Examples:
   choreo sim flow.mmd -n 1000000 --seed 7 --format json -o result.json
   choreo sim flow.mmd --profile p.yaml --scenario billing-down
   choreo sim flow.mmd --traces runs.otlp.jsonl --traces-sample 1000
-  choreo sim flow.mmd --profile real.yaml -n 100 --concurrency 10 --rate 5 --otlp-endpoint http://localhost:4318`
+  choreo sim flow.mmd --profile real.yaml -n 100 --rate 5 --otlp-endpoint http://localhost:4318`
 
 func runSim(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("sim", simUsage, simHelp, io)
 	profile := fs.String("profile", "", "profile `FILE` (YAML; default: the documented defaults)")
 	scenario := fs.String("scenario", "", "apply the profile's scenario `NAME`")
-	runs := fs.Int64P("runs", "n", 100000, "number of runs")
-	seed := fs.Uint64("seed", 1, "random seed")
-	workers := fs.Int("workers", 0, "worker goroutines (default: one per CPU; the result does not depend on it)")
+	runs := fs.Int64P("runs", "n", 100000, "number of `RUNS`")
+	seed := fs.Uint64("seed", 1, "random seed `N`")
+	workers := fs.Int("workers", 0, "`W` worker goroutines (default: one per CPU; the result does not depend on it)")
 	traces := fs.String("traces", "", "write the runs as OTLP JSON lines (one TracesData per run) to `FILE`")
 	every := fs.Int64("traces-sample", 1, "with --traces, keep every `K`-th run")
-	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
 	shard := fs.String("shard", "", "run only shard `i/N` of the runs (merge the shards with choreo merge)")
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json` instead")
 	dry := fs.Bool("dry-run", false, "real time: print the requests and send nothing")
-	rf := addRealFlags(fs, true)
+	rf := addRealFlags(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +85,12 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
+	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}, input{"--compare", *compare}); err != nil {
+		return err
+	}
+	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
+		return err
+	}
 	f, err := loadDiagram(io, fs.Arg(0))
 	if err != nil {
 		return err
@@ -87,7 +98,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	d := f.Diagram
 	var p *sim.Profile
 	if *profile != "" {
-		if p, err = loadProfile(*profile, d, *scenario); err != nil {
+		if p, err = loadProfile(io, *profile, d, *scenario); err != nil {
 			return err
 		}
 	} else {
@@ -117,19 +128,17 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 			return &usageError{msg: fmt.Sprintf("--shard %s of %d runs is empty", *shard, *runs)}
 		}
 	}
+	var traceFile *outFile
+	var traceBuf *bufio.Writer
 	if *traces != "" {
-		tf, err := os.Create(*traces)
-		if err != nil {
+		if traceFile, err = createOutput(io, *traces); err != nil {
 			return err
 		}
-		bw := bufio.NewWriterSize(tf, 1<<16)
-		w := otelexport.NewFile(bw, d, *seed)
+		defer traceFile.Abort() // unless committed below
+		traceBuf = bufio.NewWriterSize(traceFile, 1<<16)
+		w := otelexport.NewFile(traceBuf, d, *seed)
 		w.AddCompensations(p.Extra)
 		o.Trace, o.TraceEvery = w.Write, *every
-		defer func() {
-			bw.Flush()
-			tf.Close()
-		}()
 	}
 	total := *runs
 	if o.Count > 0 {
@@ -141,6 +150,15 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	stop.done()
 	if res == nil {
 		return simErr
+	}
+	if traceFile != nil {
+		// the runs done are kept, as the result keeps them
+		if err := traceBuf.Flush(); err != nil {
+			return fmt.Errorf("--traces %s: %w", *traces, err)
+		}
+		if err := traceFile.Commit(); err != nil {
+			return fmt.Errorf("--traces %w", err)
+		}
 	}
 	f.describe(res)
 	res.Shard = *shard
@@ -182,21 +200,23 @@ func runSimReal(ctx context.Context, io stdio, f *diagramFile, p *sim.Profile, r
 		}
 		return writeOutput(io, out, []byte(b.String()))
 	}
-	sess, err := rf.open(d, p, traces)
+	sess, err := rf.open(io, d, p, traces)
 	if err != nil {
 		return err
 	}
+	defer sess.abort() // on a return before the runs end
 	o := sess.opts
 	o.Runs, o.Seed = runs, seed
 	stop := progress(io, runs)
 	o.Progress = stop.update
 	res, runErr := sim.RunReal(ctx, d, p, o)
 	stop.done()
+	if res == nil {
+		sess.abort()
+		return runErr
+	}
 	if cerr := sess.close(); cerr != nil && runErr == nil {
 		runErr = cerr
-	}
-	if res == nil {
-		return runErr
 	}
 	f.describe(res)
 	if err := emit(io, res, format, out, compare); err != nil {

@@ -9,6 +9,7 @@ package srcpos
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -34,7 +35,7 @@ type Error struct {
 
 // Error returns "file:line:col: msg" on one line; [Error.Snippet] is the
 // line and caret that go under it.
-func (e *Error) Error() string { return e.Pos.String() + ": " + clip(e.Msg) }
+func (e *Error) Error() string { return e.Pos.String() + ": " + printable(clip(e.Msg)) }
 
 // Position returns where the problem is.
 func (e *Error) Position() flow.Pos { return e.Pos }
@@ -51,51 +52,122 @@ func (e *Error) Snippet() string {
 }
 
 // Window returns the part of line that a snippet shows for the 1-based
-// rune column col, and the column of the caret in it. Tabs and other
-// control characters read as one space each, so the caret lines up; a
-// trailing carriage return is dropped. A line longer than the window is
-// cut at about [Context] runes either side of the column, and each cut
-// side is marked by "…". A column past the end of the line points just
-// after its last character.
+// rune column col, and the column of the caret in it. A tab reads as one
+// space; other control characters and bytes that are not UTF-8 (a binary
+// file given as a diagram) are shown escaped, as \x00 or \u0085, and the
+// caret moves with them; a trailing carriage return is dropped. A line
+// longer than the window is cut at about [Context] runes either side of
+// the column, and each cut side is marked by "…". A column past the end
+// of the line points just after its last character.
 func Window(line string, col int) (string, int) {
 	line = strings.TrimSuffix(line, "\r")
-	col = max(col, 1)
 	n := utf8.RuneCountInString(line)
-	col = min(col, n+1)
-	from, to := 0, n // the runes shown: [from, to)
-	if n > 2*Context+1 {
-		from = max(0, col-1-Context)
-		to = min(n, col-1+Context+1)
-		// keep the window its full width near either end
-		if from == 0 {
-			to = min(n, 2*Context+1)
-		}
-		if to == n {
-			from = max(0, n-2*Context-1)
-		}
+	c := min(max(col, 1), n+1) - 1 // the caret's rune, 0-based
+	// the runes that can be shown: each takes at least one column
+	const width = 2*Context + 1
+	lo, hi := max(0, c-width), min(n, c+width+1)
+	type cell struct {
+		s string
+		w int
 	}
-	var sb strings.Builder
-	if from > 0 {
-		sb.WriteString("…")
-		col = col - from + 1
-	}
+	cells := make([]cell, 0, hi-lo)
 	i := 0
-	for _, r := range line {
-		if i >= to {
+	for off, r := range line {
+		if i >= hi {
 			break
 		}
-		if i >= from {
-			if r < ' ' || r == 0x7f {
-				r = ' '
+		if i >= lo {
+			s, ok := escape(line, off, r)
+			if !ok {
+				s = string(r)
 			}
-			sb.WriteRune(r)
+			w := 1
+			if ok {
+				w = utf8.RuneCountInString(s)
+			}
+			cells = append(cells, cell{s, w})
 		}
 		i++
+	}
+	w := func(i int) int { return cells[i-lo].w }
+	// Context columns left of the caret, Context+1 from it on; a side
+	// that reaches the line's end gives what it leaves to the other
+	from, to, wl, wr := c, c, 0, 0
+	for to < hi && wr+w(to) <= Context+1 {
+		wr += w(to)
+		to++
+	}
+	for from > lo && wl+w(from-1) <= Context {
+		wl += w(from - 1)
+		from--
+	}
+	for from == 0 && to < hi && wl+wr+w(to) <= width {
+		wr += w(to)
+		to++
+	}
+	for to == n && from > lo && wl+wr+w(from-1) <= width {
+		wl += w(from - 1)
+		from--
+	}
+	var sb strings.Builder
+	caret := 1
+	if from > 0 {
+		sb.WriteString("…")
+		caret++
+	}
+	for k := from; k < to; k++ {
+		sb.WriteString(cells[k-lo].s)
+		if k < c {
+			caret += w(k)
+		}
 	}
 	if to < n {
 		sb.WriteString("…")
 	}
-	return sb.String(), col
+	return sb.String(), caret
+}
+
+// escape returns how the rune r at byte off of s is shown when it is not
+// shown as itself: a tab as a space, a control character or a byte that
+// is not UTF-8 as an escape.
+func escape(s string, off int, r rune) (string, bool) {
+	switch {
+	case r == '\t':
+		return " ", true
+	case r == utf8.RuneError:
+		if _, size := utf8.DecodeRuneInString(s[off:]); size == 1 {
+			return fmt.Sprintf(`\x%02x`, s[off]), true
+		}
+	case r < ' ' || r == 0x7f:
+		return fmt.Sprintf(`\x%02x`, r), true
+	case r >= 0x80 && r < 0xa0:
+		return fmt.Sprintf(`\u%04x`, r), true
+	}
+	return "", false
+}
+
+// printable returns s with its control characters (but tabs) and bytes
+// that are not UTF-8 escaped as [Window] shows them.
+func printable(s string) string {
+	clean := true
+	for off, r := range s {
+		if _, ok := escape(s, off, r); ok && r != '\t' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var sb strings.Builder
+	for off, r := range s {
+		if e, ok := escape(s, off, r); ok && r != '\t' {
+			sb.WriteString(e)
+		} else {
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
 }
 
 // clip shortens a message longer than maxMsg runes, keeping its start

@@ -26,7 +26,14 @@ func TestWindow(t *testing.T) {
 		{name: "carriage return", line: "abc\r", col: 2, want: "abc", wantCol: 2},
 		{name: "tabs", line: "\tA\t->>B", col: 3, want: " A ->>B", wantCol: 3,
 			reason: "a tab is one column, shown as one space so the caret lines up"},
-		{name: "control characters", line: "a\x00b\x7fc", col: 5, want: "a b c", wantCol: 5},
+		{name: "control characters", line: "a\x00b\x7fc", col: 5, want: `a\x00b\x7fc`, wantCol: 11,
+			reason: "a control character is shown escaped, and the caret moves with it"},
+		{name: "not UTF-8", line: "\x89PNG\r\n\x1a", col: 2, want: `\x89PNG\x0d\x0a\x1a`, wantCol: 5,
+			reason: "a binary file's bytes are escaped, not replaced by U+FFFD"},
+		{name: "C1 control", line: "a\u0085b", col: 3, want: `a\u0085b`, wantCol: 8},
+		{name: "long binary", line: strings.Repeat("\x00", 300), col: 151,
+			want: "…" + strings.Repeat(`\x00`, 30) + "…", wantCol: 2 + 15*4,
+			reason: "the window counts the columns shown, escapes included"},
 		{name: "multibyte", line: "Zoë ->> Żółw: héllo", col: 9, want: "Zoë ->> Żółw: héllo", wantCol: 9,
 			reason: "columns count runes, not bytes"},
 		{name: "exactly the window", line: long[:121], col: 121, want: long[:121], wantCol: 121},
@@ -103,5 +110,14 @@ func TestList(t *testing.T) {
 	}
 	if _, ok := (List{at(1, 1, "one")}).Err().(*Error); !ok {
 		t.Error("a List of one is not its *Error")
+	}
+}
+
+// A message that quotes bytes of a binary file shows them escaped, as
+// the snippet does.
+func TestErrorEscapes(t *testing.T) {
+	e := &Error{Pos: flow.Pos{File: "x.png", Line: 1, Col: 1}, Msg: "found \"\x89PNG\x00\"\tthere"}
+	if got, want := e.Error(), `x.png:1:1: found "\x89PNG\x00"`+"\tthere"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
