@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -104,6 +105,9 @@ func describe(r *Result) string {
 	s := fmt.Sprintf("%s %s, %s runs", r.Source, r.Diagram, count(r.Runs))
 	if r.Scenario != "" {
 		s += ", scenario " + r.Scenario
+	}
+	for _, set := range r.Set {
+		s += ", --set " + strconv.Quote(set)
 	}
 	return s
 }

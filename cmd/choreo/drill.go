@@ -12,7 +12,7 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const drillUsage = "choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N] [--case \"MESSAGE FAULT\"]... [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
+const drillUsage = "choreo drill DIAGRAM --profile P [--scenario S] [--set KEY=VALUE]... [-k RUNS] [--seed N] [--case \"MESSAGE FAULT\"]... [--dry-run] [--format text|json] [-o FILE] [real time: --concurrency N --rate R --time-scale F --traces FILE --fault-log FILE --otlp-endpoint URL]"
 
 const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
 timeout on every request and one-way message a system sends, drop on its
@@ -55,6 +55,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("drill", drillUsage, drillHelp, io)
 	profile := fs.String("profile", "", "profile `FILE` (YAML)")
 	scenario := fs.String("scenario", "", "apply the profile's scenario `NAME`")
+	sets := fs.StringArray("set", nil, "override a profile setting, `SELECTOR.key=value` (repeatable; docs/whatif.md)")
 	runs := fs.Int64P("runs", "k", 20, "runs per case")
 	seed := fs.Uint64("seed", 1, "random seed")
 	dry := fs.Bool("dry-run", false, "print the cases and run nothing")
@@ -86,7 +87,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	d := f.Diagram
-	p, err := loadProfile(*profile, d, *scenario)
+	p, err := loadProfile(*profile, d, *scenario, *sets...)
 	if err != nil {
 		return err
 	}

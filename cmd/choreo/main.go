@@ -148,13 +148,14 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	return nil
 }
 
-// loadProfile reads the profile at path and resolves it against d.
-func loadProfile(path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
+// loadProfile reads the profile at path and resolves it against d, with
+// the --set overrides sets layered over it (docs/whatif.md).
+func loadProfile(path string, d *flow.Diagram, scenario string, sets ...string) (*sim.Profile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return sim.LoadProfile(path, data, d, scenario)
+	return sim.LoadProfile(path, data, d, scenario, sets...)
 }
 
 // checkFormat refuses a --format no renderer has.
