@@ -38,6 +38,7 @@ func TestQuantileCICoverage(t *testing.T) {
 			}
 		}
 		share := float64(covered) / reps
+		t.Logf("p%g: coverage %.3f over %d samples of %d", q*100, share, reps, n)
 		if floor := Confidence - 4.5*math.Sqrt(Confidence*(1-Confidence)/reps); share < floor {
 			t.Errorf("p%g: interval covered the true quantile in %.3f of samples, want ≥ %.3f", q*100, share, floor)
 		}
@@ -59,6 +60,7 @@ func TestQuantileCIWidth(t *testing.T) {
 	}
 	iv := QuantileCI(h, 0.5)
 	want := 2 * distuv.UnitNormal.Quantile(0.975) * math.Sqrt(0.25/n) * 200
+	t.Logf("width %.3fms, normal theory %.3fms", iv.High-iv.Low, want)
 	if got := iv.High - iv.Low; math.Abs(got-want)/want > 0.15 {
 		t.Errorf("width %.3fms, want %.3fms ± 15%%", got, want)
 	}

@@ -82,6 +82,7 @@ func TestSetFaultRateBinomial(t *testing.T) {
 	const n, rate = 40000, 0.15
 	_, _, _, failed := whatIf(t, n, "", "#1.fault.rate=0.15", "#1.fault.kind=error")
 	sigma := math.Sqrt(rate * (1 - rate) / n)
+	t.Logf("failed share %.4f, want %.2f ± %.4f (4.5σ)", failed, rate, 4.5*sigma)
 	if math.Abs(failed-rate) > 4.5*sigma {
 		t.Errorf("failed share %.4f, want %.2f ± %.4f (4.5σ)", failed, rate, 4.5*sigma)
 	}
@@ -120,6 +121,7 @@ func TestSetLognormalPercentiles(t *testing.T) {
 	}{{0.5, p50}, {0.99, p99}} {
 		w := 4.5 * math.Sqrt(c.q*(1-c.q)/n)
 		lo, hi := ln.Quantile(c.q-w)*0.999, ln.Quantile(c.q+w)*1.001
+		t.Logf("p%g = %.1fms, true %.1fms, bounds [%.1f, %.1f]", c.q*100, c.got, ln.Quantile(c.q), lo, hi)
 		if c.got < lo || c.got > hi {
 			t.Errorf("p%g = %.1fms, want within [%.1f, %.1f]ms", c.q*100, c.got, lo, hi)
 		}
@@ -139,6 +141,7 @@ func TestSetBlockWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	share := float64(res.Messages[4].Latency.Count) / n
+	t.Logf("first branch share %.4f, want 0.25 ± %.4f", share, 4.5*math.Sqrt(0.25*0.75/n))
 	if sigma := math.Sqrt(0.25 * 0.75 / n); math.Abs(share-0.25) > 4.5*sigma {
 		t.Errorf("first branch share %.4f, want 0.25 ± %.4f", share, 4.5*sigma)
 	}
@@ -219,3 +222,25 @@ func FuzzSet(f *testing.F) {
 }
 
 func parserParse(src string) (*flow.Diagram, error) { return parser.Parse("w.mmd", []byte(src)) }
+
+// Retries by --set: a step failing with p on each of 3 independent
+// attempts fails the run with p³ (0.3³ = 0.027), ± 4.5σ.
+func TestSetRetriesCubeOfRate(t *testing.T) {
+	const n = 40000
+	_, _, _, failed := whatIf(t, n, "", "#1.fault={rate: 0.3, kind: error}", "#1.retry.attempts=3", "#1.retry.backoff=0", "#1.idempotent=true")
+	want := 0.3 * 0.3 * 0.3
+	sigma := math.Sqrt(want * (1 - want) / n)
+	t.Logf("failed share %.4f, want %.4f ± %.4f (4.5σ)", failed, want, 4.5*sigma)
+	if math.Abs(failed-want) > 4.5*sigma {
+		t.Errorf("failed share %.4f, want %.4f ± %.4f", failed, want, 4.5*sigma)
+	}
+}
+
+// A latency past the timeout set by --set: every run fails at exactly
+// the timeout (1s), the time it waited.
+func TestSetTimeoutExact(t *testing.T) {
+	_, p50, p99, failed := whatIf(t, 500, "", "#1.latency=3s", "#1.timeout=1s", "#1.fault=[]", "defaults.latency=0")
+	if failed != 1 || math.Abs(p50-1000) > 1 || math.Abs(p99-1000) > 1 {
+		t.Errorf("failed %g, end_to_end p50 %.1fms p99 %.1fms; want every run failed at 1000ms", failed, p50, p99)
+	}
+}
