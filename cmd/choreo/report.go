@@ -58,7 +58,7 @@ Example:
 
 func runReport(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("report", reportUsage, reportHelp, io)
-	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", ")+", or junit (SLO verdicts and gates)")
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json`")
 	failOn := fs.StringArray("fail-on", nil, "exit 1 when `GATE` holds: 'end_to_end.p99 > +10%', 'failed > +0.5pp', '\"#4\".p95 > 1.2s' (repeatable)")
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
