@@ -265,12 +265,22 @@ func gateSource(g Gate, r *Result) (source, bool) {
 	return s, ok
 }
 
-func gateValue(g Gate, s source) (Interval, bool) {
+// gateValue returns what g measures of s, or why there is nothing.
+func gateValue(g Gate, s source) (Interval, string) {
 	if g.Quantile == 0 {
-		return s.fail(), s.failN > 0
+		if s.failN == 0 {
+			return Interval{}, "no data"
+		}
+		return s.fail(), ""
+	}
+	if s.stats.Count == 0 {
+		return Interval{}, "no data"
 	}
 	iv := s.quantile(g.Quantile)
-	return iv, s.stats.Count > 0 && (iv.Known || iv.Value > 0 || s.stats.MaxMS == 0)
+	if !iv.Known && iv.Value == 0 && s.stats.MaxMS > 0 {
+		return Interval{}, "no histogram to read p" + strconv.FormatFloat(g.Quantile*100, 'f', -1, 64) + " from"
+	}
+	return iv, ""
 }
 
 func judgeGate(g Gate, base, cur *Result) GateVerdict {
@@ -281,12 +291,13 @@ func judgeGate(g Gate, base, cur *Result) GateVerdict {
 		}
 		return humanMS(x)
 	}
+	why := "no data"
 	cs, ok := gateSource(g, cur)
 	if ok {
-		v.Current, ok = gateValue(g, cs)
+		v.Current, why = gateValue(g, cs)
 	}
-	if !ok {
-		v.NoData, v.Detail = true, "no data in the current result"
+	if !ok || why != "" {
+		v.NoData, v.Detail = true, why+" in the current result"
 		return v
 	}
 	measured := v.Current.Value
@@ -296,13 +307,14 @@ func judgeGate(g Gate, base, cur *Result) GateVerdict {
 			v.NoData, v.Detail = true, "no base result"
 			return v
 		}
+		why := "no data"
 		bs, ok := gateSource(g, base)
 		var b Interval
 		if ok {
-			b, ok = gateValue(g, bs)
+			b, why = gateValue(g, bs)
 		}
-		if !ok {
-			v.NoData, v.Detail = true, "no data in the base result"
+		if !ok || why != "" {
+			v.NoData, v.Detail = true, why+" in the base result"
 			return v
 		}
 		v.Base = &b
