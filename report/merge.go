@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Merge combines results of the same simulation run in shards (`choreo sim
@@ -34,8 +35,8 @@ func Merge(rs ...*Result) (*Result, error) {
 			return nil, fmt.Errorf("result %d simulates another diagram", i+1)
 		case r.Seed != first.Seed:
 			return nil, fmt.Errorf("result %d has seed %d, result 1 seed %d: shards of one simulation share a seed", i+1, r.Seed, first.Seed)
-		case r.Profile != first.Profile || r.Scenario != first.Scenario:
-			return nil, fmt.Errorf("result %d uses another profile or scenario", i+1)
+		case r.Profile != first.Profile || r.Scenario != first.Scenario || !slices.Equal(r.Set, first.Set):
+			return nil, fmt.Errorf("result %d uses another profile, scenario or --set", i+1)
 		case len(r.Messages) != len(first.Messages) || len(r.Exchanges) != len(first.Exchanges):
 			return nil, fmt.Errorf("result %d has other messages or exchanges", i+1)
 		case len(r.SLO) != len(first.SLO):
@@ -68,7 +69,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	out := agg.Result()
 	out.Source, out.Diagram, out.DiagramSource = first.Source, first.Diagram, first.DiagramSource
-	out.Profile, out.Scenario, out.Seed, out.Model = first.Profile, first.Scenario, first.Seed, first.Model
+	out.Profile, out.Scenario, out.Set, out.Seed, out.Model = first.Profile, first.Scenario, first.Set, first.Seed, first.Model
 	out.ElapsedMS, out.Partial, out.RealTime = elapsed, partial, rt
 	mergeUnmapped(out, rs)
 	mergeSlow(out, rs)

@@ -29,6 +29,9 @@ type Result struct {
 	// Profile and Scenario name the profile file and the scenario used.
 	Profile  string `json:"profile,omitempty"`
 	Scenario string `json:"scenario,omitempty"`
+	// Set holds the overrides (`choreo sim --set`) layered over the
+	// profile and the scenario, as given.
+	Set []string `json:"set,omitempty"`
 	// Runs is the number of runs (simulated runs, or traces).
 	Runs int64 `json:"runs"`
 	// EndToEndNS is the sum of all runs' end_to_end times in ns: the

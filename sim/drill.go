@@ -101,7 +101,7 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		o.Runs = 20
 	}
 	plan := PlanDrill(d, p)
-	res := &report.Result{Version: report.Version, Source: "drill", Seed: o.Seed, Profile: p.Path, Scenario: p.Scenario}
+	res := &report.Result{Version: report.Version, Source: "drill", Seed: o.Seed, Profile: p.Path, Scenario: p.Scenario, Set: p.Set}
 	dr := &report.Drill{RunsPerCase: o.Runs, Cases: []report.DrillCase{}, Pruned: plan.Pruned}
 	if dr.Pruned == nil {
 		dr.Pruned = []report.DrillPruned{}

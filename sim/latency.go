@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/choreo-dev/choreo/internal/suggest"
+	"github.com/choreo-dev/choreo/report"
 )
 
 // The latency forms a profile can write. Each draws with the caller's
@@ -790,26 +791,8 @@ func parseDuration(s string) (time.Duration, error) {
 // digit.
 func isPKey(k string) bool { return len(k) > 1 && k[0] == 'p' && k[1] >= '0' && k[1] <= '9' }
 
-// parseP reads a quantile key: p50 = 0.5, p95 = 0.95, p999 = 0.999, p9999
-// = 0.9999, p99.9 = 0.999, p5 = 0.05, p0 = 0, p100 = 1. The digits after
-// the first two are decimals of the percentage, as HdrHistogram and most
-// dashboards write them.
-func parseP(k string) (float64, error) {
-	d := strings.TrimPrefix(strings.ToLower(k), "p")
-	bad := fmt.Errorf("%q is not a quantile such as p50, p99 or p999", k)
-	if d == "" || strings.Trim(d, "0123456789.") != "" || strings.Count(d, ".") > 1 {
-		return 0, bad
-	}
-	pct := d
-	if !strings.Contains(d, ".") && len(d) > 2 && d != "100" {
-		pct = d[:2] + "." + d[2:]
-	}
-	f, err := strconv.ParseFloat(pct, 64)
-	if err != nil || f > 100 {
-		return 0, bad
-	}
-	return f / 100, nil
-}
+// parseP reads a quantile key such as p99 or p999: report.ParseQuantile.
+func parseP(k string) (float64, error) { return report.ParseQuantile(k) }
 
 // pName writes quantile p as a key: 0.999 is "p999", 0.5 "p50".
 func pName(p float64) string {

@@ -104,12 +104,17 @@ var (
 // settings are merged over the top level. The result holds the settings
 // of every message, defaults applied. Problems are *ProfileError values;
 // see ProfileError for several. docs/profile.md describes the format.
-func LoadProfile(path string, data []byte, d *flow.Diagram, scenario string) (*Profile, error) {
+//
+// sets are overrides (`choreo sim --set`), "SELECTOR.key=value" each,
+// layered over the profile and the scenario as one more overlay:
+// docs/whatif.md. Their problems are at "--set[i]:1:COL", i counting
+// from 1. Without a profile, path is "" and data nil.
+func LoadProfile(path string, data []byte, d *flow.Diagram, scenario string, sets ...string) (*Profile, error) {
 	l := &loader{dir: filepath.Dir(path), d: d, msgs: d.Messages(), extras: map[string]*flow.Message{}}
 	if path == "" {
 		l.dir = "."
 	}
-	p := l.load(path, data, scenario)
+	p := l.load(path, data, scenario, sets)
 	if err := l.f.Err(); err != nil {
 		return nil, err
 	}
@@ -137,7 +142,7 @@ type layer struct {
 // patch applies the fields one mapping sets to settings below it.
 type patch func(*Settings)
 
-func (l *loader) load(path string, data []byte, scenario string) *Profile {
+func (l *loader) load(path string, data []byte, scenario string, sets []string) *Profile {
 	f, doc := yamlpos.Parse(path, data)
 	l.f = f
 	f.Rejoin = true
@@ -176,6 +181,12 @@ func (l *loader) load(path string, data []byte, scenario string) *Profile {
 		l.f.Add(&ProfileError{Pos: flow.Pos{File: path}, Msg: msg})
 	}
 
+	if len(sets) > 0 {
+		ov := l.overlay(sets)
+		l.f.CheckKeys(ov, overlayKeys, "--set")
+		layers = append(layers, l.layer(ov))
+		p.Set = sets
+	}
 	l.collectExtras(layers)
 	l.messages(p, layers)
 	l.participants(p, layers)

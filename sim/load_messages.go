@@ -104,7 +104,9 @@ func (l *loader) lookup(sel string, extras bool) (*flow.Message, error) {
 	for _, x := range l.extraOrder {
 		names = append(names, x.Selector())
 	}
-	if s := suggest.DidYouMean(sel, names); s != "" {
+	// the diagram's suggestion first: it names what the selector most
+	// likely misspells
+	if s := suggest.DidYouMean(sel, names); s != "" && !strings.Contains(err.Error(), "did you mean") {
 		return nil, fmt.Errorf("message %q is not in the diagram nor among the compensations%s", sel, s)
 	}
 	return nil, err

@@ -128,6 +128,9 @@ type Profile struct {
 	// Path is the profile file ("" for the defaults).
 	Path     string
 	Scenario string
+	// Set holds the --set overrides layered over the profile and the
+	// scenario, as given.
+	Set []string
 	// Messages holds the settings of message N at index N-1.
 	Messages []*Settings
 	// Extra are the compensating messages not in the diagram, numbered

@@ -560,7 +560,7 @@ func assemble(p *Profile, cols []*collector, seed uint64, start time.Time) *repo
 		all.merge(c)
 	}
 	res := all.agg.Result()
-	res.Source, res.Seed, res.Profile, res.Scenario = "sim", seed, p.Path, p.Scenario
+	res.Source, res.Seed, res.Profile, res.Scenario, res.Set = "sim", seed, p.Path, p.Scenario, p.Set
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	res.SLO = report.Judge(p.SLO, res)
 	return res

@@ -12,8 +12,9 @@ import (
 	"github.com/choreo-dev/choreo/sim"
 )
 
-const drillUsage = `choreo drill DIAGRAM --profile P [--scenario S] [-k RUNS] [--seed N]
-                     [--case "MESSAGE FAULT"]... [--dry-run] [--format text|json] [-o FILE]
+const drillUsage = `choreo drill DIAGRAM --profile P [--scenario S] [--set KEY=VALUE]...
+                     [-k RUNS] [--seed N] [--case "MESSAGE FAULT"]... [--dry-run]
+                     [--format text|json] [-o FILE]
     real time:       [--concurrency N] [--rate R] [--time-scale F] [--traces FILE]
                      [--fault-log FILE] [--otlp-endpoint URL]`
 
@@ -59,6 +60,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("drill", drillUsage, drillHelp, io)
 	profile := fs.String("profile", "", "profile `FILE` (YAML)")
 	scenario := fs.String("scenario", "", "apply the profile's scenario `NAME`")
+	sets := fs.StringArray("set", nil, "override a profile setting, `SELECTOR.key=value` (repeatable; docs/whatif.md)")
 	runs := fs.Int64P("runs", "k", 20, "`RUNS` per case")
 	seed := fs.Uint64("seed", 1, "random seed `N`")
 	dry := fs.Bool("dry-run", false, "print the cases and run nothing")
@@ -96,7 +98,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	d := f.Diagram
-	p, err := loadProfile(io, *profile, d, *scenario)
+	p, err := loadProfile(io, *profile, d, *scenario, *sets...)
 	if err != nil {
 		return err
 	}

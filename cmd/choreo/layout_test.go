@@ -19,7 +19,9 @@ import (
 //   - internal/mermaid (lexer tables, CSS colours, the Mermaid printer)
 //     imports flow only; parser lexes with it, report prints annotated
 //     diagrams with it, cmd/choreo prints `parse --format mermaid` with it.
-//   - internal/srcpos (positioned input errors) imports flow only.
+//   - internal/srcpos (positioned input errors) imports flow only;
+//     report places --fail-on gates' errors with it (and lookup and
+//     suggest name their steps).
 //   - internal/suggest (the one "did you mean") imports nothing of ours.
 //   - internal/lookup (flow's lookup errors phrased with that one
 //     did-you-mean) imports flow and internal/suggest.
@@ -42,7 +44,7 @@ import (
 var layout = map[string][]string{
 	"flow":                 {},
 	"parser":               {"flow", "internal/mermaid", "internal/srcpos"},
-	"report":               {"flow", "internal/mermaid"},
+	"report":               {"flow", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest"},
 	"sim":                  {"report", "flow", "internal/lookup", "internal/runid", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},

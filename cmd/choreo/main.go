@@ -217,13 +217,14 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 }
 
 // loadProfile reads the profile at path ("-": standard input) and
-// resolves it against d.
-func loadProfile(io stdio, path string, d *flow.Diagram, scenario string) (*sim.Profile, error) {
+// resolves it against d, with the --set overrides sets layered over it
+// (docs/whatif.md).
+func loadProfile(io stdio, path string, d *flow.Diagram, scenario string, sets ...string) (*sim.Profile, error) {
 	name, data, err := readInput(io, path)
 	if err != nil {
 		return nil, err
 	}
-	return sim.LoadProfile(name, data, d, scenario)
+	return sim.LoadProfile(name, data, d, scenario, sets...)
 }
 
 // input is a file a command reads, named as the synopsis names it.

@@ -9,11 +9,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/choreo-dev/choreo/internal/srcpos"
 	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
 
-const reportUsage = "choreo report RESULT.json [--format F] [--compare BASE.json] [-o FILE]"
+const reportUsage = "choreo report RESULT.json [--format F] [--compare BASE.json] [--fail-on GATE]... [-o FILE]"
 
 const reportHelp = `Report renders a result written by sim, check or drill with --format json,
 without running anything again: text, json, markdown (an SLA document), html
@@ -23,13 +24,26 @@ input.
 
 --compare BASE.json prints, instead, the difference between BASE and RESULT
 per run time and per step (p50, p95, p99, failure share), in text, markdown
-or json: two simulations, or a simulation and production traces.
+or json: two simulations, or a simulation and production traces. Each
+percentile carries a 95% confidence interval from its sample size, and a
+change whose intervals overlap is marked ≈ (within noise); failure shares
+change in percentage points (pp); a step without data shows —.
+
+--fail-on 'METRIC OP VALUE' (repeatable) is a gate: exit status 1 when the
+condition holds. METRIC is end_to_end.p99 (or completion, system_time),
+failed, "From->>To: text".p95, #4.p95 or "#4".failed; OP is >, >=, <, <=;
+VALUE is a level (1.2s, 2%) or, with --compare, a change: +10% (relative),
++0.5pp (points of a share), +50ms. See docs/gates.md.
+
+--format junit writes the SLO verdicts and the gates as JUnit XML for CI.
 
 Examples:
   choreo sim flow.mmd --profile p.yaml --format json -o result.json
   choreo report result.json --format markdown -o SLA.md
   choreo report result.json --format html -o report.html
-  choreo report after.json --compare before.json`
+  choreo report after.json --compare before.json
+  choreo report after.json --compare before.json --fail-on 'end_to_end.p99 > +10%' --fail-on 'failed > +0.5pp'
+  choreo report result.json --fail-on '"App->>IdP: Create tenant directory".p95 > 1.2s' --format junit -o gates.xml`
 
 const mergeUsage = "choreo merge RESULT.json... [--format F] [-o FILE]"
 
@@ -47,8 +61,9 @@ Examples:
 
 func runReport(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("report", reportUsage, reportHelp, io)
-	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
+	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", ")+", or junit (SLO verdicts and gates)")
 	compare := fs.String("compare", "", "print the difference from the base result `BASE.json`")
+	failOn := fs.StringArray("fail-on", nil, "exit 1 when `GATE` holds: 'end_to_end.p99 > +10%', 'failed > +0.5pp', '\"#4\".p95 > 1.2s' (repeatable)")
 	out := fs.StringP("output", "o", "", "write to `FILE` instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -56,7 +71,7 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 	if fs.NArg() != 1 {
 		return &usageError{msg: "expected one RESULT.json"}
 	}
-	if err := checkFormat(*format); err != nil && *compare == "" {
+	if err := checkFormat(*format); err != nil && *compare == "" && *format != "junit" {
 		return err
 	}
 	if err := stdinOnce(input{"RESULT.json", fs.Arg(0)}, input{"--compare", *compare}); err != nil {
@@ -69,7 +84,75 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	var gates []report.Gate
+	var bad srcpos.List
+	for i, s := range *failOn {
+		g, err := report.ParseGate(fmt.Sprintf("--fail-on[%d]", i+1), s, res.Model, *compare != "")
+		if err != nil {
+			bad = append(bad, srcpos.All(err)...)
+			continue
+		}
+		gates = append(gates, g)
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	if *format == "junit" || len(gates) > 0 {
+		return emitGated(io, res, *format, *out, *compare, gates)
+	}
 	return emit(io, res, *format, *out, *compare)
+}
+
+// emitGated is emit with gates (--fail-on) and the junit format: the
+// report (or comparison) is written as emit writes it, or the JUnit XML
+// of the SLO verdicts and gates; each gate's verdict goes to stderr; a
+// tripped gate, like a breached SLO, is a finding (exit 1).
+func emitGated(io stdio, res *report.Result, format, out, compare string, gates []report.Gate) error {
+	var base *report.Result
+	if compare != "" {
+		var err error
+		if base, err = readResult(io, compare); err != nil {
+			return err
+		}
+	}
+	verdicts := report.JudgeGates(gates, base, res)
+	var err error
+	if format == "junit" {
+		var buf bytes.Buffer
+		if err = report.WriteJUnit(&buf, res, verdicts); err == nil {
+			err = writeOutput(io, out, buf.Bytes())
+		}
+	} else {
+		err = emit(io, res, format, out, compare)
+		var fe *findingError
+		if errors.As(err, &fe) {
+			err = nil // the SLOs are judged again below, with the gates
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var findings []string
+	for _, v := range verdicts {
+		state := "held"
+		switch {
+		case v.NoData:
+			state = "no data"
+		case v.Tripped:
+			state = "TRIPPED"
+			findings = append(findings, fmt.Sprintf("gate tripped: %s (%s)", v.Gate, v.Detail))
+		}
+		fmt.Fprintf(io.err, "gate %s: %s: %s\n", state, v.Gate, v.Detail)
+	}
+	for _, v := range res.SLO {
+		if !v.OK {
+			findings = append(findings, "SLO breached: "+v.Target)
+		}
+	}
+	if len(findings) > 0 {
+		return &findingError{msg: strings.Join(findings, "; ")}
+	}
+	return nil
 }
 
 func runMerge(ctx context.Context, args []string, io stdio) error {

@@ -34,6 +34,16 @@ type File struct {
 	// an unclosed parenthesis.
 	Rejoin bool
 	joined map[*yaml.Node]bool
+	// parts are the inputs appended after the file (see Append), in
+	// order: their lines follow the file's in lines.
+	parts []part
+}
+
+// part is an input appended to a File: its name and the number, among
+// the File's lines, of its first line.
+type part struct {
+	path  string
+	first int
 }
 
 // Parse reads data (the file named path) and returns its top node: nil
@@ -124,10 +134,26 @@ func syntaxLine(err error) (int, string) {
 // Line returns the 1-based line n of the file ("" past its end), without
 // its line ending.
 func (f *File) Line(n int) string {
-	if n < 1 || n > len(f.lines) {
+	last := len(f.lines)
+	if len(f.parts) > 0 {
+		last = f.parts[0].first - 1
+	}
+	if n < 1 || n > last {
 		return ""
 	}
 	return f.lines[n-1]
+}
+
+// Append adds the lines of another input, named path (a command-line
+// argument such as "--set[2]"), after the file's, and returns the line
+// number that its first line has among the File's: nodes built for that
+// input carry line numbers from there on, and Pos and Errorf show them
+// as lines of path.
+func (f *File) Append(path, text string) int {
+	first := len(f.lines) + 1
+	f.lines = append(f.lines, Lines([]byte(text))...)
+	f.parts = append(f.parts, part{path, first})
+	return first
 }
 
 // Pos returns where n is (the file alone for nil).
@@ -135,18 +161,26 @@ func (f *File) Pos(n *yaml.Node) flow.Pos {
 	if n == nil {
 		return flow.Pos{File: f.Path}
 	}
+	for i := len(f.parts) - 1; i >= 0; i-- {
+		if pt := f.parts[i]; n.Line >= pt.first {
+			return flow.Pos{File: pt.path, Line: n.Line - pt.first + 1, Col: n.Column}
+		}
+	}
 	return flow.Pos{File: f.Path, Line: n.Line, Col: n.Column}
 }
 
 // Errorf records a problem at n.
 func (f *File) Errorf(n *yaml.Node, format string, args ...any) {
-	p := f.Pos(n)
-	f.errs = append(f.errs, &srcpos.Error{Pos: p, Msg: fmt.Sprintf(format, args...), Src: f.Line(p.Line)})
+	src := ""
+	if n != nil && n.Line >= 1 && n.Line <= len(f.lines) {
+		src = f.lines[n.Line-1]
+	}
+	f.errs = append(f.errs, &srcpos.Error{Pos: f.Pos(n), Msg: fmt.Sprintf(format, args...), Src: src})
 }
 
 // Add records a problem found elsewhere, giving it its line.
 func (f *File) Add(e *srcpos.Error) {
-	if e.Src == "" {
+	if e.Src == "" && e.Pos.File == f.Path {
 		e.Src = f.Line(e.Pos.Line)
 	}
 	f.errs = append(f.errs, e)

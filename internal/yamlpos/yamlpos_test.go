@@ -3,6 +3,8 @@ package yamlpos
 import (
 	"slices"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestLines(t *testing.T) {
@@ -58,5 +60,27 @@ func TestMerge(t *testing.T) {
 	}
 	if want := []string{"y=3", "x=1"}; !slices.Equal(got, want) || f.Failed() {
 		t.Errorf("merged %q, want %q (keys written win), errors %v", got, want, f.Err())
+	}
+}
+
+// Nodes built for an appended input are placed and shown in it; the
+// file's own lines stay its own.
+func TestAppend(t *testing.T) {
+	f, _ := Parse("p.yaml", []byte("a: 1\nb: 2\n"))
+	first := f.Append("--set[1]", "#4.fault.rate=2")
+	if first != 4 {
+		t.Fatalf("Append: first line %d, want 4 (after the file's 3 lines)", first)
+	}
+	f.Errorf(&yaml.Node{Line: first, Column: 15}, "rate 2 is outside [0, 1]")
+	f.Errorf(&yaml.Node{Line: 2, Column: 4}, "bad")
+	errs := f.Errors()
+	if got := errs[0].Error(); got != "--set[1]:1:15: rate 2 is outside [0, 1]" {
+		t.Errorf("appended: %q", got)
+	}
+	if errs[0].Src != "#4.fault.rate=2" || errs[1].Src != "b: 2" {
+		t.Errorf("sources %q, %q", errs[0].Src, errs[1].Src)
+	}
+	if got := f.Line(first); got != "" {
+		t.Errorf("Line(%d) = %q: Line reads the file's own lines only", first, got)
 	}
 }
