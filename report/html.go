@@ -163,7 +163,7 @@ func (p *htmlPage) header(title string) {
 	parts = append(parts, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("<p class=\"meta\">%s</p>\n", strings.Join(parts, " · "))
 	if r.Partial {
-		p.printf("<p class=\"warn\"><strong>Partial:</strong> interrupted; these results cover the %s.</p>\n", covered(r))
+		p.printf("<p class=\"warn\"><strong>Partial:</strong> %s.</p>\n", htmlEsc(partialWhy(r)))
 	}
 	p.print("</header>\n")
 }

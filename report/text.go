@@ -220,7 +220,7 @@ func (p *textPrinter) header(r *Result) {
 	extra = append(extra, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("%s\n", strings.Join(extra, ", "))
 	if r.Partial {
-		p.printf("%s\n", p.paint("partial: interrupted, these results cover the "+covered(r), sgrYellow))
+		p.printf("%s\n", p.paint("partial: "+partialWhy(r), sgrYellow))
 	}
 }
 
