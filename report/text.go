@@ -287,7 +287,7 @@ func (p *textPrinter) outcomes(r *Result) {
 	}
 	p.section("")
 	t := &table{left: 1, titled: true}
-	t.add("", cell{s: "Outcomes", sgr: sgrBold}, cell{s: "runs"}, cell{s: "share"})
+	t.add("", cell{s: "Outcomes", sgr: sgrBold}, cell{s: unit(r) + "s"}, cell{s: "share"})
 	for _, x := range []struct {
 		name string
 		n    int64
@@ -343,7 +343,7 @@ func (p *textPrinter) runTimes(r *Result) {
 	}
 	p.section("")
 	t := &table{left: 1, titled: true}
-	t.add("p50…max", append([]cell{{s: "Run time", sgr: sgrBold}, {s: "runs"}}, cells(statHeads...)...)...)
+	t.add("p50…max", append([]cell{{s: "Run time", sgr: sgrBold}, {s: unit(r) + "s"}}, cells(statHeads...)...)...)
 	for _, x := range []struct {
 		name string
 		s    Stats
@@ -398,7 +398,7 @@ func (p *textPrinter) exchanges(r *Result) {
 		return
 	}
 	p.section("")
-	heads := []cell{{s: "Exchanges", sgr: sgrBold}, {s: "runs"}}
+	heads := []cell{{s: "Exchanges", sgr: sgrBold}, {s: unit(r) + "s"}}
 	heads = append(heads, cells(stepHeads...)...)
 	heads = append(heads, cells("failed", "fail%", "crit.path")...)
 	// Trace checks also measure the server span and the gap (client −
