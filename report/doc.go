@@ -15,13 +15,15 @@
 // trace checker record runs, messages, exchanges and cascades into it by
 // index, aggregates merge exactly (mergeable HdrHistograms, integer sums),
 // and [Merge] joins shard results through it, byte for byte as one run
-// would. Cascades are keyed, named and ordered in cascade.go
+// would, refusing the same runs twice and results of another simulation,
+// and marking a merge that leaves shards out partial (merge.go). Cascades are keyed, named and ordered in cascade.go
 // ([CompareCascades]); SLO targets and their one judge are in slo.go
 // ([Judge]).
 //
 // # Renderers
 //
-// [WriteText] (aligned terminal tables), [WriteJSON], [WriteMarkdown] (an
+// [WriteText] (aligned terminal tables within [TextWidth] columns, each
+// with a one-line legend), [WriteJSON], [WriteMarkdown] (an
 // SLA document), [WriteHTML] (one self-contained page with SVG charts) and
 // [WriteMermaid] (the diagram annotated with measured latencies) render a
 // Result.

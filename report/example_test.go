@@ -44,12 +44,15 @@ func ExampleWriteText() {
 	//   handled          0     0%
 	//   failed           2   2.0%
 	//   inconsistent     0     0%
+	//   (handled: a drawn error, bound branch or break took the failure; failed: unhandled; inconsistent: rollback failed)
 	//
 	// Run time       runs   mean    p50    p90    p95    p99  p99.9    max  p50…max
 	//   end_to_end    100  505ms  500ms  900ms  950ms  990ms  1.00s  1.00s  ▅█████
 	//   completion      0      -      -      -      -      -      -      -
 	//   system_time     0      -      -      -      -      -      -      -
+	//   (every run counted, failed ones until they failed; completion waits for async forks, system_time leaves out actors)
 	//
 	// SLO
 	//   ✓  end_to_end p95 <= 1s  950ms
+	//   (✓ held, ✗ breached; each target with the value observed)
 }

@@ -224,6 +224,26 @@ func cascadeLine(name func(n int) string, c Cascade, esc func(string) string, ma
 	return b.String()
 }
 
+// partialWhy says why a result is partial and what it covers: the
+// shards a merge went without, or an interruption.
+func partialWhy(r *Result) string {
+	if len(r.MissingShards) == 0 {
+		return "interrupted, these results cover the " + covered(r)
+	}
+	what := "shards "
+	switch {
+	case strings.HasPrefix(r.MissingShards[0], "runs "):
+		what = ""
+	case len(r.MissingShards) == 1:
+		what = "shard "
+	}
+	s := what + strings.Join(r.MissingShards, ", ") + " missing from the merge, these results cover " + count(r.Runs)
+	if r.RunsOf > 0 {
+		s += " of the " + count(r.RunsOf)
+	}
+	return s + " runs"
+}
+
 // covered says what a partial result covers: "N runs done so far" or "N
 // traces read so far".
 func covered(r *Result) string {

@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -163,7 +164,7 @@ func (p *htmlPage) header(title string) {
 	parts = append(parts, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("<p class=\"meta\">%s</p>\n", strings.Join(parts, " · "))
 	if r.Partial {
-		p.printf("<p class=\"warn\"><strong>Partial:</strong> interrupted; these results cover the %s.</p>\n", covered(r))
+		p.printf("<p class=\"warn\"><strong>Partial:</strong> %s.</p>\n", htmlEsc(partialWhy(r)))
 	}
 	p.print("</header>\n")
 }
@@ -267,13 +268,14 @@ func (p *htmlPage) flowParagraph() string {
 	return strings.Join(s, " ")
 }
 
-// topStep is the exchange with the largest critical-path share, leaving
-// out a root exchange that spans the whole run.
+// topStep is the exchange with the largest critical-path share below
+// the initiator's own exchange (see initiatorExchange): that one holds
+// the whole flow and is not a step of it.
 func (p *htmlPage) topStep() (ExchangeStats, bool) {
 	var best ExchangeStats
 	found := false
-	for i, e := range p.r.Exchanges {
-		if i == 0 && e.CriticalPathShare > 0.999 && len(p.r.Exchanges) > 1 {
+	for _, e := range p.r.Exchanges {
+		if initiatorExchange(e, p.r.Exchanges) {
 			continue
 		}
 		if e.CriticalPathShare > 0 && (!found || e.CriticalPathShare > best.CriticalPathShare) {
@@ -281,6 +283,24 @@ func (p *htmlPage) topStep() (ExchangeStats, bool) {
 		}
 	}
 	return best, found
+}
+
+// initiatorExchange is true when e is the flow's outermost exchange: its
+// request is the first of all exchanges' (messages are numbered in
+// document order) and another exchange starts before its last reply.
+func initiatorExchange(e ExchangeStats, all []ExchangeStats) bool {
+	if e.Reply == 0 {
+		return false
+	}
+	end := slices.Max(append([]int{e.Reply}, e.Replies...))
+	inside := false
+	for _, f := range all {
+		if f.Request < e.Request {
+			return false
+		}
+		inside = inside || f.Request > e.Request && f.Request < end
+	}
+	return inside
 }
 
 func htmlAnd(ss []string) string {

@@ -158,12 +158,7 @@ func (p *mdWriter) title() {
 	}
 	p.printf("\n")
 	if r.Partial {
-		done := "runs done"
-		if r.Source == "trace" {
-			done = "traces read"
-		}
-		p.printf("\n> **Partial result:** the work was interrupted; these figures cover the %s %s so far.\n",
-			count(r.Runs), done)
+		p.printf("\n> **Partial result:** %s.\n", mdText(partialWhy(r)))
 	}
 }
 

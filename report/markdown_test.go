@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -244,7 +245,7 @@ func TestMermaidParsesBack(t *testing.T) {
 		{2, []string{"App"}, "p50 850µs · p99 2.00ms · fails <0.01%"},
 		{4, []string{"App", "Billing"}, "p50 125ms · p99 884ms · fails 2.0%"},
 		{6, []string{"App", "IdP"}, "p50 306ms · p99 2.00s · fails 0.5%"},
-		{7, []string{"App", "Email"}, "p50 12.1ms · p99 88.5ms · fails 0.10%"},
+		{7, []string{"App", "Email"}, "p50 12.1ms · p99 88.5ms · dropped 0.10%"},
 		{8, []string{"Admin", "App"}, "p50 3.50s · p99 31.8s · fails 3.0%"},
 	}
 	for i, n := range notes {
@@ -332,5 +333,28 @@ func TestMermaidStaleModel(t *testing.T) {
 	}
 	if n := strings.Count(out, "Note over"); n != 4 {
 		t.Errorf("%d notes, want 4:\n%s", n, out)
+	}
+}
+
+// A simulation measures no exchange for an async message (nothing waits
+// for it): the Markdown's step table lists it by its message all the
+// same, and the annotated Mermaid shows its drops and a reply's delays.
+func TestAsyncStepsAndDropDelay(t *testing.T) {
+	r := signupResult(t)
+	r.Exchanges = slices.DeleteFunc(r.Exchanges, func(e report.ExchangeStats) bool { return e.Request == 7 })
+	r.Messages[7].Faults.Delay = 4_850 // #8 App-->>Admin: Account ready
+	md := string(renderTo(t, "markdown", r))
+	for _, want := range []string{
+		"\n| 5→6 | SaaS App → Identity Provider: Create tenant directory | sync |",
+		"\n| 7 | SaaS App → Email: Send welcome email | async | 12.1ms | 30.2ms | 41.0ms | 88.5ms | 150ms | 300ms | 0.10% |\n",
+		"\n  Note over App,Email: p50 12.1ms · p99 88.5ms · dropped 0.10%\n",
+		"\n  Note over Admin,App: p50 3.50s · p99 31.8s · fails 3.0% · delayed 4.9%\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if i, j := strings.Index(md, "\n| 5→6 |"), strings.Index(md, "\n| 7 |"); i < 0 || j < i {
+		t.Errorf("the async step is not in diagram order")
 	}
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +143,141 @@ func TestCompareCascadesFork(t *testing.T) {
 	b := &Cascade{Runs: 5, Root: Root{N: 7, Fault: "error"}, Chain: []int{7}, Fork: 6}
 	if CompareCascades(a, b) >= 0 || CompareCascades(b, a) <= 0 || CompareCascades(b, b) != 0 {
 		t.Errorf("CompareCascades(main, fork) = %d, (fork, main) = %d", CompareCascades(a, b), CompareCascades(b, a))
+	}
+}
+
+// mergeRuns are 300 runs, one in ten failed, for the integrity tests.
+func mergeRuns() []mergeRun {
+	c := &Cascade{Root: Root{N: 1, Fault: "error"}, Chain: []int{1}}
+	var runs []mergeRun
+	for i := range 300 {
+		run := mergeRun{e2e: time.Duration(200+i%53*7) * time.Millisecond}
+		if i%10 == 4 {
+			run.cascade, run.ttf = c, run.e2e
+		}
+		runs = append(runs, run)
+	}
+	return runs
+}
+
+// shardOf is shard i of n of runs as choreo sim --shard writes it: its
+// "i/N" and the runs it holds.
+func shardOf(runs []mergeRun, i, n int64) *Result {
+	first, count := ShardRuns(i, n, int64(len(runs)))
+	r := collect(runs[first:first+count], strconv.FormatInt(i, 10)+"/"+strconv.FormatInt(n, 10))
+	r.RunsOf, r.RunRanges = int64(len(runs)), [][2]int64{{first, first + count}}
+	return r
+}
+
+// Merge refuses what is not one simulation, and the same runs twice,
+// naming the results.
+func TestMergeRefuses(t *testing.T) {
+	runs := mergeRuns()
+	with := func(r *Result, f func(*Result)) *Result { f(r); return r }
+	old := func(r *Result) *Result { r.RunsOf, r.RunRanges = 0, nil; return r } // written before runs_of
+	for _, tc := range []struct {
+		name  string
+		files []string
+		rs    []*Result
+		want  string
+	}{
+		{"same shard twice", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), shardOf(runs, 1, 2)}, "a.json and b.json are both shard 1/2"},
+		{"same file twice", []string{"a.json", "a.json"},
+			[]*Result{shardOf(runs, 1, 2), shardOf(runs, 1, 2)}, "a.json is given twice"},
+		{"same shard twice, older results", []string{"a.json", "b.json"},
+			[]*Result{old(shardOf(runs, 2, 3)), old(shardOf(runs, 2, 3))}, "a.json and b.json are both shard 2/3"},
+		{"overlapping cuts", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), shardOf(runs, 2, 3)}, "a.json and b.json hold some of the same runs"},
+		{"cut differently, older results", []string{"a.json", "b.json"},
+			[]*Result{old(shardOf(runs, 1, 2)), old(shardOf(runs, 3, 3))}, "b.json is shard 3/3, a.json shard 1/2"},
+		{"a whole run twice", []string{"a.json", "b.json"},
+			[]*Result{collect(runs, ""), collect(runs, "")}, "a.json and b.json hold the same runs"},
+		{"a shard and a whole run", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), collect(runs, "")}, "a.json is a shard and b.json does not say"},
+		{"other -n", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), shardOf(runs[:200], 2, 2)}, "b.json is a part of 200 runs, a.json of 300"},
+		{"other seed", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), with(shardOf(runs, 2, 2), func(r *Result) { r.Seed = 4 })}, "b.json has seed 4, a.json seed 3"},
+		{"other diagram", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), with(shardOf(runs, 2, 2), func(r *Result) { r.Diagram, r.DiagramSource = "cart.mmd", "sequenceDiagram\n  A->>B: x\n" })},
+			"b.json simulates another diagram (cart.mmd) than a.json (shop.mmd)"},
+		{"other profile of the same name", []string{"a.json", "b.json"},
+			[]*Result{with(shardOf(runs, 1, 2), func(r *Result) { r.ProfileSHA256 = "aaaa" }), with(shardOf(runs, 2, 2), func(r *Result) { r.ProfileSHA256 = "bbbb" })},
+			"b.json uses another profile (shop.yaml, sha256 bbbb) than a.json (shop.yaml, sha256 aaaa)"},
+		{"other scenario", []string{"a.json", "b.json"},
+			[]*Result{shardOf(runs, 1, 2), with(shardOf(runs, 2, 2), func(r *Result) { r.Scenario = "down" })}, `b.json uses scenario "down"`},
+		{"a trace check", []string{"a.json", "t.json"},
+			[]*Result{shardOf(runs, 1, 2), with(shardOf(runs, 2, 2), func(r *Result) { r.Source = "trace" })}, "t.json is a trace check"},
+		{"a drill", []string{"d.json"},
+			[]*Result{with(collect(runs, ""), func(r *Result) { r.Source = "drill" })}, `d.json comes from "drill"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := MergeNamed(tc.files, tc.rs)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("MergeNamed: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// The same profile under two paths is one profile.
+	a := with(shardOf(runs, 1, 2), func(r *Result) { r.ProfileSHA256 = "aaaa" })
+	b := with(shardOf(runs, 2, 2), func(r *Result) { r.Profile, r.ProfileSHA256 = "../shop.yaml", "aaaa" })
+	if _, err := MergeNamed([]string{"a.json", "b.json"}, []*Result{a, b}); err != nil {
+		t.Errorf("one profile under two paths: %v", err)
+	}
+}
+
+// Shards that leave slices out merge into a partial result naming them,
+// which merges with the missing shards into exactly the whole.
+func TestMergePartial(t *testing.T) {
+	runs := mergeRuns()
+	whole, err := json.Marshal(collect(runs, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := Merge(shardOf(runs, 1, 4), shardOf(runs, 3, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !part.Partial || !slices.Equal(part.MissingShards, []string{"2/4", "4/4"}) || part.Runs != 150 || part.RunsOf != 300 ||
+		!slices.Equal(part.RunRanges, [][2]int64{{0, 75}, {150, 225}}) {
+		t.Errorf("partial: %v, missing %v, runs %d of %d in %v", part.Partial, part.MissingShards, part.Runs, part.RunsOf, part.RunRanges)
+	}
+	for format, want := range map[string]string{
+		"text":     "partial: shards 2/4, 4/4 missing from the merge, these results cover 150 of the 300 runs",
+		"markdown": "> **Partial result:** shards 2/4, 4/4 missing from the merge, these results cover 150 of the 300 runs.",
+		"html":     "<strong>Partial:</strong> shards 2/4, 4/4 missing from the merge, these results cover 150 of the 300 runs.",
+	} {
+		var b strings.Builder
+		if err := Renderers[format](&b, part); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s does not say %q", format, want)
+		}
+	}
+	b, err := json.Marshal(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(&back, shardOf(runs, 3, 4)); err == nil {
+		t.Error("a partial merge merged again with one of its shards")
+	}
+	all, err := Merge(&back, shardOf(runs, 2, 4), shardOf(runs, 4, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(all)
+	if string(got) != string(whole) {
+		t.Errorf("partial + the missing shards differ from the whole (-whole +merged):\n%s", cmp.Diff(string(whole), string(got)))
+	}
+	// Older shards, without runs_of: missing slices by their "i/N".
+	old := collect(runs[:150], "1/2")
+	if m, err := Merge(old); err != nil || !m.Partial || !slices.Equal(m.MissingShards, []string{"2/2"}) {
+		t.Errorf("one older shard of 2: %v, %v", m.MissingShards, err)
 	}
 }

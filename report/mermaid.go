@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/choreo-dev/choreo/flow"
@@ -13,7 +14,9 @@ import (
 // latencies: after each exchange's reply (after the request of a one-way
 // or async message) a `Note over From,To: p50 120ms · p99 900ms` with the
 // exchange's duration (the message's latency for one-way and async
-// messages), plus `· fails 2.0%` on steps that failed. The text is the
+// messages), plus `· fails 2.0%` on steps that failed and `· dropped
+// 1.0%`, `· delayed 5.0%` on steps that drop or delay faults hit (an
+// async step that failed only by drops says `dropped` alone). The text is the
 // model printed by [flow.Diagram.Mermaid], so it parses back with choreo's
 // parser and renders in Mermaid (and on GitHub).
 //
@@ -50,6 +53,9 @@ type flowStep struct {
 	// faults of attempts is the failure rate per attempt (retries seen
 	// separately); attempts 0 when the result has no message stats.
 	faults, attempts int64
+	// drops and delays count the drop and delay faults of the request
+	// and its replies.
+	drops, delays int64
 }
 
 // rate is the share of runs in which the step failed.
@@ -87,12 +93,28 @@ func flowSteps(r *Result, g *flow.Graph) []flowStep {
 			if m.N != 0 {
 				s.faults, s.attempts = m.Faults.Error+m.Faults.Timeout+m.Faults.Drop, m.Latency.Count
 			}
+			for _, n := range append([]int{e.Request}, s.replies...) {
+				s.drops += msgs[n].Faults.Drop
+				s.delays += msgs[n].Faults.Delay
+			}
 			if s.ran == 0 && s.attempts > 0 {
 				// The exchange was not measured: judge it by its message.
 				s.failed, s.ran = s.faults, s.attempts
 			}
 			out = append(out, s)
 		}
+		// Async messages are steps too, though no exchange measures them
+		// (a simulation's exchanges wait for replies): by their latency.
+		requests := map[int]bool{}
+		for _, e := range r.Exchanges {
+			requests[e.Request] = true
+		}
+		for _, m := range r.Messages {
+			if !requests[m.N] && stepMode(m.N, 0, m.Selector, g) == modeAsync && (g == nil || g.Message(m.N) != nil) {
+				out = append(out, messageStep(m, g))
+			}
+		}
+		slices.SortStableFunc(out, func(a, b flowStep) int { return a.n - b.n })
 		return out
 	}
 	for _, m := range r.Messages {
@@ -102,11 +124,18 @@ func flowSteps(r *Result, g *flow.Graph) []flowStep {
 				continue
 			}
 		}
-		f := m.Faults.Error + m.Faults.Timeout + m.Faults.Drop
-		out = append(out, flowStep{n: m.N, selector: m.Selector, mode: stepMode(m.N, 0, m.Selector, g),
-			stats: m.Latency, failed: f, ran: m.Latency.Count, faults: f, attempts: m.Latency.Count})
+		out = append(out, messageStep(m, g))
 	}
 	return out
+}
+
+// messageStep is a step measured by its message alone: a one-way or
+// async message, or any request of a result without exchanges.
+func messageStep(m MessageStats, g *flow.Graph) flowStep {
+	f := m.Faults.Error + m.Faults.Timeout + m.Faults.Drop
+	return flowStep{n: m.N, selector: m.Selector, mode: stepMode(m.N, 0, m.Selector, g),
+		stats: m.Latency, failed: f, ran: m.Latency.Count, faults: f, attempts: m.Latency.Count,
+		drops: m.Faults.Drop, delays: m.Faults.Delay}
 }
 
 // stepMode says whether the step that request n opens is synchronous,
@@ -134,14 +163,26 @@ func stepMode(n, reply int, selector string, g *flow.Graph) string {
 }
 
 // noteText is the annotation of a step: "p50 120ms · p99 900ms", plus
-// "· fails 2.0%" when it failed, "" when it never ran.
+// "· fails 2.0%" when it failed, "· dropped 1.0%" and "· delayed 5.0%"
+// when drop or delay faults hit it (its request or replies, per request
+// sent; a step that failed only by drops says "dropped" alone), "" when
+// it never ran.
 func noteText(s flowStep) string {
 	var parts []string
 	if s.stats.Count > 0 {
 		parts = append(parts, "p50 "+humanMS(s.stats.P50MS), "p99 "+humanMS(s.stats.P99MS))
 	}
-	if s.failed > 0 {
+	// drop and delay faults, per request sent; "fails" is left out when
+	// the drops are all its failures
+	sent := max(s.attempts, s.ran)
+	if s.failed > 0 && (s.drops == 0 || percent(s.rate()) != percent(ratio(s.drops, sent))) {
 		parts = append(parts, "fails "+percent(s.rate()))
+	}
+	if s.drops > 0 {
+		parts = append(parts, "dropped "+percent(ratio(s.drops, sent)))
+	}
+	if s.delays > 0 {
+		parts = append(parts, "delayed "+percent(ratio(s.delays, sent)))
 	}
 	return strings.Join(parts, " · ")
 }

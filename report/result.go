@@ -26,9 +26,13 @@ type Result struct {
 	// `choreo report` can render without the file.
 	Diagram       string `json:"diagram"`
 	DiagramSource string `json:"diagram_source"`
-	// Profile and Scenario name the profile file and the scenario used.
-	Profile  string `json:"profile,omitempty"`
-	Scenario string `json:"scenario,omitempty"`
+	// Profile and Scenario name the profile file and the scenario used;
+	// ProfileSHA256 is the hex SHA-256 of the profile file's bytes, so
+	// that merge tells two profiles of the same name apart ("" in results
+	// written before it existed, and without a profile).
+	Profile       string `json:"profile,omitempty"`
+	ProfileSHA256 string `json:"profile_sha256,omitempty"`
+	Scenario      string `json:"scenario,omitempty"`
 	// Set holds the overrides (`choreo sim --set`) layered over the
 	// profile and the scenario, as given.
 	Set []string `json:"set,omitempty"`
@@ -41,8 +45,9 @@ type Result struct {
 	Seed uint64 `json:"seed"`
 	// ElapsedMS is the wall-clock time the work took.
 	ElapsedMS int64 `json:"elapsed_ms"`
-	// Partial is true when the work was interrupted: the result covers the
-	// runs done so far.
+	// Partial is true when the result does not cover all the work: it was
+	// interrupted (the result covers the runs done so far), or it merges
+	// shards that do not cover all N slices (MissingShards says which).
 	Partial bool `json:"partial"`
 	// Outcomes counts runs by outcome.
 	Outcomes Outcomes `json:"outcomes"`
@@ -75,6 +80,17 @@ type Result struct {
 	Drill *Drill `json:"drill,omitempty"`
 	// Shard is "i/N" when the result covers one shard of a simulation.
 	Shard string `json:"shard,omitempty"`
+	// RunsOf and RunRanges say which runs a part of a simulation covers:
+	// RunsOf is the whole simulation's number of runs (-n), RunRanges
+	// the half-open ranges [first, end) of the run numbers (0-based) it
+	// holds. Set in a shard and in a partial merge; absent in a whole
+	// result, so that shards merged whole are the unsharded result.
+	RunsOf    int64      `json:"runs_of,omitempty"`
+	RunRanges [][2]int64 `json:"run_ranges,omitempty"`
+	// MissingShards names, in a merge of shards that do not cover every
+	// slice, the shards missing ("2/4"; "runs 5001–7500" when the shards
+	// carry no "i/N").
+	MissingShards []string `json:"missing_shards,omitempty"`
 	// RealTime is set when the runs ran in real time against real
 	// adapters (not in virtual time).
 	RealTime *RealTime `json:"real_time,omitempty"`

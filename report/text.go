@@ -27,6 +27,7 @@ const (
 	sgrGreen   = "32"
 	sgrYellow  = "33"
 	sgrDefault = "39"
+	sgrDim     = "02"
 )
 
 // WriteText writes r as aligned terminal tables: a header (diagram, runs,
@@ -37,6 +38,17 @@ const (
 // Durations read like 850µs, 12.3ms, 1.42s, 2m03s; the last column of
 // each latency table draws p50 … max as bars scaled to the max.
 func WriteText(w io.Writer, r *Result, opt TextOptions) error {
+	var buf bytes.Buffer
+	if err := writeText(&buf, r, opt); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, wrapText(buf.String()))
+	return err
+}
+
+// writeText writes the text report, lines wider than TextWidth left to
+// WriteText to wrap.
+func writeText(w io.Writer, r *Result, opt TextOptions) error {
 	p := &textPrinter{
 		w:     w,
 		color: opt.Color,
@@ -106,6 +118,31 @@ func (p *textPrinter) name(n int) string {
 		return "#" + strconv.Itoa(n) + " " + s
 	}
 	return "#" + strconv.Itoa(n)
+}
+
+// legend writes the one line under a table that says what its columns
+// count.
+func (p *textPrinter) legend(s string) {
+	p.printf("  %s\n", p.paint("("+s+")", sgrDim))
+}
+
+// unit is what a result counts: "run", or "trace" for a trace check.
+func unit(r *Result) string {
+	if r.Source == "trace" {
+		return "trace"
+	}
+	return "run"
+}
+
+// exchangesLegend says what the exchanges table counts: per run (or
+// trace), times over the ones the exchange succeeded in.
+func exchangesLegend(r *Result, split bool) string {
+	if split {
+		return "failed " + unit(r) + "s not timed; fail% = failed/" + unit(r) + "s; crit.path = % of end_to_end;" +
+			" srv = server span, gap = client − srv"
+	}
+	return "times over the " + unit(r) + "s it succeeded in, not failed ones; fail% = failed / " + unit(r) +
+		"s; crit.path = its % of end_to_end"
 }
 
 // cell is one table cell and its colour ("" for none).
@@ -179,17 +216,35 @@ func (t *table) write(p *textPrinter) {
 			b.WriteString(pre + s)
 			b.WriteByte('\t')
 		}
-		if t.trail[k] != "" {
-			b.WriteString("  " + t.trail[k])
-		}
 		b.WriteByte('\n')
 		tw.Write([]byte(b.String())) // a bytes.Buffer does not fail
 	}
 	tw.Flush()
 	// Right alignment pads every cell on its left, the first one too:
 	// drop that padding so that the title is flush left.
+	var lines []string
+	widest := 0
 	for line := range strings.Lines(buf.String()) {
-		p.printf("%s", strings.TrimPrefix(line, "  "))
+		line = strings.TrimSuffix(strings.TrimPrefix(line, "  "), "\n")
+		lines = append(lines, line)
+		widest = max(widest, visibleWidth(line))
+	}
+	// A row's text follows its columns when it fits in TextWidth; when
+	// it does not, it is elided if the columns leave room enough, and
+	// goes on a line of its own otherwise.
+	own := TextWidth-widest-2 < minTrail
+	for k, line := range lines {
+		trail, w := t.trail[k], visibleWidth(line)
+		switch {
+		case trail == "":
+			p.printf("%s\n", line)
+		case w+2+utf8.RuneCountInString(trail) <= TextWidth:
+			p.printf("%s  %s\n", line, trail)
+		case own:
+			p.printf("%s\n    %s\n", line, trail)
+		default:
+			p.printf("%s  %s\n", line, elide(trail, TextWidth-w-2))
+		}
 	}
 }
 
@@ -220,7 +275,7 @@ func (p *textPrinter) header(r *Result) {
 	extra = append(extra, "took "+humanMS(float64(r.ElapsedMS)))
 	p.printf("%s\n", strings.Join(extra, ", "))
 	if r.Partial {
-		p.printf("%s\n", p.paint("partial: interrupted, these results cover the "+covered(r), sgrYellow))
+		p.printf("%s\n", p.paint("partial: "+partialWhy(r), sgrYellow))
 	}
 }
 
@@ -232,7 +287,7 @@ func (p *textPrinter) outcomes(r *Result) {
 	}
 	p.section("")
 	t := &table{left: 1, titled: true}
-	t.add("", cell{s: "Outcomes", sgr: sgrBold}, cell{s: "runs"}, cell{s: "share"})
+	t.add("", cell{s: "Outcomes", sgr: sgrBold}, cell{s: unit(r) + "s"}, cell{s: "share"})
 	for _, x := range []struct {
 		name string
 		n    int64
@@ -245,6 +300,7 @@ func (p *textPrinter) outcomes(r *Result) {
 		t.add("", cell{s: x.name, sgr: sgr}, cell{s: count(x.n)}, cell{s: percent(ratio(x.n, total))})
 	}
 	t.write(p)
+	p.legend("handled: a drawn error, bound branch or break took the failure; failed: unhandled; inconsistent: rollback failed")
 }
 
 // statCells are the columns of a latency distribution: count, p50, p90,
@@ -268,13 +324,26 @@ func quantileCells(s *Stats) []cell {
 
 var statHeads = []string{"mean", "p50", "p90", "p95", "p99", "p99.9", "max"}
 
+// stepHeads are the latency columns of the messages and exchanges
+// tables: fewer than a run time's, so that a row and its step's text fit
+// in TextWidth (the JSON, Markdown and HTML have them all).
+var stepHeads = []string{"p50", "p95", "p99", "max"}
+
+// stepCells are a step's count and stepHeads, or dashes when it is empty.
+func stepCells(s Stats) []cell {
+	if s.Count == 0 {
+		return cells("0", "-", "-", "-", "-")
+	}
+	return cells(count(s.Count), humanMS(s.P50MS), humanMS(s.P95MS), humanMS(s.P99MS), humanMS(s.MaxMS))
+}
+
 func (p *textPrinter) runTimes(r *Result) {
 	if r.EndToEnd.Count == 0 && r.Completion.Count == 0 && r.SystemTime.Count == 0 {
 		return
 	}
 	p.section("")
 	t := &table{left: 1, titled: true}
-	t.add("p50…max", append([]cell{{s: "Run time", sgr: sgrBold}, {s: "runs"}}, cells(statHeads...)...)...)
+	t.add("p50…max", append([]cell{{s: "Run time", sgr: sgrBold}, {s: unit(r) + "s"}}, cells(statHeads...)...)...)
 	for _, x := range []struct {
 		name string
 		s    Stats
@@ -282,6 +351,7 @@ func (p *textPrinter) runTimes(r *Result) {
 		t.add(spark(x.s), append([]cell{{s: x.name}}, statCells(x.s)...)...)
 	}
 	t.write(p)
+	p.legend("every " + unit(r) + " counted, failed ones until they failed; completion waits for async forks, system_time leaves out actors")
 }
 
 func (p *textPrinter) messages(r *Result) {
@@ -295,7 +365,7 @@ func (p *textPrinter) messages(r *Result) {
 	}
 	p.section("")
 	heads := []cell{{s: "Messages", sgr: sgrBold}, {s: "sent"}}
-	heads = append(heads, cells(statHeads...)...)
+	heads = append(heads, cells(stepHeads...)...)
 	heads = append(heads, cells("p50…max", "error", "timeout")...)
 	if drop {
 		heads = append(heads, cell{s: "drop"})
@@ -308,7 +378,7 @@ func (p *textPrinter) messages(r *Result) {
 	t.add("message", heads...)
 	for _, m := range r.Messages {
 		f := m.Faults
-		row := append([]cell{{s: "#" + strconv.Itoa(m.N)}}, statCells(m.Latency)...)
+		row := append([]cell{{s: "#" + strconv.Itoa(m.N)}}, stepCells(m.Latency)...)
 		row = append(row, cells(spark(m.Latency), count(f.Error), count(f.Timeout))...)
 		if drop {
 			row = append(row, cell{s: count(f.Drop)})
@@ -320,6 +390,7 @@ func (p *textPrinter) messages(r *Result) {
 		t.add(m.Selector, row...)
 	}
 	t.write(p)
+	p.legend("per attempt sent, retries included: latency and faults; fail% = (error + timeout + drop) / attempts sent")
 }
 
 func (p *textPrinter) exchanges(r *Result) {
@@ -327,9 +398,9 @@ func (p *textPrinter) exchanges(r *Result) {
 		return
 	}
 	p.section("")
-	heads := []cell{{s: "Exchanges", sgr: sgrBold}, {s: "runs"}}
-	heads = append(heads, cells(statHeads...)...)
-	heads = append(heads, cells("p50…max", "failed", "fail%", "crit.path")...)
+	heads := []cell{{s: "Exchanges", sgr: sgrBold}, {s: unit(r) + "s"}}
+	heads = append(heads, cells(stepHeads...)...)
+	heads = append(heads, cells("failed", "fail%", "crit.path")...)
 	// Trace checks also measure the server span and the gap (client −
 	// server): columns shown only when some exchange has them.
 	split := false
@@ -342,8 +413,8 @@ func (p *textPrinter) exchanges(r *Result) {
 	t := &table{left: 1, titled: true}
 	t.add("request", heads...)
 	for _, e := range r.Exchanges {
-		row := append([]cell{{s: exchangeLabel(e)}}, statCells(e.Duration)...)
-		row = append(row, cells(spark(e.Duration), count(e.Failed),
+		row := append([]cell{{s: exchangeLabel(e)}}, stepCells(e.Duration)...)
+		row = append(row, cells(count(e.Failed),
 			percent(ratio(e.Failed, e.Duration.Count+e.Failed)), percent(e.CriticalPathShare))...)
 		if split {
 			row = append(row, quantileCells(e.Server)...)
@@ -352,6 +423,7 @@ func (p *textPrinter) exchanges(r *Result) {
 		t.add(p.names[e.Request], row...)
 	}
 	t.write(p)
+	p.legend(exchangesLegend(r, split))
 }
 
 // unobserved lists the messages a trace check saw in no trace, and why.
@@ -400,9 +472,10 @@ func (p *textPrinter) slo(r *Result) {
 		if !v.OK {
 			mark = cell{s: "✗", sgr: sgrRed}
 		}
-		t.add("", mark, cell{s: v.Target}, cell{s: sloObserved(v)})
+		t.add("", mark, cell{s: elide(v.Target, TextWidth-30)}, cell{s: sloObserved(v)})
 	}
 	t.write(p)
+	p.legend("✓ held, ✗ breached; each target with the value observed")
 }
 
 // sloObserved is the observed value: a share for rate targets (their
@@ -469,6 +542,7 @@ func (p *textPrinter) conformance(r *Result) {
 			t.add(trail, cell{s: d.Kind}, cell{s: count(d.Traces)}, cell{s: percent(ratio(d.Traces, c.Traces))})
 		}
 		t.write(p)
+		p.legend("share = traces with the deviation / traces checked")
 	}
 	p.unmapped(c)
 }
@@ -505,6 +579,7 @@ func (p *textPrinter) drill(r *Result) {
 		t.add(p.name(c.N), append(row, cell{s: verdict, sgr: sgr})...)
 	}
 	t.write(p)
+	p.legend("per case: runs by outcome; rolled back = every compensation ran and succeeded; ttf = time to failure")
 	for _, pr := range d.Pruned {
 		p.printf("  pruned: %s %s (covered by the handler of #%d)\n", p.name(pr.N), pr.Fault, pr.CoveredBy)
 	}

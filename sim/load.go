@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -118,6 +120,8 @@ func LoadProfile(path string, data []byte, d *flow.Diagram, scenario string, set
 	if err := l.f.Err(); err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(data)
+	p.SHA256 = hex.EncodeToString(sum[:])
 	return p, nil
 }
 

@@ -125,8 +125,11 @@ type BlockSettings struct {
 // Profile is a profile resolved against a diagram: every message has its
 // settings, every selector is checked.
 type Profile struct {
-	// Path is the profile file ("" for the defaults).
+	// Path is the profile file ("" for the defaults), SHA256 the hex
+	// SHA-256 of its bytes (results record it: see
+	// report.Result.ProfileSHA256).
 	Path     string
+	SHA256   string
 	Scenario string
 	// Set holds the --set overrides layered over the profile and the
 	// scenario, as given.

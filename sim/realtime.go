@@ -561,6 +561,7 @@ func assemble(p *Profile, cols []*collector, seed uint64, start time.Time) *repo
 	}
 	res := all.agg.Result()
 	res.Source, res.Seed, res.Profile, res.Scenario, res.Set = "sim", seed, p.Path, p.Scenario, p.Set
+	res.ProfileSHA256 = p.SHA256
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	res.SLO = report.Judge(p.SLO, res)
 	return res

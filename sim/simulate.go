@@ -93,6 +93,10 @@ func Simulate(ctx context.Context, d *flow.Diagram, p *Profile, o Options) (*rep
 	}
 	wg.Wait()
 	res := assemble(p, cols, o.Seed, start)
+	if o.Count > 0 {
+		// a shard says which runs it holds, for choreo merge
+		res.RunsOf, res.RunRanges = o.Runs, [][2]int64{{first, first + count}}
+	}
 	var err error
 	if cerr := ctx.Err(); cerr != nil {
 		res.Partial = true

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/choreo-dev/choreo/internal/testdiagram"
@@ -79,5 +82,54 @@ func TestParseShard(t *testing.T) {
 		if (err != nil) != tc.bad || !tc.bad && (first != tc.first || count != tc.count) {
 			t.Errorf("parseShard(%q) = %d, %d, %v", tc.s, first, count, err)
 		}
+	}
+}
+
+// choreo merge refuses the same shard twice and another simulation's
+// shard (exit 2, naming the files), and merges shards that leave a
+// slice out into a partial result that names it.
+func TestMergeIntegrity(t *testing.T) {
+	dir := t.TempDir()
+	diagram := filepath.Join(dir, "flow.mmd")
+	os.WriteFile(diagram, []byte("sequenceDiagram\n  Web->>Api: GET /items\n  Api-->>Web: 200\n"), 0o644)
+	profile := filepath.Join(dir, "p.yaml")
+	os.WriteFile(profile, []byte("defaults: {latency: 10ms}\n"), 0o644)
+	other := filepath.Join(dir, "other", "p.yaml") // same name, other profile
+	os.Mkdir(filepath.Dir(other), 0o755)
+	os.WriteFile(other, []byte("defaults: {latency: 20ms}\n"), 0o644)
+	choreo := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+	shard := func(name, profile, s string) string {
+		out := filepath.Join(dir, name)
+		if code, _, stderr := choreo("sim", diagram, "--profile", profile, "-n", "900", "--shard", s, "--format", "json", "-o", out); code != 0 {
+			t.Fatalf("sim --shard %s: exit %d: %s", s, code, stderr)
+		}
+		return out
+	}
+	a, b, c := shard("a.json", profile, "1/3"), shard("b.json", profile, "2/3"), shard("c.json", profile, "3/3")
+	b2 := shard("b2.json", profile, "2/3")
+	o := shard("o.json", other, "2/3")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{a, b, b2}, b + " and " + b2 + " are both shard 2/3"},
+		{[]string{a, o}, o + " uses another profile"},
+	} {
+		code, _, stderr := choreo(append([]string{"merge"}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("merge %v: exit %d, %s; want exit 2, %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	code, stdout, stderr := choreo("merge", a, c, "--format", "text")
+	if code != 0 || !strings.Contains(stdout, "partial: shard 2/3 missing from the merge, these results cover 600 of the 900 runs") {
+		t.Errorf("merge 1/3 3/3: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	code, stdout, _ = choreo("merge", a, c, b)
+	if code != 0 || strings.Contains(stdout, "partial\": true") || strings.Contains(stdout, "missing_shards") {
+		t.Errorf("merge of all shards: exit %d\n%.400s", code, stdout)
 	}
 }

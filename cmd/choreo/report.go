@@ -53,6 +53,11 @@ histograms merge exactly, so the merged result is the result of the whole
 simulation. The output is JSON unless --format says otherwise. One of the
 results may be - for standard input.
 
+It refuses a shard given twice and results of other diagrams, profiles,
+scenarios, seeds or sources (trace checks and drills do not merge), naming
+the files. Shards that leave some of the N slices out merge into a result
+marked partial that names the shards missing.
+
 Examples:
   choreo sim flow.mmd -n 10000000 --shard 1/2 --format json -o a.json
   choreo sim flow.mmd -n 10000000 --shard 2/2 --format json -o b.json
@@ -179,14 +184,15 @@ func runMerge(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	var rs []*report.Result
+	var names []string
 	for _, path := range fs.Args() {
 		r, err := readResult(io, path)
 		if err != nil {
 			return err
 		}
-		rs = append(rs, r)
+		rs, names = append(rs, r), append(names, path)
 	}
-	res, err := report.Merge(rs...)
+	res, err := report.MergeNamed(names, rs)
 	if err != nil {
 		return err
 	}
@@ -305,6 +311,6 @@ func parseShard(s string, runs int64) (first, count int64, err error) {
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
 		return 0, 0, fmt.Errorf("--shard %q: want i/N with 1 <= i <= N, e.g. 2/4", s)
 	}
-	first = (i - 1) * runs / n
-	return first, i*runs/n - first, nil
+	first, count = report.ShardRuns(i, n, runs)
+	return first, count, nil
 }
