@@ -41,9 +41,8 @@ Examples:
   choreo sim flow.mmd --profile p.yaml --format json -o result.json
   choreo report result.json --format markdown -o SLA.md
   choreo report result.json --format html -o report.html
-  choreo report after.json --compare before.json
-  choreo report after.json --compare before.json --fail-on 'end_to_end.p99 > +10%' --fail-on 'failed > +0.5pp'
-  choreo report result.json --fail-on '"App->>IdP: Create tenant directory".p95 > 1.2s' --format junit -o gates.xml`
+  choreo report after.json --compare before.json --fail-on 'end_to_end.p99 > +10%'
+  choreo report result.json --fail-on '"#4".p95 > 1.2s' --format junit -o gates.xml`
 
 const mergeUsage = "choreo merge RESULT.json... [--format F] [-o FILE]"
 
