@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/gonum/mathext"
@@ -125,13 +126,26 @@ func ksDistance(bs []report.Bucket, n int64, cdf func(float64) float64) float64 
 		below := float64(cum) / float64(n)
 		cum += b.Count
 		upto := float64(cum) / float64(n)
-		// just below the bucket the observed CDF is below; at its top, upto
-		d = max(d, math.Abs(cdf(float64(b.Low))-below), math.Abs(cdf(float64(b.High))-upto))
-		if b.Low == b.High { // a point mass: the CDF jumps there
-			d = max(d, math.Abs(cdf(float64(b.Low)-0.5)-below))
+		// just below the bucket the CDF is at most below, at its top upto
+		d = max(d, gap(cdf, float64(b.Low)-0.5, below), gap(cdf, float64(b.High), upto))
+		if b.Low != b.High {
+			d = max(d, gap(cdf, float64(b.Low), below))
 		}
 	}
 	return d
+}
+
+// gap is |cdf(x) − p|, with a CDF of 0 below 0 (where the log-based
+// CDFs give NaN) and 1 for anything else not a number.
+func gap(cdf func(float64) float64, x, p float64) float64 {
+	if x <= 0 {
+		return p
+	}
+	c := cdf(x)
+	if math.IsNaN(c) {
+		return 1
+	}
+	return math.Abs(c - p)
 }
 
 // logMoments returns the weighted mean and standard deviation of ln x
@@ -301,6 +315,6 @@ func roundFloat(x float64, sig int) float64 {
 	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
 		return x
 	}
-	mag := math.Pow(10, math.Floor(math.Log10(math.Abs(x)))-float64(sig-1))
-	return math.Round(x/mag) * mag
+	y, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', sig, 64), 64)
+	return y
 }

@@ -19,9 +19,10 @@ func (c *Checker) KeepFit() {
 
 // fitCounts accumulates report.FitData over the traces a Checker adds.
 type fitCounts struct {
-	c      *Checker
-	msgs   []report.FitMessage
-	blocks []*fitBlock
+	c       *Checker
+	msgs    []report.FitMessage
+	blocks  []*fitBlock
+	byBlock map[*flow.Block]*fitBlock
 	// seen and live are per-trace scratch: how often each message was
 	// seen in the trace (a call's retries once), and whether a call of
 	// it failed for good at its own fault
@@ -48,6 +49,7 @@ func newFitCounts(c *Checker) *fitCounts {
 		f.msgs[i].N = i + 1
 	}
 	byBlock := map[*flow.Block]*fitBlock{}
+	f.byBlock = byBlock
 	for _, b := range c.d.Blocks() {
 		switch b.Kind {
 		case flow.Alt, flow.Critical, flow.Opt, flow.Break, flow.Loop:
@@ -168,6 +170,7 @@ func (f *fitCounts) add(obs *Observed) {
 		closeCall(k, c.msgIndex(k.m))
 	}
 	live := func(e *ObservedExchange) bool { return e.Failed && !retried[e.Index] }
+	var answered []*ObservedExchange
 
 	for _, e := range ex {
 		i := c.msgIndex(e.Message)
@@ -217,7 +220,14 @@ func (f *fitCounts) add(obs *Observed) {
 			lat += selfTime(e, children[e.Index])
 		}
 		record(&fm.Latency, lat)
-		if r := c.msgIndex(c.replyOf(e)); r >= 0 && !e.Async {
+		if !e.Async {
+			answered = append(answered, e)
+		}
+	}
+	// the reply that closed each exchange, once the requests seen tell
+	// which branches ran
+	for _, e := range answered {
+		if r := c.msgIndex(f.replyOf(e)); r >= 0 {
 			record(&f.msgs[r].Latency, max(e.ReplyLatency, 0))
 			f.seen[r+1]++
 		}
@@ -225,6 +235,73 @@ func (f *fitCounts) add(obs *Observed) {
 	for _, fb := range f.blocks {
 		f.addBlock(fb)
 	}
+}
+
+// replyOf returns the reply that closed e, which succeeded: of the
+// diagram's replies to its request (not drawn as errors), the first that
+// sits in branches the trace shows were taken, else the first outside
+// any branch of its own, else the first. (The checker's replyOf takes the
+// first; a reply in a break that did not run would then take the
+// latencies of the reply after it.)
+func (f *fitCounts) replyOf(e *ObservedExchange) *flow.Message {
+	info := f.c.g.Info(e.Message)
+	if info == nil || info.Exchange == nil || info.Exchange.Request != e.Message {
+		return nil
+	}
+	var best *flow.Message
+	bestScore := -1
+	for _, r := range info.Exchange.Replies {
+		if r.Arrow.Cross() {
+			continue
+		}
+		ri := f.c.g.Info(r)
+		if ri == nil {
+			continue
+		}
+		extra := ri.Path
+		if hasPrefix(ri.Path, info.Path) {
+			extra = ri.Path[len(info.Path):]
+		}
+		score := 1 // no branch of its own
+		if len(extra) > 0 {
+			score = 2
+			for _, br := range extra {
+				if !f.evident(br) {
+					score = 0
+					break
+				}
+			}
+		}
+		if score > bestScore {
+			best, bestScore = r, score
+		}
+	}
+	return best
+}
+
+// evident reports whether the trace shows that branch br ran: a request
+// of it was seen, or br is a break none of whose later messages were seen
+// (the flow ended there). Branches without a choice (par, rect) always
+// run.
+func (f *fitCounts) evident(br flow.BranchRef) bool {
+	fb := f.byBlock[br.Block]
+	if fb == nil {
+		return br.Block.Kind == flow.Par || br.Block.Kind == flow.Rect
+	}
+	for _, n := range fb.branches[br.Branch] {
+		if f.seen[n] > 0 {
+			return true
+		}
+	}
+	if br.Block.Kind != flow.Break {
+		return false
+	}
+	for _, n := range fb.after {
+		if f.seen[n] > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // selfTime is the callee's own time in an exchange: its span less the
