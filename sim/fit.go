@@ -146,12 +146,12 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 	fmt.Fprintf(b, "; observed p50 %s, p99 %s\n", fmtDur(roundSig(fr.p50, 4)), fmtDur(roundSig(fr.p99, 4)))
 	fmt.Fprintf(b, "  %s:\n    latency: %s\n", sel, latencyString(fr.chosen.lat))
 
-	if attempts > 0 && faults.Error+faults.Timeout > 0 {
+	if attempts > 0 && faults.Error+faults.Timeout+faults.Drop > 0 {
 		b.WriteString("    fault:\n")
 		for _, f := range []struct {
 			kind string
 			n    int64
-		}{{report.FaultError, faults.Error}, {report.FaultTimeout, faults.Timeout}} {
+		}{{report.FaultError, faults.Error}, {report.FaultTimeout, faults.Timeout}, {report.FaultDrop, faults.Drop}} {
 			if f.n > 0 {
 				fmt.Fprintf(b, "      - {rate: %s, kind: %s}   # %d of %d attempts\n",
 					strconv.FormatFloat(float64(f.n)/float64(attempts), 'g', 3, 64), f.kind, f.n, attempts)

@@ -198,7 +198,10 @@ func (f *fitCounts) add(obs *Observed) {
 			if !own {
 				continue
 			}
-			if e.Fault == report.FaultTimeout {
+			if e.Async && e.Server == nil {
+				// an async message that never arrived: lost
+				fm.Faults.Drop++
+			} else if e.Fault == report.FaultTimeout {
 				record(&fm.GaveUp, e.Duration)
 				if slow {
 					continue
