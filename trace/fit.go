@@ -220,7 +220,7 @@ func (f *fitCounts) add(obs *Observed) {
 		}
 		lat := max(e.RequestLatency, 0)
 		if !e.Async {
-			lat += selfTime(e, children[e.Index])
+			lat += selfTime(e, children[e.Index], retried)
 		}
 		record(&fm.Latency, lat)
 		if !e.Async {
@@ -308,9 +308,11 @@ func (f *fitCounts) evident(br flow.BranchRef) bool {
 }
 
 // selfTime is the callee's own time in an exchange: its span less the
-// time its synchronous nested calls cover. The simulator has no own
-// time: it adds it to the request's latency.
-func selfTime(e *ObservedExchange, kids []*ObservedExchange) int64 {
+// time its synchronous nested calls cover, a retried call covering the
+// wait before its retry too (the retry policy's backoff, which the
+// simulator draws). The simulator has no own time: it adds it to the
+// request's latency.
+func selfTime(e *ObservedExchange, kids []*ObservedExchange, retried []bool) int64 {
 	lo := e.Start + max(e.RequestLatency, 0)
 	hi := lo + e.Server.Duration()
 	if hi <= lo {
@@ -318,11 +320,20 @@ func selfTime(e *ObservedExchange, kids []*ObservedExchange) int64 {
 	}
 	covered, cursor := int64(0), lo
 	// children come in causal order (by start): sweep their union
-	for _, k := range kids {
+	for j, k := range kids {
 		if k.Async {
 			continue
 		}
-		s, t := max(k.Start, cursor), min(k.Start+k.Duration, hi)
+		end := k.Start + k.Duration
+		if retried[k.Index] {
+			for _, next := range kids[j+1:] {
+				if next.Message == k.Message {
+					end = max(end, next.Start)
+					break
+				}
+			}
+		}
+		s, t := max(k.Start, cursor), min(end, hi)
 		if t > s {
 			covered += t - s
 			cursor = t
