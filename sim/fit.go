@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -146,6 +147,21 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 	fmt.Fprintf(b, "; observed p50 %s, p99 %s\n", fmtDur(roundSig(fr.p50, 4)), fmtDur(roundSig(fr.p99, 4)))
 	fmt.Fprintf(b, "  %s:\n    latency: %s\n", sel, latencyString(fr.chosen.lat))
 
+	// Timeouts: the fitted latency times some attempts out by itself
+	// once the timeout is set; those expected are not injected again
+	// (attempts · P(latency > timeout) under the fit).
+	var timeout time.Duration
+	var slowNote string
+	if fm != nil && fm.GaveUp != nil && fm.GaveUp.Count() > 0 {
+		timeout = roundSig(fm.GaveUp.Quantile(0.5), 3)
+		if faults.Timeout > 0 {
+			exp := float64(attempts) * survival(fr.chosen, timeout)
+			if k := int64(math.Round(exp)); k > 0 {
+				slowNote = fmt.Sprintf(", %d of them expected from the latency alone", min(k, faults.Timeout))
+				faults.Timeout = max(faults.Timeout-k, 0)
+			}
+		}
+	}
 	if attempts > 0 && faults.Error+faults.Timeout+faults.Drop > 0 {
 		b.WriteString("    fault:\n")
 		for _, f := range []struct {
@@ -161,9 +177,8 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 	if fm == nil {
 		return
 	}
-	if fm.GaveUp != nil && fm.GaveUp.Count() > 0 {
-		t := roundSig(fm.GaveUp.Quantile(0.5), 3)
-		fmt.Fprintf(b, "    timeout: %s   # callers gave up %d times\n", fmtDur(t), fm.GaveUp.Count())
+	if timeout > 0 {
+		fmt.Fprintf(b, "    timeout: %s   # callers gave up %d times%s\n", fmtDur(timeout), fm.GaveUp.Count(), slowNote)
 	}
 	if fm.MaxAttempts > 1 {
 		fmt.Fprintf(b, "    retry: {attempts: %d", fm.MaxAttempts)
@@ -177,6 +192,17 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 		}
 		fmt.Fprintf(b, "}   # %d of %d calls retried\n", fm.Retried, fm.Calls)
 	}
+}
+
+// survival is the share of draws of c above t.
+func survival(c fitCandidate, t time.Duration) float64 {
+	if c.cdf == nil { // a constant
+		if d, ok := c.lat.(Constant); ok && time.Duration(d) > t {
+			return 1
+		}
+		return 0
+	}
+	return 1 - c.cdf(float64(t))
 }
 
 // latencyString is the profile form of l: String, except that a
