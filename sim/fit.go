@@ -130,7 +130,13 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 		if why == "" {
 			why = "no attempt succeeded with both spans"
 		}
-		fmt.Fprintf(b, "  # %s: not fitted: %s\n", sel, why)
+		if attempts == 0 || faults.Error+faults.Timeout+faults.Drop == 0 {
+			fmt.Fprintf(b, "  # %s: not fitted: %s\n", sel, why)
+			return
+		}
+		// it failed every time: its faults, and the latency of the profile
+		fmt.Fprintf(b, "  # latency not fitted: %s\n  %s:\n", why, sel)
+		writeFaults(b, faults, attempts)
 		return
 	}
 	fr := fitLatency(h)
@@ -162,18 +168,7 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 			}
 		}
 	}
-	if attempts > 0 && faults.Error+faults.Timeout+faults.Drop > 0 {
-		b.WriteString("    fault:\n")
-		for _, f := range []struct {
-			kind string
-			n    int64
-		}{{report.FaultError, faults.Error}, {report.FaultTimeout, faults.Timeout}, {report.FaultDrop, faults.Drop}} {
-			if f.n > 0 {
-				fmt.Fprintf(b, "      - {rate: %s, kind: %s}   # %d of %d attempts\n",
-					strconv.FormatFloat(float64(f.n)/float64(attempts), 'g', 3, 64), f.kind, f.n, attempts)
-			}
-		}
-	}
+	writeFaults(b, faults, attempts)
 	if fm == nil {
 		return
 	}
@@ -191,6 +186,24 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 			}
 		}
 		fmt.Fprintf(b, "}   # %d of %d calls retried\n", fm.Retried, fm.Calls)
+	}
+}
+
+// writeFaults writes the fault list of a message: the rate of each kind
+// per attempt.
+func writeFaults(b *strings.Builder, faults report.Faults, attempts int64) {
+	if attempts == 0 || faults.Error+faults.Timeout+faults.Drop == 0 {
+		return
+	}
+	b.WriteString("    fault:\n")
+	for _, f := range []struct {
+		kind string
+		n    int64
+	}{{report.FaultError, faults.Error}, {report.FaultTimeout, faults.Timeout}, {report.FaultDrop, faults.Drop}} {
+		if f.n > 0 {
+			fmt.Fprintf(b, "      - {rate: %s, kind: %s}   # %d of %d attempts\n",
+				strconv.FormatFloat(float64(f.n)/float64(attempts), 'g', 3, 64), f.kind, f.n, attempts)
+		}
 	}
 }
 

@@ -182,15 +182,19 @@ func (f *fitCounts) add(obs *Observed) {
 		if !retried[e.Index] {
 			f.seen[i+1]++
 		}
-		if e.Failed {
+		// a failure the diagram draws (a --x reply, a -x request) is a
+		// path of the flow, not a fault, unless a nested call's failure
+		// brought it: its branch is counted below
+		nested := false
+		for _, ch := range children[e.Index] {
+			nested = nested || live(ch)
+		}
+		if e.Failed && (nested || !c.drawn(e)) {
 			// a failure is its own unless a nested call failed for good;
 			// a timeout while a nested call still ran is the latency's
 			// (the simulator times it out by itself), not a fault
-			own, slow := true, false
+			own, slow := !nested, false
 			for _, ch := range children[e.Index] {
-				if live(ch) {
-					own = false
-				}
 				if !ch.Async && ch.Start+ch.Duration >= e.Start+e.Duration {
 					slow = true
 				}
@@ -240,8 +244,8 @@ func (f *fitCounts) add(obs *Observed) {
 	}
 }
 
-// replyOf returns the reply that closed e, which succeeded: of the
-// diagram's replies to its request (not drawn as errors), the first that
+// replyOf returns the reply that closed e: of the diagram's replies to
+// its request (drawn as errors when e failed, else not), the first that
 // sits in branches the trace shows were taken, else the first outside
 // any branch of its own, else the first. (The checker's replyOf takes the
 // first; a reply in a break that did not run would then take the
@@ -254,7 +258,7 @@ func (f *fitCounts) replyOf(e *ObservedExchange) *flow.Message {
 	var best *flow.Message
 	bestScore := -1
 	for _, r := range info.Exchange.Replies {
-		if r.Arrow.Cross() {
+		if r.Arrow.Cross() != e.Failed {
 			continue
 		}
 		ri := f.c.g.Info(r)

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -107,5 +108,58 @@ func TestKeepFit(t *testing.T) {
 	}
 	if done.Latency == nil || done.Latency.Count() != 2 || ms(done.Latency) != 10*time.Millisecond {
 		t.Errorf("done: want 2 × 10ms")
+	}
+}
+
+// TestKeepFitDrawnError: an error the diagram draws (a --x reply in a
+// critical's option) is a branch taken, not a fault; the same exchange
+// failed by a nested call's failure is neither.
+func TestKeepFitDrawnError(t *testing.T) {
+	d, err := parser.Parse("crit.mmd", []byte(`sequenceDiagram
+U->>API: login
+API->>DB: lookup
+DB-->>API: user
+critical check password
+  API-->>U: welcome
+option wrong password
+  API--xU: denied
+end
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewChecker(d, nil, NewAligner(d))
+	c.KeepFit()
+	c.Add(fitTrace(1, // denied: the drawn error
+		fitSpan{1, 0, "U", Client, "login", 0, 50, true},
+		fitSpan{2, 1, "API", Server, "login", 5, 45, true},
+		fitSpan{3, 2, "API", Client, "lookup", 10, 30, false},
+		fitSpan{4, 3, "DB", Server, "lookup", 12, 28, false},
+	))
+	c.Add(fitTrace(2, // welcome
+		fitSpan{1, 0, "U", Client, "login", 0, 50, false},
+		fitSpan{2, 1, "API", Server, "login", 5, 45, false},
+		fitSpan{3, 2, "API", Client, "lookup", 10, 30, false},
+		fitSpan{4, 3, "DB", Server, "lookup", 12, 28, false},
+	))
+	c.Add(fitTrace(3, // lookup fails: login fails by cascade
+		fitSpan{1, 0, "U", Client, "login", 0, 50, true},
+		fitSpan{2, 1, "API", Server, "login", 5, 45, true},
+		fitSpan{3, 2, "API", Client, "lookup", 10, 30, true},
+		fitSpan{4, 3, "DB", Server, "lookup", 12, 28, true},
+	))
+	fd := c.Result().Fit
+	login, lookup, denied := fd.Messages[0], fd.Messages[1], fd.Messages[4]
+	if login.Faults.Error != 0 || login.Latency == nil || login.Latency.Count() != 2 {
+		t.Errorf("login: %d errors, want 0 (the drawn error is a branch, the cascade is lookup's); latency %v", login.Faults.Error, login.Latency)
+	}
+	if lookup.Faults.Error != 1 {
+		t.Errorf("lookup: %d errors, want 1", lookup.Faults.Error)
+	}
+	if denied.Latency == nil || denied.Latency.Count() != 1 || denied.Latency.Min() != 5*time.Millisecond {
+		t.Errorf("denied: want one reply of 5ms")
+	}
+	if len(fd.Blocks) != 1 || fd.Blocks[0].Reached != 2 || !slices.Equal(fd.Blocks[0].Taken, []int64{1, 1}) {
+		t.Errorf("blocks %+v, want critical reached 2, taken [1 1]", fd.Blocks)
 	}
 }
