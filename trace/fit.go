@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"slices"
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
@@ -26,8 +27,9 @@ type fitCounts struct {
 	// seen and live are per-trace scratch: how often each message was
 	// seen in the trace (a call's retries once), and whether a call of
 	// it failed for good at its own fault
-	seen []int
-	own  []bool
+	seen   []int
+	own    []bool
+	failed []bool // a call of it failed for good, whatever the cause
 }
 
 // fitBlock is one block with the messages of each branch.
@@ -39,12 +41,13 @@ type fitBlock struct {
 	first    int              // the smallest and largest message number inside
 	last     int
 	after    []int          // messages after the block on the same path
+	before   int            // the message just before it on the same level (0: none)
 	common   []map[int]bool // per branch: the root failures common to every trace that took it after one
 }
 
 func newFitCounts(c *Checker) *fitCounts {
 	f := &fitCounts{c: c, msgs: make([]report.FitMessage, len(c.msgs)),
-		seen: make([]int, len(c.msgs)+1), own: make([]bool, len(c.msgs)+1)}
+		seen: make([]int, len(c.msgs)+1), own: make([]bool, len(c.msgs)+1), failed: make([]bool, len(c.msgs)+1)}
 	for i := range f.msgs {
 		f.msgs[i].N = i + 1
 	}
@@ -90,6 +93,9 @@ func newFitCounts(c *Checker) *fitCounts {
 			if mi.Message.N > fb.last && hasPrefix(mi.Path, fb.parent) {
 				fb.after = append(fb.after, mi.Message.N)
 			}
+			if mi.Message.N < fb.first && slices.Equal(mi.Path, fb.parent) {
+				fb.before = mi.Message.N
+			}
 		}
 	}
 	return f
@@ -120,6 +126,7 @@ func (f *fitCounts) add(obs *Observed) {
 	ex := obs.Exchanges
 	clear(f.seen)
 	clear(f.own)
+	clear(f.failed)
 	children := make([][]*ObservedExchange, len(ex))
 	for _, e := range ex {
 		if e.Parent != nil {
@@ -181,6 +188,9 @@ func (f *fitCounts) add(obs *Observed) {
 		fm.Attempts++
 		if !retried[e.Index] {
 			f.seen[i+1]++
+		}
+		if live(e) {
+			f.failed[i+1] = true
 		}
 		// a failure the diagram draws (a --x reply, a -x request) is a
 		// path of the flow, not a fault, unless a nested call's failure
@@ -362,11 +372,17 @@ func (f *fitCounts) addBlock(fb *fitBlock) {
 		}
 	}
 	if taken < 0 {
+		// the flow went past the block; when nothing follows it on its
+		// level, the message before it was seen and did not fail for good
+		past := false
 		for _, n := range fb.after {
-			if f.seen[n] > 0 {
-				fb.out.Reached++
-				return
-			}
+			past = past || f.seen[n] > 0
+		}
+		if len(fb.after) == 0 && fb.before > 0 {
+			past = f.seen[fb.before] > 0 && !f.failed[fb.before]
+		}
+		if past {
+			fb.out.Reached++
 		}
 		return
 	}
