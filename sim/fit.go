@@ -32,9 +32,9 @@ import (
 //   - timeout: the median time callers waited before giving up, where
 //     some did (defaults.timeout is 0: no limit where none was seen);
 //   - retry: where calls took more than one attempt, the most attempts
-//     seen, the backoff from the wait before the second attempt (full
-//     jitter, the largest wait as the backoff; none when the waits are
-//     all alike);
+//     seen, the backoff from the wait before the second attempt: the
+//     largest wait, with full jitter; equal jitter when ten waits or more
+//     all lie above 40% of it; none when they are all alike;
 //
 // and per block: alt/critical weights from how often each branch was
 // taken, a branch taken only after the same earlier failure bound to it
@@ -179,9 +179,15 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 		fmt.Fprintf(b, "    retry: {attempts: %d", fm.MaxAttempts)
 		if w := fm.RetryWait; w != nil && w.Count() > 0 {
 			lo, hi := w.Min(), w.Max()
-			if lo >= hi*9/10 {
+			switch {
+			case lo >= hi*9/10:
 				fmt.Fprintf(b, ", backoff: %s, jitter: none", fmtDur(roundSig(w.Quantile(0.5), 3)))
-			} else {
+			case lo >= hi*4/10 && w.Count() >= 10:
+				// equal jitter waits in [b/2, b]: ten or more waits none of
+				// which fell under 40% of the largest (a full jitter puts a
+				// wait there with probability 0.4 each)
+				fmt.Fprintf(b, ", backoff: %s, jitter: equal", fmtDur(roundSig(hi, 3)))
+			default:
 				fmt.Fprintf(b, ", backoff: %s, jitter: full", fmtDur(roundSig(hi, 3)))
 			}
 		}
