@@ -254,11 +254,13 @@ func fitBlocks(b *strings.Builder, blocks []report.FitBlock) {
 		switch flow.BlockKind(fb.Kind) {
 		case flow.Alt, flow.Critical:
 			weights := make([]string, len(fb.Taken))
+			whens := make([]string, len(fb.Taken))
+			notes := make([]string, len(fb.Taken))
 			unbound, sum := 0, int64(0)
 			for k, t := range fb.Taken {
 				if n := boundTo(fb, k); n > 0 {
-					add(fmt.Sprintf("taken in %d traces, each after #%d failed", t, n),
-						keyOf(k), fmt.Sprintf("{when: \"#%d fails\"}", n))
+					whens[k] = fmt.Sprintf("when: \"#%d fails\"", n)
+					notes[k] = fmt.Sprintf("taken in %d traces, each after #%d failed", t, n)
 					weights[k] = "0"
 					continue
 				}
@@ -266,9 +268,20 @@ func fitBlocks(b *strings.Builder, blocks []report.FitBlock) {
 				unbound++
 				sum += t
 			}
+			// the opening line's key names the block (weights) and its
+			// first branch (when): one entry for both
 			if unbound > 1 && sum > 0 {
-				add(fmt.Sprintf("%s; branches taken %v times", reached, fb.Taken),
-					fb.Key, "{weights: ["+strings.Join(weights, ", ")+"]}")
+				w := "weights: [" + strings.Join(weights, ", ") + "]"
+				note := fmt.Sprintf("%s; branches taken %v times", reached, fb.Taken)
+				if whens[0] != "" {
+					w, note = whens[0]+", "+w, notes[0]+"; "+note
+				}
+				whens[0], notes[0] = w, note
+			}
+			for k, w := range whens {
+				if w != "" {
+					add(notes[k], keyOf(k), "{"+w+"}")
+				}
 			}
 		case flow.Opt:
 			add(fmt.Sprintf("%s, taken in %d", reached, taken), fb.Key,
