@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/choreo-dev/choreo/internal/testdiagram"
+	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 )
 
@@ -72,5 +73,67 @@ func TestFitProfileTimeouts(t *testing.T) {
 	}
 	if strings.Contains(entry, "kind: timeout") {
 		t.Errorf("timeouts injected on top of the latency's own:\n%s", entry)
+	}
+}
+
+// TestFitProfileBlocks: an alt whose first branch ran only after the
+// same failure is bound to it, with the weights of the others in the same
+// entry; opt and break probabilities; loop iterations.
+func TestFitProfileBlocks(t *testing.T) {
+	d, err := parser.Parse("blocks.mmd", []byte(`sequenceDiagram
+A->>B: pay
+B-->>A: paid
+alt pay failed
+  A->>B: notify
+else card
+  A->>B: ship card
+else wallet
+  A->>B: ship wallet
+end
+opt upsell
+  A->>B: offer
+end
+loop poll
+  A->>B: status
+end
+break sold out
+  A->>B: sorry
+end
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &report.Result{Version: report.Version, Source: "trace", Runs: 1000,
+		Histograms: &report.Histograms{}, Fit: &report.FitData{}}
+	for i, m := range d.Messages() {
+		res.Messages = append(res.Messages, report.MessageStats{N: i + 1, Selector: m.Selector()})
+		res.Histograms.Messages = append(res.Histograms.Messages, report.NewHistogram())
+		res.Fit.Messages = append(res.Fit.Messages, report.FitMessage{N: i + 1})
+	}
+	res.Fit.Blocks = []report.FitBlock{
+		{Key: "alt pay failed", Keys: []string{"alt pay failed", "else card", "else wallet"}, Kind: "alt",
+			Reached: 1000, Taken: []int64{100, 630, 270}, Failed: []int64{100, 0, 0}, FailedBy: []int{1, 0, 0}},
+		{Key: "opt upsell", Keys: []string{"opt upsell"}, Kind: "opt", Reached: 900, Taken: []int64{270}},
+		{Key: "loop poll", Keys: []string{"loop poll"}, Kind: "loop", Reached: 900, Taken: []int64{900},
+			Iterations: map[int]int64{2: 300, 3: 310, 4: 290}},
+		{Key: "break sold out", Keys: []string{"break sold out"}, Kind: "break", Reached: 900, Taken: []int64{45}},
+	}
+	data, err := FitProfile(d, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadProfile("fitted.yaml", data, d, ""); err != nil {
+		t.Fatalf("the fitted profile does not load: %v\n%s", err, data)
+	}
+	y := string(data)
+	for _, want := range []string{
+		`"alt pay failed": {when: "#1 fails", weights: [0, 630, 270]}`,
+		`"opt upsell": {probability: 0.3}`,
+		`"loop poll": {iterations: "uniform(2, 4)"}`,
+		`"break sold out": {probability: 0.05}`,
+	} {
+		if !strings.Contains(y, want) {
+			t.Errorf("profile lacks %s:\n%s", want, y)
+		}
 	}
 }
