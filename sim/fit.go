@@ -84,8 +84,12 @@ func FitProfile(d *flow.Diagram, res *report.Result) ([]byte, error) {
 	b.WriteString("\ndefaults:\n  timeout: 0                       # no limit where no caller gave up\n")
 	b.WriteString("\nmessages:\n")
 	cascaded := cascadedFaults(res)
+	actor := map[string]bool{}
+	for _, p := range d.Participants {
+		actor[p.ID] = p.Kind == flow.KindActor
+	}
 	for i, m := range msgs {
-		fitMessage(&b, i, m, res, cascaded)
+		fitMessage(&b, i, m, res, cascaded, actor)
 	}
 	if res.Fit != nil {
 		fitBlocks(&b, res.Fit.Blocks)
@@ -107,7 +111,7 @@ func cascadedFaults(res *report.Result) map[int]int64 {
 	return c
 }
 
-func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, cascaded map[int]int64) {
+func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, cascaded map[int]int64, actor map[string]bool) {
 	sel := strconv.Quote(m.Selector())
 	var (
 		h        = res.Histograms.Messages[i]
@@ -150,7 +154,11 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 	if len(others) > 0 {
 		fmt.Fprintf(b, " (%s)", strings.Join(others, ", "))
 	}
-	fmt.Fprintf(b, "; observed p50 %s, p99 %s\n", fmtDur(roundSig(fr.p50, 4)), fmtDur(roundSig(fr.p99, 4)))
+	fmt.Fprintf(b, "; observed p50 %s, p99 %s", fmtDur(roundSig(fr.p50, 4)), fmtDur(roundSig(fr.p99, 4)))
+	if actor[m.From] {
+		b.WriteString("; human time (sent by an actor)")
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(b, "  %s:\n    latency: %s\n", sel, latencyString(fr.chosen.lat))
 
 	// Timeouts: the fitted latency times some attempts out by itself
