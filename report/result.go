@@ -98,6 +98,9 @@ type Result struct {
 	// that results merge exactly (`choreo merge`) and renderers can draw
 	// them. Nil when the producer kept none.
 	Histograms *Histograms `json:"histograms,omitempty"`
+	// Fit is what `choreo fit` needs to write a profile (trace checks
+	// that asked for it only; see FitData).
+	Fit *FitData `json:"fit,omitempty"`
 	// Model is the parsed diagram, for renderers that draw it (Mermaid,
 	// Markdown, HTML). It is not part of the JSON: cmd/choreo parses
 	// DiagramSource into it.

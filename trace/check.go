@@ -97,6 +97,8 @@ type Checker struct {
 	seen map[string]bool
 
 	slow slowCauses // the root causes of slow traces: see slow.go
+
+	fit *fitCounts // what `choreo fit` needs, when KeepFit asked: see fit.go
 }
 
 type devKey struct{ kind, msg string }
@@ -189,6 +191,9 @@ func (c *Checker) Add(t *Trace) {
 	// the alignment decides which message each exchange is (the same
 	// call drawn in several places), so it comes before the statistics
 	c.conform(t, obs)
+	if c.fit != nil {
+		c.fit.add(obs)
+	}
 
 	// Trace times.
 	var minStart, maxEnd int64
@@ -549,5 +554,8 @@ func (c *Checker) Result() *report.Result {
 		res.SLO = []report.SLOVerdict{}
 	}
 	c.slowResult(res)
+	if c.fit != nil {
+		res.Fit = c.fit.result()
+	}
 	return res
 }
