@@ -127,6 +127,8 @@ type loader struct {
 	// extraKey, and in order of first mention.
 	extras     map[string]*flow.Message
 	extraOrder []*flow.Message
+	// sloPos is where each SLO target was set, by its Target text.
+	sloPos map[string]flow.Pos
 }
 
 // layer is one level of the profile: the top level, then the scenario.
