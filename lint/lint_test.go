@@ -85,7 +85,7 @@ func TestTimeoutsAndRetries(t *testing.T) {
 		{name: "a deadline bounds the retries", diagram: payChain,
 			profile: "messages:\n  \"#1\": {timeout: 2s}\n  \"#2\": {timeout: 1s, deadline: 1500ms, retry: {attempts: 3}, idempotent: true}\n"},
 		{name: "the caller's deadline is the limit", diagram: payChain,
-			profile: "messages:\n  \"#1\": {timeout: 0, deadline: 1s}\n  \"#2\": {timeout: 2s}\n",
+			profile:  "messages:\n  \"#1\": {timeout: 0, deadline: 1s}\n  \"#2\": {timeout: 2s}\n",
 			want:     []string{"timeout-exceeds-caller error d.mmd:6"},
 			contains: []string{"(deadline 1s)"}},
 		{name: "default timeouts fit", diagram: payChain, profile: "defaults: {latency: 10ms}\n"},
