@@ -265,9 +265,9 @@ func (l *linter) timeouts() {
 			sum += fmt.Sprintf(", cut by its deadline %s", fmtDur(cs.Deadline))
 		}
 		fix := ""
-		if inner := (lim - backoffs) / time.Duration(n); inner > 0 && cs.Timeout > 0 {
-			fix = fmt.Sprintf("give %s a shorter timeout: at most %s with %d attempts (\"%s\": {timeout: %s}), or a deadline under %s; or raise %s's limit above %s",
-				name(e.Request), fmtDur(inner), n, e.Request.Selector(), fmtDur(inner.Truncate(time.Millisecond)), fmtDur(lim), name(par.Request), fmtDur(total))
+		if inner := ((lim - backoffs) / time.Duration(n)).Truncate(time.Millisecond); inner > 0 && cs.Timeout > 0 {
+			fix = fmt.Sprintf("give %s a shorter timeout, at most %s with %d attempts (\"%s\": {timeout: %s}), or a deadline under %s; or raise %s's limit above %s",
+				name(e.Request), fmtDur(inner), n, e.Request.Selector(), sim.FormatDuration(inner), fmtDur(lim), name(par.Request), fmtDur(total))
 		} else {
 			fix = fmt.Sprintf("retry %s fewer times or give it a deadline under %s; or raise %s's limit above %s",
 				name(e.Request), fmtDur(lim), name(par.Request), fmtDur(total))

@@ -48,6 +48,7 @@ var commands = map[string]command{
 	"drill":  {short: "inject each fault at each message and judge each case", usage: drillUsage, help: drillHelp, run: runDrill},
 	"check":  {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
 	"parse":  {short: "parse the diagram as Mermaid does; print JSON or Mermaid", usage: parseUsage, help: parseHelp, run: runParse},
+	"lint":   {short: "report timeouts, retries, handlers and SLOs that cannot work, before running", usage: lintUsage, help: lintHelp, run: runLint},
 }
 
 // usageError is trouble with the command line (exit 2, with a hint).
