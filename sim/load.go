@@ -116,6 +116,24 @@ func LoadProfile(path string, data []byte, d *flow.Diagram, scenario string) (*P
 	return p, nil
 }
 
+// LoadProfileLint is LoadProfile for choreo lint: a profile entry that can
+// never take effect and that LoadProfile refuses — a drop fault on a
+// message that is not async — is left out of the settings and listed in
+// the profile's Unreachable instead, so that lint reports it beside its
+// other findings.
+func LoadProfileLint(path string, data []byte, d *flow.Diagram, scenario string) (*Profile, error) {
+	l := &loader{dir: filepath.Dir(path), d: d, msgs: d.Messages(), extras: map[string]*flow.Message{}, lint: true}
+	if path == "" {
+		l.dir = "."
+	}
+	p := l.load(path, data, scenario)
+	if err := l.f.Err(); err != nil {
+		return nil, err
+	}
+	p.Unreachable = l.unreachable
+	return p, nil
+}
+
 // loader holds the state of one LoadProfile call.
 type loader struct {
 	f    *yamlpos.File // the profile, and the problems found in it
@@ -129,6 +147,10 @@ type loader struct {
 	extraOrder []*flow.Message
 	// sloPos is where each SLO target was set, by its Target text.
 	sloPos map[string]flow.Pos
+	// lint: entries that can never take effect are listed in unreachable
+	// instead of refused (LoadProfileLint).
+	lint        bool
+	unreachable []*ProfileError
 }
 
 // layer is one level of the profile: the top level, then the scenario.

@@ -149,6 +149,10 @@ type Profile struct {
 	Participants map[string]*ParticipantSettings
 	// Scenarios lists the scenarios the profile defines, in its order.
 	Scenarios []string
+	// Unreachable lists the entries LoadProfileLint left out because
+	// they can never take effect (a drop on a message that is not
+	// async); LoadProfile refuses them instead.
+	Unreachable []*ProfileError
 }
 
 // Adapters a participant may have.
