@@ -70,6 +70,7 @@ const (
 	RuleZeroWeight       = "branch-weight-zero"
 	RuleZeroProbability  = "block-probability-zero"
 	RuleWhenUnreachable  = "when-cannot-happen"
+	RuleDropOnSync       = "drop-on-sync"
 )
 
 // Rules lists every rule, in the order docs/lint.md gives them.
@@ -93,6 +94,8 @@ var Rules = []Rule{
 	{RuleZeroProbability, Warning, "an opt or break with probability 0 (and no when): it never runs", "Give it a probability above 0, bind the break with when, or remove it."},
 	{RuleWhenUnreachable, Warning, "a when naming a failure that cannot happen there, or that never reaches the block",
 		"The branch never runs. A note when only a drill can inject the failure (the profile gives the message no such fault)."},
+	{RuleDropOnSync, Error, "a drop fault on a message that is not async: it can never happen",
+		"Only async messages (-), --)) are lost in flight; choreo sim and drill refuse the profile until the fault goes."},
 }
 
 // Lint returns the findings of d and, when p is not nil, of the profile
@@ -108,6 +111,11 @@ func Lint(d *flow.Diagram, p *sim.Profile) []Finding {
 		l.unhandled()
 		l.slos()
 		l.blocks()
+		for _, u := range p.Unreachable {
+			l.add(Finding{Rule: RuleDropOnSync, Severity: Error, Pos: u.Pos,
+				Message: u.Msg + ": the drop can never happen, and choreo sim and drill refuse the profile",
+				Fix:     "use kind error (the call fails) or timeout (no answer), or draw the message async (-)) if its sender does not wait"})
+		}
 	}
 	slices.SortStableFunc(l.out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col), cmp.Compare(a.Rule, b.Rule))
@@ -448,7 +456,7 @@ func (l *linter) when(b *flow.Block, i int, w *sim.When) {
 			Message: fmt.Sprintf("%q is bound to %q, which %s", key, text, why), Fix: fix})
 	}
 	if !l.h.Bound(b, i) {
-		bad(Warning, fmt.Sprintf("never reaches it: the block does not follow %s in a list that encloses it", name(m)),
+		bad(Warning, fmt.Sprintf("never takes it: the block does not follow %s in a list that encloses it, or an earlier branch handles that failure first", name(m)),
 			fmt.Sprintf("move the block after %s, at its level or an enclosing one", name(m)))
 		return
 	}

@@ -31,7 +31,7 @@ func run(t *testing.T, tc lintCase) []lint.Finding {
 	}
 	var p *sim.Profile
 	if tc.profile != "" {
-		if p, err = sim.LoadProfile("p.yaml", []byte(tc.profile), d, ""); err != nil {
+		if p, err = sim.LoadProfileLint("p.yaml", []byte(tc.profile), d, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -240,7 +240,11 @@ func TestUnreachableEntries(t *testing.T) {
 			want:    []string{"when-cannot-happen warning p.yaml:4"}, contains: []string{"no timeout or deadline"}},
 		{name: "a when before its message", diagram: "sequenceDiagram\nalt ok\n  A-)B: Ship\nelse failed\n  A-)B: Refund\nend\nA->>B: Pay\nB-->>A: Paid\n",
 			profile: "messages:\n  \"#3\": {fault: {rate: 0.1, kind: error}}\nblocks:\n  \"else failed\": {when: \"#3 fails\"}\n",
-			want:    []string{"when-cannot-happen warning p.yaml:4"}, contains: []string{"never reaches it"}},
+			want:    []string{"when-cannot-happen warning p.yaml:4"}, contains: []string{"never takes it"}},
+		{name: "drop on a synchronous message", diagram: branches,
+			profile:  "messages:\n  \"#1\":\n    fault: [{rate: 0.1, kind: drop}, {rate: 0.1, kind: error}]\n  \"#3\": {fault: {rate: 0.1, kind: drop}}\n",
+			want:     []string{"drop-on-sync error p.yaml:3"},
+			contains: []string{`#1 "A->>B: Pay" is not one: the drop can never happen`}},
 		{name: "bound and injected", diagram: branches,
 			profile: "messages:\n  \"#1\": {fault: {rate: 0.1, kind: error}}\nblocks:\n  \"alt card ok\": {weights: [1, 0, 1]}\n  \"else card declined\": {when: \"#1 fails\"}\n  \"opt analytics\": {probability: 0.5}\n"},
 	} {

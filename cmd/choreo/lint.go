@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -27,8 +28,8 @@ entry only the profile has), a severity (error, warning, note) and a fix:
   unused-participant       a declared participant no message uses
   slo-below-least-latency  an SLO tighter than its path's least latency
   slo-includes-human-time  an end_to_end SLO over actors' messages
-  branch-weight-zero, block-probability-zero, when-cannot-happen
-                           profile entries that never take effect
+  branch-weight-zero, block-probability-zero, when-cannot-happen,
+  drop-on-sync             profile entries that never take effect
 
 Without --profile only the diagram's structure is checked. --format sarif
 writes SARIF 2.1.0, which GitHub code scanning shows on the diagram's lines.
@@ -70,7 +71,11 @@ func runLint(ctx context.Context, args []string, io stdio) error {
 	}
 	var p *sim.Profile
 	if *profile != "" {
-		if p, err = loadProfile(*profile, f.Diagram, *scenario); err != nil {
+		data, err := os.ReadFile(*profile)
+		if err != nil {
+			return err
+		}
+		if p, err = sim.LoadProfileLint(*profile, data, f.Diagram, *scenario); err != nil {
 			return err
 		}
 	}
