@@ -490,6 +490,13 @@ func (l *linter) when(b *flow.Block, i int, w *sim.When) {
 					drawn = true
 				}
 			}
+			if k == report.FaultTimeout && s.Timeout > 0 {
+				// a latency whose tail passes the timeout times out on
+				// its own
+				if q, ok := sim.LatencyQuantile(s.Latency, 0.9999); !ok || q >= s.Timeout {
+					drawn = true
+				}
+			}
 		}
 	}
 	switch {
