@@ -224,6 +224,9 @@ func (e *explainer) explain(dc *report.DrillCase, outs report.Outcomes) {
 		}
 		dc.Fix = fmt.Sprintf("handle it with a branch after it bound to the failure (blocks: {\"else …\": {when: \"#%d %s\"}}), or, if failing the run is right here, %s",
 			dc.N, dc.Fault, expect)
+		if !dc.SLOOK && dc.Fault == report.FaultTimeout {
+			dc.Fix += "; and to fail within the targets, " + e.sloFix(dc)
+		}
 	case report.VerdictSLO:
 		dc.Why = fmt.Sprintf("%d %s ended ok or handled, but over %s", dc.Reached, reachedOf, sloOver(dc))
 		dc.Fix = e.sloFix(dc)

@@ -213,3 +213,41 @@ slo:
 		t.Errorf("with human time: not judged %q, verdict %q, slo %+v; want both targets, slo (a person's 3s)", res.Drill.NotJudged, c.Verdict, c.SLO)
 	}
 }
+
+// A rollback whose compensation fails is inconsistent, and the fix
+// retries that compensation; a failure a branch handles is handled.
+func TestDrillInconsistentAndHandled(t *testing.T) {
+	d := mustParse(t, `sequenceDiagram
+A->>B: reserve
+B-->>A: reserved
+A->>C: charge
+alt paid
+  C-->>A: charged
+else declined
+  C--xA: declined
+end
+A->>D: ship
+D-->>A: shipped
+`)
+	p := loadYAML(t, d, `defaults: {latency: 1ms, timeout: 1s}
+messages:
+  "A->>B: reserve": {compensate: ["A->>B: release"]}
+  "A->>B: release": {fault: {rate: 1, kind: error}}
+blocks:
+  "else declined": {when: "#3 fails"}
+`)
+	res, err := Drill(context.Background(), d, p, DrillOptions{Runs: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ship := drillCase(t, res, 6, report.FaultError)
+	if ship.Verdict != report.VerdictInconsistent || ship.Reached != 20 {
+		t.Fatalf("#6 error: verdict %q, reached %d", ship.Verdict, ship.Reached)
+	}
+	mustContain(t, "why", ship.Why, "20 of 20 runs ended inconsistent: a compensation failed while rolling back after error #6 A->>D: ship")
+	mustContain(t, "fix", ship.Fix, `messages: {"A->>B: release": {retry: {attempts: 3, backoff: 500ms}, idempotent: true}}`)
+	charge := drillCase(t, res, 3, report.FaultTimeout)
+	if charge.Verdict != report.VerdictHandled || charge.Fix != "" || charge.Why != "all 20 runs that reached it ended ok or handled" {
+		t.Errorf("#3 timeout: verdict %q, why %q, fix %q", charge.Verdict, charge.Why, charge.Fix)
+	}
+}
