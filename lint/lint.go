@@ -394,9 +394,18 @@ func (l *linter) unhandled() {
 		l.add(Finding{Rule: RuleUnhandledFailure, Severity: Warning, Pos: m.Pos, Profile: s.Pos,
 			Message: fmt.Sprintf("%s can fail (%s) after %s, which have compensations, and nothing handles its failure: the run fails, rolls them back, and nothing undoes %s itself",
 				name(m), strings.Join(rates, ", "), strings.Join(before, ", "), fmt.Sprintf("#%d", m.N)),
-			Fix: fmt.Sprintf("handle it with a branch after it (blocks: {\"else …\": {when: \"#%d fails\"}}), compensate it (\"%s\": {compensate: [\"%s->>%s: Undo %s\"]}), or accept it for drills (\"%s\": {expect: [%s]})",
-				m.N, m.Selector(), m.From, m.To, m.Text, m.Selector(), strings.Join(kinds, ", "))})
+			Fix: fmt.Sprintf("%s, compensate it (\"%s\": {compensate: [\"%s->>%s: Undo %s\"]}), or accept it for drills (\"%s\": {expect: [%s]})",
+				l.handleFix(m.N), m.Selector(), m.From, m.To, m.Text, m.Selector(), strings.Join(kinds, ", "))})
 	}
+}
+
+// handleFix suggests binding a branch that follows message n to its
+// failure: an existing unbound branch when one would take it.
+func (l *linter) handleFix(n int) string {
+	if key := sim.HandlerBranch(l.d, l.p, n, "fails"); key != "" {
+		return fmt.Sprintf("handle it in %q (blocks: {%q: {when: \"#%d fails\"}})", key, key, n)
+	}
+	return fmt.Sprintf("handle it: draw an alt after #%d whose else branch handles the failure (blocks: {\"else …\": {when: \"#%d fails\"}})", n, n)
 }
 
 // Blocks: branches and blocks that never run.

@@ -143,6 +143,10 @@ func TestUnhandledFailure(t *testing.T) {
 			want:    []string{"unhandled-failure warning d.mmd:7"}, contains: []string{"(timeout 1%)"}},
 		{name: "no compensable step before it", diagram: saga,
 			profile: "messages:\n  \"#3\": {fault: {rate: 0.01, kind: error}}\n"},
+		{name: "an unbound branch after it could handle it", diagram: sagaHandled,
+			profile:  comp + "  \"#3\": {fault: {rate: 0.01, kind: error}}\n",
+			want:     []string{"unhandled-failure warning d.mmd:7"},
+			contains: []string{`handle it in "else tenant refused" (blocks: {"else tenant refused": {when: "#3 fails"}})`}},
 		{name: "a bound branch handles it", diagram: sagaHandled,
 			profile: comp + "  \"#3\": {fault: {rate: 0.01, kind: error}}\nblocks:\n  \"else tenant refused\": {when: \"#3 fails\"}\n"},
 	} {

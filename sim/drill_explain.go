@@ -222,8 +222,12 @@ func (e *explainer) explain(dc *report.DrillCase, outs report.Outcomes) {
 		if !dc.SLOOK {
 			dc.Why += "; also over " + sloOver(dc)
 		}
-		dc.Fix = fmt.Sprintf("handle it with a branch after it bound to the failure (blocks: {\"else …\": {when: \"#%d %s\"}}), or, if failing the run is right here, %s",
-			dc.N, dc.Fault, expect)
+		if key := HandlerBranch(e.d, e.p, dc.N, dc.Fault); key != "" {
+			dc.Fix = fmt.Sprintf("handle it in %q: blocks: {%q: {when: \"#%d %s\"}}; or, if failing the run is right here, %s", key, key, dc.N, dc.Fault, expect)
+		} else {
+			dc.Fix = fmt.Sprintf("handle it: draw an alt after #%d whose else branch handles the failure, and bind it (blocks: {\"else …\": {when: \"#%d %s\"}}); or, if failing the run is right here, %s",
+				dc.N, dc.N, dc.Fault, expect)
+		}
 		if !dc.SLOOK && dc.Fault == report.FaultTimeout {
 			dc.Fix += "; and to fail within the targets, " + e.sloFix(dc)
 		}

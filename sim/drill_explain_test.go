@@ -251,3 +251,35 @@ blocks:
 		t.Errorf("#3 timeout: verdict %q, why %q, fix %q", charge.Verdict, charge.Why, charge.Fix)
 	}
 }
+
+// A failure that an unbound branch after it could handle gets that
+// branch as its fix; pasted, the case is handled.
+func TestDrillFixBindsABranch(t *testing.T) {
+	d := mustParse(t, `sequenceDiagram
+A->>B: reserve
+B-->>A: reserved
+A->>C: charge
+alt paid
+  C-->>A: charged
+else declined
+  C--xA: declined
+end
+`)
+	base := "defaults: {latency: 1ms, timeout: 1s}\n"
+	res, err := Drill(context.Background(), d, loadYAML(t, d, base), DrillOptions{Runs: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := drillCase(t, res, 3, report.FaultError)
+	want := `blocks: {"else declined": {when: "#3 error"}}`
+	if c.Verdict != report.VerdictFailed || !strings.Contains(c.Fix, want) {
+		t.Fatalf("#3 error: verdict %q, fix %q; want failed, %s", c.Verdict, c.Fix, want)
+	}
+	res, err = Drill(context.Background(), d, loadYAML(t, d, base+want+"\n"), DrillOptions{Runs: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := drillCase(t, res, 3, report.FaultError); c.Verdict != report.VerdictHandled {
+		t.Errorf("with the fix, #3 error: verdict %q (%s)", c.Verdict, c.Why)
+	}
+}
