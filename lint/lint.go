@@ -186,7 +186,9 @@ func (l *linter) participants() {
 func (l *linter) exchanges() {
 	for _, e := range l.g.Exchanges {
 		m := e.Request
-		if !e.Unanswered() {
+		// a message to oneself is work the participant does (App->>App:
+		// validate): nobody answers it
+		if !e.Unanswered() || m.From == m.To {
 			continue
 		}
 		sev, why := Warning, "the diagram never draws its reply, so it runs as a one-way message: its timeout bounds only its delivery, not the work it starts"
@@ -200,7 +202,7 @@ func (l *linter) exchanges() {
 	}
 	for _, mi := range l.g.Messages {
 		m := mi.Message
-		if mi.Role != flow.RoleOneWay || !m.Arrow.Dotted() || m.Arrow.Async() {
+		if mi.Role != flow.RoleOneWay || !m.Arrow.Dotted() || m.Arrow.Async() || m.From == m.To {
 			continue
 		}
 		l.add(Finding{Rule: RuleOrphanReply, Severity: Warning, Pos: m.Pos,

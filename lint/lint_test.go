@@ -168,10 +168,11 @@ A-xB: Lost
 			contains: []string{"participant Unused is declared but no message uses it", "reply #1 A-->>B: Stray answers no request", "request #2 A->>B: Ping is never answered", "A-)B: Ping"}},
 		{name: "an actor's unanswered request is a note", diagram: "sequenceDiagram\nactor U\nU->>A: Click\nA->>B: Call\nB-->>A: Done\n",
 			want: []string{"unanswered-request note d.mmd:3"}},
-		{name: "answered in every branch, notes, implicit participants", diagram: `sequenceDiagram
+		{name: "answered in every branch, notes, implicit participants, messages to oneself", diagram: `sequenceDiagram
 participant Shop
 participant Audit
 Note over Audit: reads the logs
+Shop->>Shop: Validate cart
 Shop->>Pay: Charge
 alt ok
   Pay-->>Shop: Charged
