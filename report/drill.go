@@ -10,6 +10,13 @@ type Drill struct {
 	// them: the fault cascades into an exchange whose failure a bound
 	// branch handles, which that exchange's own case drills.
 	Pruned []DrillPruned `json:"pruned"`
+	// MaxRuns is the cap on a case's runs when few of them reach its
+	// fault (a fault in a branch, an opt, a loop): a case runs K, 2K, 4K…
+	// runs until K reached the fault or the cap is met (virtual time).
+	MaxRuns int64 `json:"max_runs,omitempty"`
+	// NotJudged lists the latency targets the drill left out, and why
+	// (their path includes human time; --human-time judges them).
+	NotJudged []string `json:"slo_not_judged,omitempty"`
 }
 
 // Drill verdicts.
@@ -19,6 +26,7 @@ const (
 	VerdictFailed       = "failed"       // runs failed and nothing expects it: a finding
 	VerdictInconsistent = "inconsistent" // a compensation failed: a finding
 	VerdictSLO          = "slo"          // handled or expected, but over a latency SLO: a finding
+	VerdictNotReached   = "not_reached"  // no run sent the message: the fault was never injected
 )
 
 // DrillCase is one message and fault kind: the outcomes of its runs,
@@ -43,10 +51,39 @@ type DrillCase struct {
 	// is not the injected fault itself: another message failed first (in
 	// real time, a system that failed on its own).
 	Root *Root `json:"root,omitempty"`
+	// Reached is how many runs sent the message, so that the fault was
+	// injected; the verdict judges those runs' outcomes.
+	Reached int64 `json:"reached"`
+	// Why says what the verdict rests on: the runs that failed and the
+	// cascade, the SLO targets over their limit, or where the message is
+	// when no run reached it. Fix is a change that fits the finding,
+	// ready to paste where it can be.
+	Why string `json:"why,omitempty"`
+	Fix string `json:"fix,omitempty"`
+	// SLO lists the latency targets judged on the case's runs.
+	SLO []DrillSLO `json:"slo,omitempty"`
 	// Traces lists the case's runs in real time: the run number, its trace
 	// id (what the systems received in traceparent) and its outcome, so
 	// that the systems' logs and spans can be matched to the case.
 	Traces []DrillRun `json:"traces,omitempty"`
+}
+
+// DrillSLO is one latency target judged on a drill case's runs. OK is
+// false only when the sample supports a breach: more runs over the limit
+// than the target allows, beyond chance (a one-sided binomial test at
+// 5%), so that one slow run of 20 does not breach a p99. Note says when
+// the percentile is beyond what the runs resolve (the p99 of 20 runs is
+// their maximum).
+type DrillSLO struct {
+	Target     string  `json:"target"`
+	ObservedMS float64 `json:"observed_ms"`
+	LimitMS    float64 `json:"limit_ms"`
+	// Over is how many of the Count values measured (runs for run times,
+	// sends or exchanges for a message) were over the limit.
+	Over  int64  `json:"over"`
+	Count int64  `json:"count"`
+	OK    bool   `json:"ok"`
+	Note  string `json:"note,omitempty"`
 }
 
 // DrillRun is one run of a real-time drill case.

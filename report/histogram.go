@@ -266,3 +266,15 @@ func (h *Histogram) Buckets() []Bucket {
 	}
 	return bs
 }
+
+// Over returns how many recorded values exceed d (at the histogram's
+// resolution: a bucket counts when its low end does).
+func (h *Histogram) Over(d time.Duration) int64 {
+	var n int64
+	for _, b := range h.Buckets() {
+		if b.Low > d {
+			n += b.Count
+		}
+	}
+	return n
+}

@@ -56,27 +56,7 @@ func judge(t SLOTarget, r *Result) SLOVerdict {
 		out.OK = out.Observed <= t.Share
 		return out
 	}
-	var h *Histogram
-	if hs := r.Histograms; hs != nil {
-		switch t.Metric {
-		case SLOEndToEnd:
-			h = hs.EndToEnd
-		case SLOCompletion:
-			h = hs.Completion
-		case SLOSystemTime:
-			h = hs.SystemTime
-		case SLOMessage:
-			if t.N >= 1 && t.N <= len(hs.Messages) {
-				h = hs.Messages[t.N-1]
-			}
-		case SLOExchange:
-			for i, e := range r.Exchanges {
-				if e.Request == t.N && i < len(hs.Exchanges) {
-					h = hs.Exchanges[i]
-				}
-			}
-		}
-	}
+	h := r.SLOHistogram(t)
 	if h == nil || h.Count() == 0 {
 		out.OK, out.NoData = true, true
 		return out
@@ -85,4 +65,30 @@ func judge(t SLOTarget, r *Result) SLOVerdict {
 	out.ObservedMS = float64(q) / 1e6
 	out.OK = q <= t.Limit
 	return out
+}
+
+// SLOHistogram returns the histogram a latency target bounds (nil when
+// the result has none for it).
+func (r *Result) SLOHistogram(t SLOTarget) *Histogram {
+	if hs := r.Histograms; hs != nil {
+		switch t.Metric {
+		case SLOEndToEnd:
+			return hs.EndToEnd
+		case SLOCompletion:
+			return hs.Completion
+		case SLOSystemTime:
+			return hs.SystemTime
+		case SLOMessage:
+			if t.N >= 1 && t.N <= len(hs.Messages) {
+				return hs.Messages[t.N-1]
+			}
+		case SLOExchange:
+			for i, e := range r.Exchanges {
+				if e.Request == t.N && i < len(hs.Exchanges) {
+					return hs.Exchanges[i]
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -547,34 +547,39 @@ func (p *textPrinter) conformance(r *Result) {
 	p.unmapped(c)
 }
 
-// drill writes a drill's cases: one line per message and fault.
+// drill writes a drill's cases: one line per message and fault, then why
+// each finding (and each case no run reached) is one, and a fix.
 func (p *textPrinter) drill(r *Result) {
 	d := r.Drill
 	p.section("Drill: each fault at each message, " + count(d.RunsPerCase) + " runs per case")
 	t := &table{}
-	t.add("case", cells("fault", "ok", "handled", "failed", "incons.", "rolled back", "ttf p50", "ttf p95", "verdict")...)
-	findings := 0
+	t.add("case", cells("fault", "reached", "ok", "handled", "failed", "incons.", "rolled back", "ttf p50", "ttf p95", "verdict")...)
+	findings, unreached := 0, 0
 	for _, c := range d.Cases {
 		sgr := sgrGreen
-		if c.Finding() {
+		switch {
+		case c.Finding():
 			sgr = sgrRed
 			findings++
-		} else if c.Verdict == VerdictExpected {
+		case c.Verdict == VerdictExpected, c.Verdict == VerdictNotReached:
 			sgr = sgrYellow
+		}
+		if c.Verdict == VerdictNotReached {
+			unreached++
 		}
 		ttf50, ttf95 := "-", "-"
 		if c.TimeToFailure.Count > 0 {
 			ttf50, ttf95 = humanMS(c.TimeToFailure.P50MS), humanMS(c.TimeToFailure.P95MS)
 		}
-		verdict := c.Verdict
+		verdict := strings.ReplaceAll(c.Verdict, "_", " ")
 		if c.Expected && c.Verdict != VerdictExpected {
 			verdict += " (expected)"
 		}
-		if c.Root != nil && c.Outcomes.Failed+c.Outcomes.Inconsistent > 0 {
+		if c.Root != nil && c.Outcomes.Failed+c.Outcomes.Inconsistent > 0 && c.Verdict != VerdictNotReached {
 			// the runs failed elsewhere first: say where
 			verdict += fmt.Sprintf(" (root #%d %s)", c.Root.N, c.Root.Fault)
 		}
-		row := cells(c.Fault, count(c.Outcomes.OK), count(c.Outcomes.Handled), count(c.Outcomes.Failed),
+		row := cells(c.Fault, count(c.Reached)+"/"+count(c.Runs), count(c.Outcomes.OK), count(c.Outcomes.Handled), count(c.Outcomes.Failed),
 			count(c.Outcomes.Inconsistent), count(c.Compensated), ttf50, ttf95)
 		t.add(p.name(c.N), append(row, cell{s: verdict, sgr: sgr})...)
 	}
@@ -583,6 +588,42 @@ func (p *textPrinter) drill(r *Result) {
 	for _, pr := range d.Pruned {
 		p.printf("  pruned: %s %s (covered by the handler of #%d)\n", p.name(pr.N), pr.Fault, pr.CoveredBy)
 	}
-	p.printf("\n  %s, %s (failed without an expect, inconsistent, or over a latency SLO)\n",
-		mdPlural(int64(len(d.Cases)), "case", "cases"), mdPlural(int64(findings), "finding", "findings"))
+	for _, c := range d.Cases {
+		if !c.Finding() && c.Verdict != VerdictNotReached {
+			continue
+		}
+		p.printf("\n  #%d %s, %s: %s\n", c.N, c.Fault, strings.ReplaceAll(c.Verdict, "_", " "), c.Why)
+		for _, v := range c.SLO {
+			if v.Note != "" && !v.OK {
+				p.printf("    (%s)\n", v.Note)
+			}
+		}
+		if c.Fix != "" {
+			p.printf("    fix: %s\n", c.Fix)
+		}
+	}
+	notes := map[string]bool{}
+	for _, c := range d.Cases {
+		for _, v := range c.SLO {
+			if v.Note != "" && v.OK && !notes[v.Target] {
+				notes[v.Target] = true
+				p.printf("\n  %s: %s", v.Target, v.Note)
+			}
+		}
+	}
+	if len(notes) > 0 {
+		p.printf("\n")
+	}
+	for _, s := range d.NotJudged {
+		p.printf("\n  not judged: %s", s)
+	}
+	if len(d.NotJudged) > 0 {
+		p.printf("\n")
+	}
+	tail := ""
+	if unreached > 0 {
+		tail = fmt.Sprintf(", %d not reached (no run sent the message; not drilled)", unreached)
+	}
+	p.printf("\n  %s, %s (failed without an expect, inconsistent, or over a latency SLO)%s\n",
+		mdPlural(int64(len(d.Cases)), "case", "cases"), mdPlural(int64(findings), "finding", "findings"), tail)
 }

@@ -88,6 +88,17 @@ type DrillOptions struct {
 	// those run keep the seed and run numbers they have in the whole
 	// drill, so one case replays exactly as it ran in the sweep.
 	Only func(FaultCase) bool
+	// MaxRuns caps the runs of a case whose fault few runs reach (a
+	// message in a branch, an opt, a loop): in virtual time a case runs
+	// Runs, then more, until Runs of them reached the fault or MaxRuns
+	// is met (0: 50·Runs). Real time runs Runs per case.
+	MaxRuns int64
+	// HumanTime judges the latency targets whose path includes human
+	// time (end_to_end and completion when actors send messages, targets
+	// on an actor's exchanges); by default they are left out and listed
+	// in the drill's NotJudged, since a person's think time says nothing
+	// about how the systems handle a fault.
+	HumanTime bool
 }
 
 // Drill injects each case's fault in every attempt of its message, runs
@@ -100,9 +111,19 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 	if o.Runs <= 0 {
 		o.Runs = 20
 	}
+	maxRuns := o.MaxRuns
+	if maxRuns <= 0 {
+		maxRuns = 50 * o.Runs
+	}
+	maxRuns = max(maxRuns, o.Runs)
 	plan := PlanDrill(d, p)
+	targets, notJudged := drillTargets(d, p, o.HumanTime)
+	ex := newExplainer(d, p)
 	res := &report.Result{Version: report.Version, Source: "drill", Seed: o.Seed, Profile: p.Path, Scenario: p.Scenario, Set: p.Set}
-	dr := &report.Drill{RunsPerCase: o.Runs, Cases: []report.DrillCase{}, Pruned: plan.Pruned}
+	dr := &report.Drill{RunsPerCase: o.Runs, Cases: []report.DrillCase{}, Pruned: plan.Pruned, NotJudged: notJudged}
+	if o.Real == nil {
+		dr.MaxRuns = maxRuns
+	}
 	if dr.Pruned == nil {
 		dr.Pruned = []report.DrillPruned{}
 	}
@@ -115,6 +136,14 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 		var r *report.Result
 		var err error
 		var runs []report.DrillRun
+		var reached int64
+		var outs report.Outcomes
+		count := func(rt *RunTrace) {
+			if reaches(rt, c) {
+				reached++
+				addOutcome(&outs, rt.Outcome)
+			}
+		}
 		if o.Real != nil {
 			ro := *o.Real
 			ro.Runs, ro.Seed, ro.First = o.Runs, o.Seed+uint64(ci), int64(ci)*o.Runs
@@ -125,6 +154,7 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 			inner := ro.Trace
 			ro.Trace = func(rt *RunTrace) error { // RunReal serialises the calls
 				runs = append(runs, report.DrillRun{Run: rt.Run, TraceID: rt.TraceID, Outcome: rt.Outcome})
+				count(rt)
 				if inner != nil {
 					return inner(rt)
 				}
@@ -133,7 +163,26 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 			r, err = RunReal(ctx, d, q, ro)
 			slices.SortFunc(runs, func(a, b report.DrillRun) int { return int(a.Run - b.Run) })
 		} else {
-			r, err = Simulate(ctx, d, q, Options{Runs: o.Runs, Seed: o.Seed + uint64(ci), Workers: o.Workers})
+			// K runs, then more while few reach the fault, up to the cap;
+			// run i draws the same numbers however many runs there are
+			for n := o.Runs; ; {
+				reached, outs = 0, report.Outcomes{}
+				so := Options{Runs: n, Seed: o.Seed + uint64(ci), Workers: o.Workers, TraceEvery: 1,
+					Trace: func(rt *RunTrace) error { count(rt); return nil }}
+				if o.Progress != nil {
+					base := int64(ci) * o.Runs
+					so.Progress = func(k int64) { o.Progress(base + min(k, o.Runs)) }
+				}
+				r, err = Simulate(ctx, d, q, so)
+				if err != nil || r == nil || reached >= o.Runs || n >= maxRuns {
+					break
+				}
+				next := 4 * n
+				if reached > 0 { // enough for K at the rate seen, and a margin
+					next = max(n+1, n*o.Runs*5/(4*reached))
+				}
+				n = min(next, maxRuns)
+			}
 		}
 		if r == nil {
 			return nil, err
@@ -166,25 +215,28 @@ func Drill(ctx context.Context, d *flow.Diagram, p *Profile, o DrillOptions) (*r
 			}
 		}
 		dc.TimeToFailure = ttf.Stats()
-		for _, v := range r.SLO {
-			if v.Metric != report.SLOFailed && !v.OK {
-				dc.SLOOK = false
-			}
+		dc.Reached = reached
+		dc.SLO = judgeDrill(targets, r)
+		for _, v := range dc.SLO {
+			dc.SLOOK = dc.SLOOK && v.OK
 		}
 		set := p.Messages[c.N-1]
 		dc.Expected = slices.Contains(set.Expect, c.Fault) || slices.Contains(set.Expect, "fails")
 		switch {
-		case r.Outcomes.Inconsistent > 0:
+		case reached == 0:
+			dc.Verdict = report.VerdictNotReached
+		case outs.Inconsistent > 0:
 			dc.Verdict = report.VerdictInconsistent
-		case r.Outcomes.Failed > 0 && !dc.Expected:
+		case outs.Failed > 0 && !dc.Expected:
 			dc.Verdict = report.VerdictFailed
 		case !dc.SLOOK:
 			dc.Verdict = report.VerdictSLO
-		case r.Outcomes.Failed > 0:
+		case outs.Failed > 0:
 			dc.Verdict = report.VerdictExpected
 		default:
 			dc.Verdict = report.VerdictHandled
 		}
+		ex.explain(&dc, outs)
 		res.Outcomes.OK += r.Outcomes.OK
 		res.Outcomes.Handled += r.Outcomes.Handled
 		res.Outcomes.Failed += r.Outcomes.Failed

@@ -821,3 +821,50 @@ func fmtDur(d time.Duration) string {
 }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// LatencyQuantile returns the latency below which a share p in [0, 1) of
+// l's draws fall, and whether l's form has a known quantile function (a
+// duration, uniform, normal, lognormal, exponential, Weibull, Pareto,
+// quantiles, empirical; not gamma). p = 0 gives the least latency l can
+// draw. choreo lint uses it for lower bounds on SLOs.
+func LatencyQuantile(l Latency, p float64) (time.Duration, bool) {
+	p = min(max(p, 0), 1)
+	switch v := l.(type) {
+	case Constant:
+		return time.Duration(v), true
+	case Uniform:
+		return v.Min + time.Duration(p*float64(v.Max-v.Min)), true
+	case Normal:
+		if p == 0 {
+			return 0, true
+		}
+		return toDuration(max(0, float64(v.Mean)+float64(v.SD)*distuv.UnitNormal.Quantile(p))), true
+	case LogNormal:
+		if p == 0 {
+			return 0, true
+		}
+		return v.Quantile(p), true
+	case Exponential:
+		return toDuration(-float64(v.Mean) * math.Log(1-p)), true
+	case Weibull:
+		return toDuration(float64(v.Scale) * math.Pow(-math.Log(1-p), 1/v.Shape)), true
+	case Pareto:
+		return toDuration(float64(v.Xm) * math.Pow(1-p, -1/v.Alpha)), true
+	case *Quantiles:
+		return v.Quantile(p), true
+	case *Empirical:
+		if len(v.Values) == 0 {
+			return 0, false
+		}
+		s := slices.Clone(v.Values)
+		slices.Sort(s)
+		return s[min(int(p*float64(len(s))), len(s)-1)], true
+	case Gamma:
+		return 0, p == 0
+	}
+	return 0, false
+}
+
+// FormatDuration writes d as profiles write durations: "1h", "5m",
+// "1m30s", "120ms".
+func FormatDuration(d time.Duration) string { return fmtDur(d) }

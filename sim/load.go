@@ -112,7 +112,20 @@ var (
 // docs/whatif.md. Their problems are at "--set[i]:1:COL", i counting
 // from 1. Without a profile, path is "" and data nil.
 func LoadProfile(path string, data []byte, d *flow.Diagram, scenario string, sets ...string) (*Profile, error) {
-	l := &loader{dir: filepath.Dir(path), d: d, msgs: d.Messages(), extras: map[string]*flow.Message{}}
+	return loadProfile(path, data, d, scenario, sets, false)
+}
+
+// LoadProfileLint is LoadProfile for choreo lint: a profile entry that can
+// never take effect and that LoadProfile refuses — a drop fault on a
+// message that is not async — is left out of the settings and listed in
+// the profile's Unreachable instead, so that lint reports it beside its
+// other findings.
+func LoadProfileLint(path string, data []byte, d *flow.Diagram, scenario string, sets ...string) (*Profile, error) {
+	return loadProfile(path, data, d, scenario, sets, true)
+}
+
+func loadProfile(path string, data []byte, d *flow.Diagram, scenario string, sets []string, lint bool) (*Profile, error) {
+	l := &loader{dir: filepath.Dir(path), d: d, msgs: d.Messages(), extras: map[string]*flow.Message{}, lint: lint}
 	if path == "" {
 		l.dir = "."
 	}
@@ -122,6 +135,9 @@ func LoadProfile(path string, data []byte, d *flow.Diagram, scenario string, set
 	}
 	sum := sha256.Sum256(data)
 	p.SHA256 = hex.EncodeToString(sum[:])
+	if lint {
+		p.Unreachable = l.unreachable
+	}
 	return p, nil
 }
 
@@ -136,6 +152,12 @@ type loader struct {
 	// extraKey, and in order of first mention.
 	extras     map[string]*flow.Message
 	extraOrder []*flow.Message
+	// sloPos is where each SLO target was set, by its Target text.
+	sloPos map[string]flow.Pos
+	// lint: entries that can never take effect are listed in unreachable
+	// instead of refused (LoadProfileLint).
+	lint        bool
+	unreachable []*ProfileError
 }
 
 // layer is one level of the profile: the top level, then the scenario.

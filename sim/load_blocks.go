@@ -47,7 +47,7 @@ func (l *loader) blocks(p *Profile, layers []layer) {
 					if bs.When == nil {
 						bs.When = make([]*When, len(b.Branches))
 					}
-					bs.When[bi] = &When{N: m.N, Fault: fault}
+					bs.When[bi] = &When{N: m.N, Fault: fault, Pos: l.f.Pos(f.Val)}
 				case "weights":
 					if b.Kind != flow.Alt && b.Kind != flow.Critical {
 						l.f.Errorf(f.Key, "weights choose among the branches of alt and critical; %q is a %s block", key, b.Kind)
@@ -58,7 +58,7 @@ func (l *loader) blocks(p *Profile, layers []layer) {
 						continue
 					}
 					if w, ok := l.weights(f.Val, b); ok {
-						bs.Weights = w
+						bs.Weights, bs.WeightsPos = w, l.f.Pos(f.Val)
 					}
 				case "probability":
 					if b.Kind != flow.Opt && b.Kind != flow.Break {
@@ -66,7 +66,7 @@ func (l *loader) blocks(p *Profile, layers []layer) {
 						continue
 					}
 					if x, ok := l.share(f.Val, "probability"); ok {
-						bs.Probability = &x
+						bs.Probability, bs.ProbabilityPos = &x, l.f.Pos(f.Val)
 					}
 				case "iterations":
 					if b.Kind != flow.Loop {

@@ -308,7 +308,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 		}
 		l.f.CheckKeys(ents, faultKeys, "fault")
 		f := Fault{Kind: report.FaultError}
-		good := true
+		good, skip := true, false // skip: left out, listed as unreachable (lint)
 		if e := yamlpos.Get(ents, "kind"); e != nil {
 			k, sok := l.scalar(e.Val, "a fault kind")
 			switch {
@@ -318,8 +318,14 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 				l.f.Errorf(e.Val, "unknown fault kind %q%s; want %s", k, suggest.DidYouMean(k, faultKinds), strings.Join(faultKinds, ", "))
 				good = false
 			case k == report.FaultDrop && m != nil && !m.Arrow.Async():
-				l.f.Errorf(e.Val, "fault kind drop is for async messages (-) or --)); #%d %q is not one", m.N, m.Selector())
-				good = false
+				msg := fmt.Sprintf("fault kind drop is for async messages (-) or --)); #%d %q is not one", m.N, m.Selector())
+				if l.lint {
+					l.unreachable = append(l.unreachable, &ProfileError{Pos: l.f.Pos(e.Val), Msg: msg, Src: l.f.Line(e.Val.Line)})
+					skip = true
+				} else {
+					l.f.Errorf(e.Val, "%s", msg)
+					good = false
+				}
 			case k == report.FaultDrop && m == nil:
 				l.f.Errorf(e.Val, "fault kind drop is for async messages (-) or --)): set it on them under messages:, not in defaults")
 				good = false
@@ -379,7 +385,7 @@ func (l *loader) faults(v *yaml.Node, m *flow.Message) ([]Fault, bool) {
 			l.f.Errorf(yamlpos.Deref(it), "fault: kind delay needs delay: the extra latency, such as 2s")
 			good = false
 		}
-		if good {
+		if good && !skip {
 			fs = append(fs, f)
 		}
 		ok = ok && good

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/lookup"
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/internal/yamlpos"
@@ -26,6 +27,7 @@ type sloKey struct {
 
 func (l *loader) slo(p *Profile, layers []layer) {
 	targets := map[sloKey]report.SLOTarget{}
+	l.sloPos = map[string]flow.Pos{}
 	for _, ly := range layers {
 		for _, e := range l.f.Mapping(ly.slo, "slo") {
 			k := e.Key.Value
@@ -33,6 +35,7 @@ func (l *loader) slo(p *Profile, layers []layer) {
 			case k == report.SLOFailed:
 				if x, ok := l.share(e.Val, "failed"); ok {
 					targets[sloKey{metric: report.SLOFailed}] = report.SLOTarget{Target: "failed <= " + fmtPercent(x), Metric: report.SLOFailed, Share: x}
+					l.sloPos["failed <= "+fmtPercent(x)] = l.f.Pos(e.Key)
 				}
 			case slices.Contains(sloMetrics, k):
 				l.quantileTargets(e.Val, k, k, 0, targets)
@@ -55,8 +58,10 @@ func (l *loader) slo(p *Profile, layers []layer) {
 			}
 		}
 	}
+	p.SLOPos = map[string]flow.Pos{}
 	for _, t := range targets {
 		p.SLO = append(p.SLO, t)
+		p.SLOPos[t.Target] = l.sloPos[t.Target]
 	}
 	order := func(m string) int {
 		if i := slices.Index(sloMetrics, m); i >= 0 {
@@ -87,8 +92,10 @@ func (l *loader) quantileTargets(v *yaml.Node, metric, name string, n int, targe
 		if !ok {
 			continue
 		}
-		targets[sloKey{metric, n, q}] = report.SLOTarget{Target: fmt.Sprintf("%s %s <= %s", name, pName(q), fmtDur(d)),
+		t := report.SLOTarget{Target: fmt.Sprintf("%s %s <= %s", name, pName(q), fmtDur(d)),
 			Metric: metric, N: n, Quantile: q, Limit: d}
+		targets[sloKey{metric, n, q}] = t
+		l.sloPos[t.Target] = l.f.Pos(e.Key)
 	}
 }
 

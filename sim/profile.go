@@ -106,6 +106,8 @@ type Compensation struct {
 type When struct {
 	N     int
 	Fault string
+	// Pos is where the profile's when string is (for choreo lint).
+	Pos flow.Pos
 }
 
 // BlockSettings are the settings of a block, by its opening line.
@@ -120,6 +122,9 @@ type BlockSettings struct {
 	// When binds each branch (by index) to a fault; nil entries are
 	// unbound.
 	When []*When
+	// WeightsPos and ProbabilityPos are where the profile sets weights
+	// and probability (zero when it does not), for choreo lint.
+	WeightsPos, ProbabilityPos flow.Pos
 }
 
 // Profile is a profile resolved against a diagram: every message has its
@@ -142,11 +147,18 @@ type Profile struct {
 	// Blocks holds the settings of blocks that have any.
 	Blocks map[*flow.Block]*BlockSettings
 	SLO    []report.SLOTarget
+	// SLOPos is where the profile sets each SLO target, by its Target
+	// text (for choreo lint).
+	SLOPos map[string]flow.Pos
 	// Participants holds the adapter settings of every participant of the
 	// diagram, by id (stub unless the profile says otherwise).
 	Participants map[string]*ParticipantSettings
 	// Scenarios lists the scenarios the profile defines, in its order.
 	Scenarios []string
+	// Unreachable lists the entries LoadProfileLint left out because
+	// they can never take effect (a drop on a message that is not
+	// async); LoadProfile refuses them instead.
+	Unreachable []*ProfileError
 }
 
 // Adapters a participant may have.

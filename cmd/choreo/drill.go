@@ -13,17 +13,20 @@ import (
 )
 
 const drillUsage = `choreo drill DIAGRAM --profile P [--scenario S] [--set KEY=VALUE]...
-                     [-k RUNS] [--seed N] [--case "MESSAGE FAULT"]... [--dry-run]
-                     [--format text|json] [-o FILE]
+                     [-k RUNS] [--max-runs N] [--human-time] [--seed N]
+                     [--case "MESSAGE FAULT"]... [--dry-run] [--format text|json] [-o FILE]
     real time:       [--concurrency N] [--rate R] [--time-scale F] [--traces FILE]
                      [--fault-log FILE] [--otlp-endpoint URL]`
 
 const drillHelp = `Drill injects each fault kind at each message, one at a time — error and
 timeout on every request and one-way message a system sends, drop on its
 async messages; replies and what actors send are not drilled — and runs
-the flow K times per case in virtual time. For each case it reports the
-outcomes, whether the compensations ran and succeeded, when the initiator
-saw the failure, the latency SLOs, and a verdict:
+the flow per case until K runs reached the fault (in virtual time: K runs,
+then more while a branch, an opt or a loop keeps the message from running,
+up to --max-runs). For each case it reports how many runs reached the
+fault, the outcomes, whether the compensations ran and succeeded, when the
+initiator saw the failure, the latency SLOs, and a verdict on the runs that
+reached the fault:
 
   handled       every run ok or handled by the diagram (a bound branch,
                 a drawn error, a break)
@@ -32,6 +35,17 @@ saw the failure, the latency SLOs, and a verdict:
   failed        runs failed and nothing expects it        (a finding)
   inconsistent  a compensation failed                     (a finding)
   slo           over a latency SLO of the profile         (a finding)
+  not reached   no run sent the message: nothing was drilled; the case
+                names a scenario that takes its branch
+
+Every finding says why (the runs that failed and the cascade, the SLO
+target and what was observed) and a fix ready to paste (an expect:, a
+bound branch, a shorter timeout, retried compensations). A latency target
+is breached only when the runs support it: the p99 of 20 runs is their
+maximum, so one slow run of 20 does not breach it, and the report says so.
+Targets whose path includes human time (end_to_end, completion, and
+actors' exchanges, when an actor sends messages) are left out unless
+--human-time.
 
 A case is pruned when the fault cascades into an enclosing exchange whose
 failure a bound branch handles: that exchange's own case drills the same
@@ -61,7 +75,9 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	profile := fs.String("profile", "", "profile `FILE` (YAML)")
 	scenario := fs.String("scenario", "", "apply the profile's scenario `NAME`")
 	sets := fs.StringArray("set", nil, "override a profile setting, `SELECTOR.key=value` (repeatable; docs/whatif.md)")
-	runs := fs.Int64P("runs", "k", 20, "`RUNS` per case")
+	runs := fs.Int64P("runs", "k", 20, "`RUNS` per case that reach the fault")
+	maxRuns := fs.Int64("max-runs", 0, "at most `N` runs per case while few reach the fault (virtual time; default 50·k)")
+	humanTime := fs.Bool("human-time", false, "judge latency targets that include human time (actors' messages) too")
 	seed := fs.Uint64("seed", 1, "random seed `N`")
 	dry := fs.Bool("dry-run", false, "print the cases and run nothing")
 	format := fs.String("format", "text", "output format: `text|json`")
@@ -120,7 +136,10 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 		}
 		return writeOutput(io, *out, []byte(b.String()))
 	}
-	do := sim.DrillOptions{Runs: *runs, Seed: *seed}
+	if *maxRuns < 0 {
+		return &usageError{msg: fmt.Sprintf("--max-runs must not be negative, not %d", *maxRuns)}
+	}
+	do := sim.DrillOptions{Runs: *runs, Seed: *seed, MaxRuns: *maxRuns, HumanTime: *humanTime}
 	var sess *realSession
 	if p.Real() {
 		if !fs.Changed("concurrency") {

@@ -11,7 +11,9 @@ import (
 // layout lists every package of the module and the packages of ours it
 // may import directly, so that imports point down only (the package docs
 // say where each one sits): cmd/choreo -> sim, trace -> report
-// -> flow; parser -> flow; sim and trace never import each other.
+// -> flow; parser -> flow; sim and trace never import each other. lint
+// sits above sim (cmd/choreo -> lint -> sim): it reads sim's resolved
+// profiles and runs nothing.
 //
 // The internal packages sit beside that order, each with its own
 // arrows:
@@ -47,7 +49,8 @@ var layout = map[string][]string{
 	"report":               {"flow", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest"},
 	"sim":                  {"report", "flow", "internal/lookup", "internal/runid", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
-	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},
+	"lint":                 {"sim", "report", "flow"},
+	"cmd/choreo":           {"flow", "lint", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},
 	"examples/seedsystems": {"internal/seedsystems"},
 
 	"internal/mermaid":     {"flow"},

@@ -38,13 +38,10 @@ func runVersion(ctx context.Context, args []string, io stdio) error {
 // from the build info: the module version ("devel" when the toolchain
 // had none) and the vcs.* settings `go build` records in a checkout.
 func versionLine(bi *debug.BuildInfo) string {
-	version := "devel"
+	version := moduleVersion(bi)
 	var rev, when string
 	modified := false
 	if bi != nil {
-		if v := bi.Main.Version; v != "" && v != "(devel)" {
-			version = v
-		}
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
@@ -78,4 +75,13 @@ func versionLine(bi *debug.BuildInfo) string {
 		goVersion = bi.GoVersion
 	}
 	return line + " " + goVersion + " " + runtime.GOOS + "/" + runtime.GOARCH
+}
+
+// moduleVersion is the module version the build recorded, "devel" when
+// the toolchain had none.
+func moduleVersion(bi *debug.BuildInfo) string {
+	if bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }
