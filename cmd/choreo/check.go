@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 	"github.com/choreo-dev/choreo/trace"
 )
 
-const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P] [--format F] [-o FILE]"
+const checkUsage = "choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P] [--workers W] [--format F] [-o FILE]"
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
 any of them gzipped; the format is told by the content, "-" is standard
@@ -58,6 +59,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
 	format := fs.String("format", "text", "output format: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
+	workers := fs.Int("workers", 0, "worker goroutines (default: one per CPU; the result does not depend on it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -101,7 +103,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := checkFile(io, path, c, in); err != nil {
+		if err := checkFile(io, path, c, in, *workers); err != nil {
 			return err
 		}
 	}
@@ -141,7 +143,7 @@ const noTraces = "no traces: expected OTLP JSON or protobuf, Jaeger JSON or Zipk
 
 // checkFile reads one trace file into the checker, trace by trace, and
 // adds what it read to in.
-func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error {
+func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input, workers int) error {
 	var r io.Reader = sio.in
 	name := "<stdin>"
 	if path != "-" {
@@ -163,17 +165,12 @@ func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error
 		}
 		return err
 	}
-	n := 0
-	for {
-		t, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		c.Add(t)
-		n++
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	n, err := c.AddAll(rd.Next, workers)
+	if err != nil {
+		return err
 	}
 	warnings := rd.Warnings()
 	if n == 0 {
