@@ -123,7 +123,7 @@ func TestMain(m *testing.M) {
 }
 
 // benchSizes are the file sizes in MB from CHOREO_BENCH_MB.
-func benchSizes(b *testing.B) []int {
+func benchSizes(b testing.TB) []int {
 	v := os.Getenv("CHOREO_BENCH_MB")
 	if v == "" {
 		v = "7"
@@ -141,7 +141,7 @@ func benchSizes(b *testing.B) []int {
 
 // bigInput returns the generated file of the format and size, writing it
 // on first use.
-func bigInput(b *testing.B, f benchFormat, mb int) bigFile {
+func bigInput(b testing.TB, f benchFormat, mb int) bigFile {
 	big.Lock()
 	defer big.Unlock()
 	key := fmt.Sprintf("%s-%d", f.name, mb)
@@ -188,7 +188,7 @@ func bigInput(b *testing.B, f benchFormat, mb int) bigFile {
 
 // loadSeeds reads the simulator's traces and renders each in the three
 // formats.
-func loadSeeds(b *testing.B) []seedTrace {
+func loadSeeds(b testing.TB) []seedTrace {
 	src, err := os.ReadFile(filepath.Join(dir, "sim-provisioning.jsonl"))
 	if err != nil {
 		b.Fatal(err)
@@ -230,7 +230,7 @@ type jaegerKV struct {
 	Value any    `json:"value"`
 }
 
-func jaegerTrace(b *testing.B, t *trace.Trace) []byte {
+func jaegerTrace(b testing.TB, t *trace.Trace) []byte {
 	type ref struct {
 		RefType string `json:"refType"`
 		TraceID string `json:"traceID"`
@@ -304,7 +304,7 @@ func jaegerTrace(b *testing.B, t *trace.Trace) []byte {
 	return data
 }
 
-func zipkinTrace(b *testing.B, t *trace.Trace) []byte {
+func zipkinTrace(b testing.TB, t *trace.Trace) []byte {
 	type endpoint struct {
 		ServiceName string `json:"serviceName"`
 	}
@@ -499,7 +499,28 @@ func benchCheck(b *testing.B, f benchFormat) {
 	d := benchDiagram(b)
 	runBig(b, f, func(b *testing.B, in io.Reader, bf bigFile, h *heapPeak) int {
 		c := trace.NewChecker(d, trace.DefaultMapping(d), trace.NewAligner(d))
-		n := readBig(b, in, h, c.Add)
+		r, err := trace.NewReader(in, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, traces := 0, 0
+		next := func() (*trace.Trace, error) {
+			t, err := r.Next()
+			if err == nil {
+				n += len(t.Spans)
+				if traces++; traces%64 == 0 {
+					h.sample()
+				}
+			}
+			return t, err
+		}
+		// as `choreo check` does: one worker per CPU
+		if _, err := c.AddAll(next, runtime.GOMAXPROCS(0)); err != nil {
+			b.Fatal(err)
+		}
+		if r.Malformed() != 0 {
+			b.Fatalf("malformed spans: %v", r.Problems())
+		}
 		res := c.Result()
 		h.sample()
 		if got := res.Outcomes.Total(); got != int64(bf.traces) {
@@ -518,3 +539,50 @@ func BenchmarkCheckJaegerJSON(b *testing.B) { benchCheck(b, benchFormats[1]) }
 func BenchmarkFloorZipkinJSON(b *testing.B) { benchFloor(b, benchFormats[2]) }
 func BenchmarkReadZipkinJSON(b *testing.B)  { benchRead(b, benchFormats[2]) }
 func BenchmarkCheckZipkinJSON(b *testing.B) { benchCheck(b, benchFormats[2]) }
+
+// TestWriteBenchFiles writes the benchmark files to the directory
+// CHOREO_BENCH_OUT (sizes from CHOREO_BENCH_MB), for timing the whole
+// `choreo check` process against TestTokenFloor (BENCHMARKS.md, "Trace
+// check"); without it, it does nothing.
+func TestWriteBenchFiles(t *testing.T) {
+	out := os.Getenv("CHOREO_BENCH_OUT")
+	if out == "" {
+		t.Skip("CHOREO_BENCH_OUT is not set")
+	}
+	for _, mb := range benchSizes(t) {
+		for _, f := range benchFormats {
+			bf := bigInput(t, f, mb)
+			dst := filepath.Join(out, fmt.Sprintf("%s-%dMB.json", f.name, mb))
+			if err := os.Rename(bf.path, dst); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d bytes, %d traces, %d spans", dst, bf.size, bf.traces, bf.spans)
+		}
+	}
+}
+
+// TestTokenFloor reads every token of the file CHOREO_FLOOR_FILE with one
+// jsontext.Decoder on one goroutine, nothing kept: the floor that the
+// whole `choreo check` process is timed against (run the test binary
+// itself under /usr/bin/time). Without it, it does nothing.
+func TestTokenFloor(t *testing.T) {
+	path := os.Getenv("CHOREO_FLOOR_FILE")
+	if path == "" {
+		t.Skip("CHOREO_FLOOR_FILE is not set")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := jsontext.NewDecoder(f, jsontext.AllowDuplicateNames(true))
+	n := 0
+	for ; ; n++ {
+		if _, err := dec.ReadToken(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d tokens", n)
+}

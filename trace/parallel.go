@@ -20,7 +20,9 @@ type batch struct {
 }
 
 // AddAll adds every trace next returns, until it returns io.EOF, and
-// returns how many traces it returned (empty ones included). With
+// returns how many traces it returned (empty ones included). Each
+// trace's spans are recycled (Recycle) once counted: next must return
+// traces that nothing else holds. With
 // workers > 1, next runs on a goroutine of its own, traces are observed
 // and aligned (the work that depends on one trace alone) on workers
 // goroutines, and the calling goroutine counts them in the order next
@@ -45,6 +47,7 @@ func (c *Checker) AddAll(next func() (*Trace, error), workers int) (int, error) 
 				return n, err
 			}
 			c.Add(t)
+			Recycle(t)
 			n++
 		}
 	}
@@ -95,6 +98,7 @@ func (c *Checker) AddAll(next func() (*Trace, error), workers int) (int, error) 
 			if len(t.Spans) > 0 {
 				c.add(t, b.preps[i])
 			}
+			Recycle(t)
 			b.traces[i], b.preps[i] = nil, prepared{}
 		}
 		n += len(b.traces)

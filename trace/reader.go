@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/choreo-dev/choreo/report"
 )
@@ -359,7 +360,7 @@ func (r *Reader) pendingFor(id TraceID) *pending {
 	if _, ok := r.done[id]; ok {
 		return nil
 	}
-	p := &pending{t: Trace{ID: id}, last: r.unit}
+	p := &pending{t: Trace{ID: id, Spans: takeSpans()}, last: r.unit}
 	r.open[id] = p
 	r.order = append(r.order, p)
 	r.marks = append(r.marks, mark{p: p, created: true})
@@ -430,6 +431,38 @@ func (r *Reader) completeBefore(u int64) {
 	}
 	clear(r.order[len(kept):])
 	r.order = kept
+}
+
+// spanBufs holds span slices whose traces are done with (Recycle), for
+// the next traces' spans: a trace's spans then fill a slice that is
+// already as long as a trace of the input usually is, instead of growing
+// one span at a time.
+var spanBufs sync.Pool
+
+// maxRecycled is the capacity past which a span slice is left to the
+// garbage collector rather than kept for reuse.
+const maxRecycled = 1 << 12
+
+func takeSpans() []Span {
+	if b, ok := spanBufs.Get().(*[]Span); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// Recycle hands t's spans back for the reader to reuse in later traces;
+// t must not be used afterwards, nor anything that points into its spans
+// (Observed exchanges and unmapped spans). Recycling is optional: a
+// trace not recycled is collected as usual.
+func Recycle(t *Trace) {
+	b := t.Spans
+	t.Spans = nil
+	if cap(b) == 0 || cap(b) > maxRecycled {
+		return
+	}
+	clear(b[:cap(b)]) // no strings nor slices kept alive by a pooled slice
+	b = b[:0]
+	spanBufs.Put(&b)
 }
 
 func (r *Reader) remember(id TraceID) {
