@@ -28,6 +28,7 @@ type jsonDecoder struct {
 	jdone    int          // how many of jspans were read whole
 	procs    map[string]jaegerProcess
 	sp       spanState // the span being read
+	attrs    []Attr    // a buffer the attributes of one list are read into, then copied at their size
 }
 
 type jsonState uint8
@@ -370,6 +371,17 @@ func micros(us int64) (int64, bool) {
 		return 0, false
 	}
 	return us * 1000, true
+}
+
+// cloneAttrs returns a copy of list at its length, nil when empty.
+func cloneAttrs(list []Attr) []Attr {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]Attr, len(list))
+	copy(out, list)
+	clear(list) // the buffer keeps no strings alive
+	return out
 }
 
 // addAttr appends a key and value unless the key is there already (the

@@ -221,6 +221,10 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 
 // otlpAttrs reads a KeyValue list. st may be nil (resource attributes).
 func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
+	fresh := len(list) == 0
+	if fresh {
+		list, d.attrs = d.attrs[:0], nil // taken while in use
+	}
 	_, err := d.j.array(func() error {
 		k, v, err := d.keyValue()
 		if err != nil {
@@ -235,6 +239,9 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
 		list = addAttr(list, k, v)
 		return nil
 	})
+	if fresh {
+		d.attrs, list = list, cloneAttrs(list)
+	}
 	return list, err
 }
 
