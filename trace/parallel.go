@@ -8,7 +8,7 @@ import (
 // batchTraces is how many traces travel together through AddAll's
 // stages: enough to make a channel operation rare per trace, few enough
 // to keep the traces in flight small.
-const batchTraces = 64
+const batchTraces = 32
 
 // batch is a run of consecutive traces: the reading goroutine fills
 // traces, a worker fills preps and closes done, and the counting
@@ -30,8 +30,9 @@ type batch struct {
 // in turn would leave it, whatever the number of workers and however
 // the goroutines are scheduled. Workers ≤ 1 is that loop.
 //
-// Memory: at most 3×workers+3 batches of 64 traces are in flight (read
-// but not yet counted). next is called from one goroutine at a time, and
+// Memory: at most 2×workers+4 batches of 32 traces are in flight (read
+// but not yet counted): 2×workers+2 queued in order, one being counted
+// and one being read. next is called from one goroutine at a time, and
 // not after AddAll returns. An error of next other than io.EOF ends the
 // reading; the traces read before it are still added, and AddAll returns
 // the error.
