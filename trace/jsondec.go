@@ -76,7 +76,14 @@ func (st *spanState) check(field string, err error) error {
 // the start of the input says (see input).
 func newJSONDecoder(r *Reader, br *bufio.Reader, f Format) *jsonDecoder {
 	dec := new(jsontext.Decoder)
-	in := newInput(br, lineMode(br, dec))
+	var in *input
+	if r.part {
+		// one of the NDJSON input's parts (see CheckInput): lines
+		in = newInput(br, true)
+		in.base = r.lineBase
+	} else {
+		in = newInput(br, lineMode(br, dec))
+	}
 	dec.Reset(in, jsonOptions...)
 	return &jsonDecoder{
 		r:     r,
@@ -144,7 +151,7 @@ func (d *jsonDecoder) damaged(err error) {
 		detail = ": " + err.Error()
 	}
 	more := d.in.lineMode && readErr == nil && d.in.nextLine()
-	if r.unit == 0 && d.dropped == 0 && !more {
+	if r.unit == 0 && d.dropped == 0 && !more && !r.part {
 		d.flush()
 		d.stopped = true
 		then := "the spans before it are read"

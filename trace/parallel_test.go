@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,6 +71,27 @@ func damagedProvisioning(t *testing.T, copies int) []byte {
 	return b.Bytes()
 }
 
+// checkInputJSON checks the input with CheckInput on the given workers,
+// as `choreo check --workers` does, and returns the result's JSON.
+func checkInputJSON(t *testing.T, d *flow.Diagram, name string, data []byte, workers int) []byte {
+	t.Helper()
+	c := trace.NewChecker(d, nil, trace.NewAligner(d))
+	rd, n, err := c.CheckInput(bytes.NewReader(data), name, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := c.Result()
+	in := &report.Input{Problems: []report.Problem{}}
+	rd.AddTo(in)
+	res.Input = in
+	var b bytes.Buffer
+	if err := report.WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "\ntraces returned: %d\nwarnings: %q\n", n, rd.Warnings())
+	return b.Bytes()
+}
+
 // TestAddAllWorkers: the result is the same, byte for byte, for any
 // number of workers, and the same as adding the traces one by one.
 func TestAddAllWorkers(t *testing.T) {
@@ -108,6 +130,59 @@ func TestAddAllWorkers(t *testing.T) {
 					t.Errorf("%d workers: the result differs from one worker's:\n%s\nwant:\n%s", w, got, want)
 				}
 			}
+			// CheckInput, its NDJSON cut into parts of 1 byte (a line
+			// each), 700 bytes, and the default, gives the same
+			for _, pb := range []int{1, 700, 1 << 20} {
+				restore := trace.SetPartBytes(pb)
+				for _, w := range []int{1, 2, 3} {
+					if got := checkInputJSON(t, in.d, in.name, in.data, w); !bytes.Equal(got, want) {
+						t.Errorf("CheckInput, parts of %d bytes, %d workers: the result differs from the Reader's:\n%s\nwant:\n%s", pb, w, got, want)
+					}
+				}
+				restore()
+			}
 		})
+	}
+}
+
+// TestCheckInputTraceComesBack: a trace whose spans come back on a line
+// of a later part is left out as a Reader leaves it out, its problems
+// naming the file without a line.
+func TestCheckInputTraceComesBack(t *testing.T) {
+	d, _ := testdiagram.Read(t, "../testdata/provisioning.mmd")
+	flow.Build(d)
+	src, err := os.ReadFile(filepath.Join(dir, "sim-provisioning.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	data := slices.Concat(lines[0], lines[1], lines[0]) // the first trace twice
+	count := func(workers int) (*report.Input, int) {
+		c := trace.NewChecker(d, nil, trace.NewAligner(d))
+		rd, n, err := c.CheckInput(bytes.NewReader(data), "t.jsonl", workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &report.Input{Problems: []report.Problem{}}
+		rd.AddTo(in)
+		return in, n
+	}
+	want, wn := count(1) // one part
+	if want.Malformed == 0 || want.Problems[0].File != "t.jsonl:3" {
+		t.Fatalf("the Reader does not leave the trace out: %+v", want)
+	}
+	defer trace.SetPartBytes(1)()
+	for _, w := range []int{1, 2} {
+		got, n := count(w)
+		if n != wn || got.Spans != want.Spans || got.Malformed != want.Malformed || len(got.Problems) != len(want.Problems) {
+			t.Fatalf("%d workers: %d traces, %+v; want %d, %+v", w, n, got, wn, want)
+		}
+		for i, p := range got.Problems {
+			q := want.Problems[i]
+			q.File = "t.jsonl"
+			if p != q {
+				t.Errorf("%d workers: problem %d is %+v, want %+v", w, i, p, q)
+			}
+		}
 	}
 }

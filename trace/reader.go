@@ -98,6 +98,11 @@ type Reader struct {
 	doneLog []TraceID // ring of completed ids, for done's bound
 	doneAt  int
 
+	// part: the reader reads one part of an NDJSON input cut at line
+	// ends (CheckInput), whose first line is the input's lineBase+1
+	part     bool
+	lineBase int
+
 	problems  []report.Problem
 	malformed int64
 	spans     int64
@@ -154,21 +159,37 @@ type decoder interface {
 // arrays of spans with id, localEndpoint, timestamp. Name is used in
 // problems and errors (a file name, or "-" for stdin).
 func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(2)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("%s: gzip: %w", name, err)
-		}
-		br = bufio.NewReaderSize(zr, 64<<10)
+	br, f, err := openInput(r, name)
+	if err != nil {
+		return nil, err
 	}
 	rd := &Reader{name: name, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
 	for _, o := range opts {
 		o(rd)
+	}
+	rd.format = f
+	if f == OTLPProto {
+		rd.dec = newProtoDecoder(rd, br)
+	} else {
+		rd.dec = newJSONDecoder(rd, br, f)
+	}
+	return rd, nil
+}
+
+// openInput unwraps gzip, sniffs the format and, for JSON, skips a byte
+// order mark: the rest of br is what the decoder reads.
+func openInput(r io.Reader, name string) (*bufio.Reader, Format, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
 	}
 	// Sniff from as little input as decides, so that a reader of a pipe
 	// does not wait for 64 KiB before the first trace.
@@ -178,25 +199,21 @@ func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
 		n = min(n, sniffSize)
 		prefix, err := br.Peek(n)
 		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, 0, fmt.Errorf("%s: %w", name, err)
 		}
 		if f, why = sniff(prefix); f != FormatUnknown || len(prefix) < n || n == sniffSize {
 			break
 		}
 	}
 	if f == FormatUnknown {
-		return nil, fmt.Errorf("%s: %w: %s", name, ErrUnknownFormat, why)
+		return nil, 0, fmt.Errorf("%s: %w: %s", name, ErrUnknownFormat, why)
 	}
-	rd.format = f
-	if f == OTLPProto {
-		rd.dec = newProtoDecoder(rd, br)
-	} else {
+	if f != OTLPProto {
 		if b, _ := br.Peek(len(bom)); string(b) == bom {
 			br.Discard(len(bom))
 		}
-		rd.dec = newJSONDecoder(rd, br, f)
 	}
-	return rd, nil
+	return br, f, nil
 }
 
 // Format returns the format sniffed from the input.

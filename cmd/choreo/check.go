@@ -158,18 +158,14 @@ func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input, worke
 		defer f.Close()
 		r, name = f, path
 	}
-	rd, err := trace.NewReader(r, name)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	rd, n, err := c.CheckInput(r, name, workers)
 	if err != nil {
 		if errors.Is(err, trace.ErrUnknownFormat) {
 			return fmt.Errorf("%s: %s", name, noTraces)
 		}
-		return err
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	n, err := c.AddAll(rd.Next, workers)
-	if err != nil {
 		return err
 	}
 	warnings := rd.Warnings()
