@@ -14,11 +14,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/testdiagram"
+	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/trace"
 )
 
@@ -40,7 +42,7 @@ import (
 //	BenchmarkFloor<F>/<n>MB/any     encoding/json decodes each unit (NDJSON line, data element, inner array) into an any
 //	BenchmarkFloor<F>/<n>MB/tokens  jsontext reads every token of the file: the fastest bare read
 //	BenchmarkRead<F>/<n>MB          trace.Reader returns every trace
-//	BenchmarkCheck<F>/<n>MB         Reader + Checker.Add for every trace + Result, as `choreo check` does
+//	BenchmarkCheck<F>/<n>MB         Checker.CheckInput on GOMAXPROCS workers + Result, as `choreo check` does
 //
 // Each reports spans/s and peak-heap-MB: the largest live heap seen,
 // sampled every 64 units or traces, to show memory does not grow with the file.
@@ -499,28 +501,34 @@ func benchCheck(b *testing.B, f benchFormat) {
 	d := benchDiagram(b)
 	runBig(b, f, func(b *testing.B, in io.Reader, bf bigFile, h *heapPeak) int {
 		c := trace.NewChecker(d, trace.DefaultMapping(d), trace.NewAligner(d))
-		r, err := trace.NewReader(in, "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, traces := 0, 0
-		next := func() (*trace.Trace, error) {
-			t, err := r.Next()
-			if err == nil {
-				n += len(t.Spans)
-				if traces++; traces%64 == 0 {
+		// as `choreo check` does: one worker per CPU; the heap is sampled
+		// every millisecond meanwhile
+		stop, sampled := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(sampled)
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
 					h.sample()
 				}
 			}
-			return t, err
-		}
-		// as `choreo check` does: one worker per CPU
-		if _, err := c.AddAll(next, runtime.GOMAXPROCS(0)); err != nil {
+		}()
+		r, traces, err := c.CheckInput(in, "bench", runtime.GOMAXPROCS(0))
+		close(stop)
+		<-sampled
+		if err != nil {
 			b.Fatal(err)
 		}
-		if r.Malformed() != 0 {
-			b.Fatalf("malformed spans: %v", r.Problems())
+		if r.Malformed() != 0 || traces != bf.traces {
+			b.Fatalf("%d traces, want %d; malformed spans: %v", traces, bf.traces, r.Problems())
 		}
+		in2 := &report.Input{}
+		r.AddTo(in2)
+		n := int(in2.Spans)
 		res := c.Result()
 		h.sample()
 		if got := res.Outcomes.Total(); got != int64(bf.traces) {
