@@ -16,7 +16,7 @@ var partBytes = 256 << 10
 // maxPartBytes bounds a part: when a line would take a part past it,
 // the input from that line on is read as one stream instead (the last
 // part), as a Reader reads it.
-const maxPartBytes = 16 << 20
+const maxPartBytes = 4 << 20
 
 // part is a run of whole lines of the input, read by a Reader of its own
 // on a worker goroutine: its traces, observed and aligned, wait there to
@@ -47,7 +47,7 @@ type part struct {
 // Reader, and its traces are observed and aligned on workers as AddAll
 // does.
 //
-// Memory: at most workers+2 parts (about 256 KiB each, at most 16 MiB)
+// Memory: at most workers+2 parts (about 256 KiB each, at most 4 MiB)
 // with their traces, and the last 65,536 trace ids (to tell a trace that
 // comes back), as a Reader keeps them.
 func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, int, error) {
@@ -56,7 +56,7 @@ func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, in
 		return nil, 0, err
 	}
 	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
-	if f == OTLPProto || !lineMode(br, new(jsontext.Decoder)) {
+	if f == OTLPProto || !lineMode(br, new(jsontext.Decoder)) || longFirstLine(br) {
 		sum.dec = newDecoder(sum, br, f)
 		n, err := c.AddAll(sum.Next, workers)
 		return sum, n, err
@@ -70,6 +70,14 @@ func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, in
 		return sum, n, err
 	}
 	return c.checkParts(sum, br, data, workers)
+}
+
+// longFirstLine reports whether the input's first line goes on past
+// what sniffing looks at: one document on one line (a Jaeger envelope,
+// a Zipkin array of traces), which is not cut.
+func longFirstLine(br *bufio.Reader) bool {
+	b, _ := br.Peek(sniffSize)
+	return len(b) == sniffSize && bytes.IndexByte(b, '\n') < 0
 }
 
 func newDecoder(r *Reader, br *bufio.Reader, f Format) decoder {
