@@ -224,7 +224,7 @@ func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 			case "key":
 				k, _, verr = j.strIntern()
 			case "value":
-				v, verr = j.text()
+				v, verr = j.textValue()
 			default:
 				verr = j.skip()
 			}

@@ -291,7 +291,7 @@ func (d *jsonDecoder) anyValue(depth int) (text string, isStr bool, err error) {
 	j := d.j
 	if k := j.peek(); k != '{' {
 		// Lenient: a bare value where an AnyValue belongs.
-		s, err := j.text()
+		s, err := j.textValue()
 		return s, k == '"', err
 	}
 	j.open('{')
@@ -303,7 +303,7 @@ func (d *jsonDecoder) anyValue(depth int) (text string, isStr bool, err error) {
 		var e error
 		switch string(key) {
 		case "stringvalue", "bytesvalue":
-			text, _, e = j.str()
+			text, _, e = j.strValue()
 			isStr = true
 		case "intvalue":
 			var n int64

@@ -196,7 +196,7 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		if err != nil {
 			return err
 		}
-		v, err := j.text()
+		v, err := j.textValue()
 		if err != nil {
 			return err
 		}
