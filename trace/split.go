@@ -93,7 +93,7 @@ func newDecoder(r *Reader, br *bufio.Reader, f Format) decoder {
 // (end) as the end of the input would, the part's Reader reporting it
 // as a cut line.
 func nextPart(br *bufio.Reader) (data []byte, end, long bool) {
-	data = make([]byte, partBytes, partBytes+4<<10)
+	data = takePartBuf()
 	n, err := io.ReadFull(br, data)
 	data = data[:n]
 	if err != nil {
@@ -164,6 +164,7 @@ func (c *Checker) checkParts(sum *Reader, br *bufio.Reader, first []byte, worker
 					p.traces = append(p.traces, t)
 					p.preps = append(p.preps, c.prepare(t))
 				}
+				putPartBuf(p.data) // read: the traces hold copies of what they need
 				p.data = nil
 				close(p.done)
 			}
@@ -211,6 +212,24 @@ func newPartReader(r io.Reader, name string, f Format, lines int) *Reader {
 		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
 	rd.dec = newJSONDecoder(rd, bufio.NewReaderSize(r, 64<<10), f)
 	return rd
+}
+
+// partBufs holds the buffers of parts already read, for the next parts.
+var partBufs sync.Pool
+
+func takePartBuf() []byte {
+	if b, ok := partBufs.Get().(*[]byte); ok {
+		return (*b)[:partBytes]
+	}
+	return make([]byte, partBytes, partBytes+4<<10)
+}
+
+func putPartBuf(b []byte) {
+	if cap(b) < partBytes || cap(b) > 2*partBytes {
+		return // a long line's, or partBytes changed
+	}
+	b = b[:0]
+	partBufs.Put(&b)
 }
 
 // absorb adds the account of a part's reader to the input's.
