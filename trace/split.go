@@ -132,9 +132,9 @@ func (c *Checker) checkParts(sum *Reader, br *bufio.Reader, first []byte, worker
 		data, lines := first, 0
 		for {
 			p := &part{data: data, lines: lines, done: make(chan struct{})}
+			lines += bytes.Count(data, nlByte) // before a worker returns data to partBufs
 			work <- p
 			ordered <- p
-			lines += bytes.Count(data, nlByte)
 			var end, long bool
 			data, end, long = nextPart(br)
 			switch {
