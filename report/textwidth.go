@@ -66,8 +66,10 @@ func wrapText(text string) string {
 			first = false
 			head, rest := cutWidth(body, TextWidth)
 			if rest != "" {
-				// break at the last space of head past the indent, if any
-				if k := strings.LastIndexByte(head, ' '); k > len(indent) {
+				// break at the last space of head past the indent, if any,
+				// preferring one outside brackets and quotes, so that a
+				// snippet to paste ({blocks: {"alt a": …}}) stays whole
+				if k := breakAt(head, len(indent)); k > len(indent) {
 					head, rest = head[:k], head[k+1:]+rest
 				}
 			}
@@ -100,4 +102,32 @@ func cutWidth(s string, width int) (head, rest string) {
 		n++
 	}
 	return s, ""
+}
+
+// breakAt is the index of the last space of s past from that is outside
+// braces, square brackets and double quotes (YAML and JSON to paste; prose
+// in parentheses may break), or else the last space of s.
+func breakAt(s string, from int) int {
+	depth, quoted, k := 0, false, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 0x1b: // a colour code: not a bracket
+			if j := strings.IndexByte(s[i:], 'm'); j >= 0 {
+				i += j
+			}
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '{' || c == '[':
+			depth++
+		case (c == '}' || c == ']') && depth > 0:
+			depth--
+		case c == ' ' && depth == 0 && i > from:
+			k = i
+		}
+	}
+	if k < 0 {
+		return strings.LastIndexByte(s, ' ')
+	}
+	return k
 }

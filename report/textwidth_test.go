@@ -55,3 +55,22 @@ func TestWrapText(t *testing.T) {
 		}
 	}
 }
+
+// A snippet to paste is never broken: the line breaks at the last space
+// outside braces, brackets and quotes (colour codes are not brackets).
+func TestBreakAt(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{
+		{`fix: scenarios: {a: {blocks: {"alt x y": {weights: [0, 1]}}}}`, 15},
+		{`see "a b c" and [d e]`, 15},
+		{"\x1b[31mfailed\x1b[0m #2 → #1", 22},
+		{`{no space outside}`, 9},
+		{`nospace`, -1},
+	} {
+		if got := breakAt(tc.s, 0); got != tc.want {
+			t.Errorf("breakAt(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+	}
+}

@@ -14,11 +14,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/testdiagram"
+	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/trace"
 )
 
@@ -40,7 +42,7 @@ import (
 //	BenchmarkFloor<F>/<n>MB/any     encoding/json decodes each unit (NDJSON line, data element, inner array) into an any
 //	BenchmarkFloor<F>/<n>MB/tokens  jsontext reads every token of the file: the fastest bare read
 //	BenchmarkRead<F>/<n>MB          trace.Reader returns every trace
-//	BenchmarkCheck<F>/<n>MB         Reader + Checker.Add for every trace + Result, as `choreo check` does
+//	BenchmarkCheck<F>/<n>MB         Checker.CheckInput on GOMAXPROCS workers + Result, as `choreo check` does
 //
 // Each reports spans/s and peak-heap-MB: the largest live heap seen,
 // sampled every 64 units or traces, to show memory does not grow with the file.
@@ -123,7 +125,7 @@ func TestMain(m *testing.M) {
 }
 
 // benchSizes are the file sizes in MB from CHOREO_BENCH_MB.
-func benchSizes(b *testing.B) []int {
+func benchSizes(b testing.TB) []int {
 	v := os.Getenv("CHOREO_BENCH_MB")
 	if v == "" {
 		v = "7"
@@ -141,7 +143,7 @@ func benchSizes(b *testing.B) []int {
 
 // bigInput returns the generated file of the format and size, writing it
 // on first use.
-func bigInput(b *testing.B, f benchFormat, mb int) bigFile {
+func bigInput(b testing.TB, f benchFormat, mb int) bigFile {
 	big.Lock()
 	defer big.Unlock()
 	key := fmt.Sprintf("%s-%d", f.name, mb)
@@ -188,7 +190,7 @@ func bigInput(b *testing.B, f benchFormat, mb int) bigFile {
 
 // loadSeeds reads the simulator's traces and renders each in the three
 // formats.
-func loadSeeds(b *testing.B) []seedTrace {
+func loadSeeds(b testing.TB) []seedTrace {
 	src, err := os.ReadFile(filepath.Join(dir, "sim-provisioning.jsonl"))
 	if err != nil {
 		b.Fatal(err)
@@ -230,7 +232,7 @@ type jaegerKV struct {
 	Value any    `json:"value"`
 }
 
-func jaegerTrace(b *testing.B, t *trace.Trace) []byte {
+func jaegerTrace(b testing.TB, t *trace.Trace) []byte {
 	type ref struct {
 		RefType string `json:"refType"`
 		TraceID string `json:"traceID"`
@@ -304,7 +306,7 @@ func jaegerTrace(b *testing.B, t *trace.Trace) []byte {
 	return data
 }
 
-func zipkinTrace(b *testing.B, t *trace.Trace) []byte {
+func zipkinTrace(b testing.TB, t *trace.Trace) []byte {
 	type endpoint struct {
 		ServiceName string `json:"serviceName"`
 	}
@@ -499,7 +501,34 @@ func benchCheck(b *testing.B, f benchFormat) {
 	d := benchDiagram(b)
 	runBig(b, f, func(b *testing.B, in io.Reader, bf bigFile, h *heapPeak) int {
 		c := trace.NewChecker(d, trace.DefaultMapping(d), trace.NewAligner(d))
-		n := readBig(b, in, h, c.Add)
+		// as `choreo check` does: one worker per CPU; the heap is sampled
+		// every millisecond meanwhile
+		stop, sampled := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(sampled)
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					h.sample()
+				}
+			}
+		}()
+		r, traces, err := c.CheckInput(in, "bench", runtime.GOMAXPROCS(0))
+		close(stop)
+		<-sampled
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Malformed() != 0 || traces != bf.traces {
+			b.Fatalf("%d traces, want %d; malformed spans: %v", traces, bf.traces, r.Problems())
+		}
+		in2 := &report.Input{}
+		r.AddTo(in2)
+		n := int(in2.Spans)
 		res := c.Result()
 		h.sample()
 		if got := res.Outcomes.Total(); got != int64(bf.traces) {
@@ -518,3 +547,50 @@ func BenchmarkCheckJaegerJSON(b *testing.B) { benchCheck(b, benchFormats[1]) }
 func BenchmarkFloorZipkinJSON(b *testing.B) { benchFloor(b, benchFormats[2]) }
 func BenchmarkReadZipkinJSON(b *testing.B)  { benchRead(b, benchFormats[2]) }
 func BenchmarkCheckZipkinJSON(b *testing.B) { benchCheck(b, benchFormats[2]) }
+
+// TestWriteBenchFiles writes the benchmark files to the directory
+// CHOREO_BENCH_OUT (sizes from CHOREO_BENCH_MB), for timing the whole
+// `choreo check` process against TestTokenFloor (BENCHMARKS.md, "Trace
+// check"); without it, it does nothing.
+func TestWriteBenchFiles(t *testing.T) {
+	out := os.Getenv("CHOREO_BENCH_OUT")
+	if out == "" {
+		t.Skip("CHOREO_BENCH_OUT is not set")
+	}
+	for _, mb := range benchSizes(t) {
+		for _, f := range benchFormats {
+			bf := bigInput(t, f, mb)
+			dst := filepath.Join(out, fmt.Sprintf("%s-%dMB.json", f.name, mb))
+			if err := os.Rename(bf.path, dst); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d bytes, %d traces, %d spans", dst, bf.size, bf.traces, bf.spans)
+		}
+	}
+}
+
+// TestTokenFloor reads every token of the file CHOREO_FLOOR_FILE with one
+// jsontext.Decoder on one goroutine, nothing kept: the floor that the
+// whole `choreo check` process is timed against (run the test binary
+// itself under /usr/bin/time). Without it, it does nothing.
+func TestTokenFloor(t *testing.T) {
+	path := os.Getenv("CHOREO_FLOOR_FILE")
+	if path == "" {
+		t.Skip("CHOREO_FLOOR_FILE is not set")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := jsontext.NewDecoder(f, jsontext.AllowDuplicateNames(true))
+	n := 0
+	for ; ; n++ {
+		if _, err := dec.ReadToken(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d tokens", n)
+}

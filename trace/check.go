@@ -186,11 +186,33 @@ func (c *Checker) Add(t *Trace) {
 	if len(t.Spans) == 0 {
 		return
 	}
-	obs := Observe(t, c.m)
+	c.add(t, c.prepare(t))
+}
+
+// prepared is the part of checking a trace that depends on the trace
+// alone: its observed exchanges and their alignment. prepare touches
+// nothing of the checker's counts, so traces can be prepared on several
+// goroutines (AddAll) and counted afterwards, in order, by add.
+type prepared struct {
+	obs *Observed
+	al  *Alignment // nil without an aligner
+}
+
+func (c *Checker) prepare(t *Trace) prepared {
+	p := prepared{obs: Observe(t, c.m)}
+	if c.al != nil {
+		p.al = c.al.Align(p.obs)
+	}
+	return p
+}
+
+// add counts a trace that prepare has observed and aligned.
+func (c *Checker) add(t *Trace, p prepared) {
+	obs := p.obs
 	c.runs++
 	// the alignment decides which message each exchange is (the same
 	// call drawn in several places), so it comes before the statistics
-	c.conform(t, obs)
+	c.conform(t, obs, p.al)
 	if c.fit != nil {
 		c.fit.add(obs)
 	}
@@ -393,21 +415,20 @@ func (c *Checker) explain(res *report.Result) {
 // conform aligns the trace with the diagram and counts its deviations.
 // Retried attempts and the messages a failure kept the flow from reaching
 // are no deviations: the aligner knows (see NewAligner).
-func (c *Checker) conform(t *Trace, obs *Observed) {
+func (c *Checker) conform(t *Trace, obs *Observed, a *Alignment) {
 	c.unm.add(c.m, t, obs)
 	for _, s := range obs.UnmappedServices {
 		if len(c.unmapped) < maxUnmapped {
 			c.unmapped[s] = true
 		}
 	}
-	if c.al == nil {
+	if a == nil {
 		c.fitness++
 		c.conforming++
 		return
 	}
 	// The aligner itself leaves out retried attempts and does not count
 	// what a failure that ends the flow left undone (see NewAligner).
-	a := c.al.Align(obs)
 	fitness, devs := a.Fitness, a.Deviations
 	c.fitness += fitness
 	if len(devs) == 0 {

@@ -26,6 +26,13 @@
 //	r.Warnings()           // the damage skipped, one line per kind
 //	r.AddTo(&result.Input) // files, traces, spans, what was left out and why
 //
+// To check an input on several cores, as `choreo check --workers` does,
+// [Checker.CheckInput] reads it and adds its traces: NDJSON is cut at
+// line ends into parts that workers decode, observe and align, and the
+// parts are counted in input order, so the result is the same, byte for
+// byte, for any number of workers ([Checker.AddAll] does the same for
+// the traces of any Next function).
+//
 // # Formats
 //
 //   - OTLP/JSON ([OTLPJSON]): a TracesData or ExportTraceServiceRequest

@@ -22,6 +22,7 @@ type input struct {
 	br       *bufio.Reader
 	lineMode bool
 	err      error // a read error other than io.EOF
+	base     int   // lines of the whole input before this one's first (CheckInput's parts)
 
 	// line mode
 	line  int   // the line being read, 1-based
@@ -215,10 +216,10 @@ func (in *input) nextLine() bool {
 // the next, nor lag more than the ring behind the input passed on.
 func (in *input) lineAt(off int64) (line int, col int64) {
 	if in.lineMode {
-		return in.line, in.lead + off + 1
+		return in.base + in.line, in.lead + off + 1
 	}
 	in.countTo(off)
-	return in.lines + 1, off - in.lineStart + 1
+	return in.base + in.lines + 1, off - in.lineStart + 1
 }
 
 // lineMode tells from the start of the input whether it is read a line

@@ -224,7 +224,7 @@ func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 			case "key":
 				k, _, verr = j.strIntern()
 			case "value":
-				v, verr = j.text()
+				v, verr = j.textValue()
 			default:
 				verr = j.skip()
 			}
@@ -247,6 +247,11 @@ func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 // jaegerTags reads a span's tags; span.kind and the status tags become
 // fields.
 func (d *jsonDecoder) jaegerTags(js *jaegerSpan, st *spanState) error {
+	if len(js.s.Attrs) == 0 {
+		// read into the decoder's buffer, kept at one allocation
+		js.s.Attrs, d.attrs = d.attrs[:0], nil
+		defer func() { d.attrs, js.s.Attrs = js.s.Attrs, cloneAttrs(js.s.Attrs) }()
+	}
 	return d.jaegerKV(st, func(k, v string) {
 		switch k {
 		case "span.kind":

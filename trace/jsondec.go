@@ -28,6 +28,7 @@ type jsonDecoder struct {
 	jdone    int          // how many of jspans were read whole
 	procs    map[string]jaegerProcess
 	sp       spanState // the span being read
+	attrs    []Attr    // a buffer the attributes of one list are read into, then copied at their size
 }
 
 type jsonState uint8
@@ -75,7 +76,14 @@ func (st *spanState) check(field string, err error) error {
 // the start of the input says (see input).
 func newJSONDecoder(r *Reader, br *bufio.Reader, f Format) *jsonDecoder {
 	dec := new(jsontext.Decoder)
-	in := newInput(br, lineMode(br, dec))
+	var in *input
+	if r.part {
+		// one of the NDJSON input's parts (see CheckInput): lines
+		in = newInput(br, true)
+		in.base = r.lineBase
+	} else {
+		in = newInput(br, lineMode(br, dec))
+	}
 	dec.Reset(in, jsonOptions...)
 	return &jsonDecoder{
 		r:     r,
@@ -143,7 +151,7 @@ func (d *jsonDecoder) damaged(err error) {
 		detail = ": " + err.Error()
 	}
 	more := d.in.lineMode && readErr == nil && d.in.nextLine()
-	if r.unit == 0 && d.dropped == 0 && !more {
+	if r.unit == 0 && d.dropped == 0 && !more && !r.part {
 		d.flush()
 		d.stopped = true
 		then := "the spans before it are read"
@@ -370,6 +378,17 @@ func micros(us int64) (int64, bool) {
 		return 0, false
 	}
 	return us * 1000, true
+}
+
+// cloneAttrs returns a copy of list at its length, nil when empty.
+func cloneAttrs(list []Attr) []Attr {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]Attr, len(list))
+	copy(out, list)
+	clear(list) // the buffer keeps no strings alive
+	return out
 }
 
 // addAttr appends a key and value unless the key is there already (the

@@ -27,9 +27,12 @@ type jlex struct {
 	key    []byte // normalised key, valid until the next call
 	buf    []byte // scratch for unquoting
 	intern map[string]string
+	vals   map[string]string // attribute values that repeat: see valueIntern
 }
 
-func newJlex(d *jsontext.Decoder) *jlex { return &jlex{d: d, intern: map[string]string{}} }
+func newJlex(d *jsontext.Decoder) *jlex {
+	return &jlex{d: d, intern: map[string]string{}, vals: map[string]string{}}
+}
 
 // maxIntern bounds the strings a jlex interns (attribute keys, span
 // names, service names repeat from span to span).
@@ -58,6 +61,44 @@ func (j *jlex) strIntern() (string, bool, error) {
 		j.intern[s] = s
 	}
 	return s, true, nil
+}
+
+// strValue is str for attribute values, textValue text for them: short
+// strings that repeat from span to span (methods, routes, hosts, status
+// codes, peer names) are allocated once. The table of them starts over
+// when full, so values that never repeat (ids, URLs with ids) do not
+// keep those that do out of it for long.
+func (j *jlex) strValue() (string, bool, error) {
+	v, err := j.d.ReadValue()
+	if err != nil {
+		return "", false, errSyntax{err}
+	}
+	if v.Kind() != '"' || len(v) > 66 {
+		return j.scalar(v)
+	}
+	raw := []byte(v[1 : len(v)-1])
+	for _, c := range raw {
+		if c == '\\' || c >= 0x80 {
+			return j.scalar(v)
+		}
+	}
+	if s, ok := j.vals[string(raw)]; ok {
+		return s, true, nil
+	}
+	if len(j.vals) >= maxIntern {
+		clear(j.vals)
+	}
+	s := string(raw)
+	j.vals[s] = s
+	return s, true, nil
+}
+
+func (j *jlex) textValue() (string, error) {
+	if k := j.d.PeekKind(); k == '{' || k == '[' {
+		return j.text()
+	}
+	s, _, err := j.strValue()
+	return s, err
 }
 
 // peek returns the kind of the next token, 0 at the end or on error.

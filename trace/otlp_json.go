@@ -221,6 +221,10 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 
 // otlpAttrs reads a KeyValue list. st may be nil (resource attributes).
 func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
+	fresh := len(list) == 0
+	if fresh {
+		list, d.attrs = d.attrs[:0], nil // taken while in use
+	}
 	_, err := d.j.array(func() error {
 		k, v, err := d.keyValue()
 		if err != nil {
@@ -235,6 +239,9 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
 		list = addAttr(list, k, v)
 		return nil
 	})
+	if fresh {
+		d.attrs, list = list, cloneAttrs(list)
+	}
 	return list, err
 }
 
@@ -284,7 +291,7 @@ func (d *jsonDecoder) anyValue(depth int) (text string, isStr bool, err error) {
 	j := d.j
 	if k := j.peek(); k != '{' {
 		// Lenient: a bare value where an AnyValue belongs.
-		s, err := j.text()
+		s, err := j.textValue()
 		return s, k == '"', err
 	}
 	j.open('{')
@@ -296,7 +303,7 @@ func (d *jsonDecoder) anyValue(depth int) (text string, isStr bool, err error) {
 		var e error
 		switch string(key) {
 		case "stringvalue", "bytesvalue":
-			text, _, e = j.str()
+			text, _, e = j.strValue()
 			isStr = true
 		case "intvalue":
 			var n int64

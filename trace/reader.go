@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/choreo-dev/choreo/report"
 )
@@ -97,6 +98,11 @@ type Reader struct {
 	doneLog []TraceID // ring of completed ids, for done's bound
 	doneAt  int
 
+	// part: the reader reads one part of an NDJSON input cut at line
+	// ends (CheckInput), whose first line is the input's lineBase+1
+	part     bool
+	lineBase int
+
 	problems  []report.Problem
 	malformed int64
 	spans     int64
@@ -153,21 +159,37 @@ type decoder interface {
 // arrays of spans with id, localEndpoint, timestamp. Name is used in
 // problems and errors (a file name, or "-" for stdin).
 func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(2)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("%s: gzip: %w", name, err)
-		}
-		br = bufio.NewReaderSize(zr, 64<<10)
+	br, f, err := openInput(r, name)
+	if err != nil {
+		return nil, err
 	}
 	rd := &Reader{name: name, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
 	for _, o := range opts {
 		o(rd)
+	}
+	rd.format = f
+	if f == OTLPProto {
+		rd.dec = newProtoDecoder(rd, br)
+	} else {
+		rd.dec = newJSONDecoder(rd, br, f)
+	}
+	return rd, nil
+}
+
+// openInput unwraps gzip, sniffs the format and, for JSON, skips a byte
+// order mark: the rest of br is what the decoder reads.
+func openInput(r io.Reader, name string) (*bufio.Reader, Format, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: gzip: %w", name, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
 	}
 	// Sniff from as little input as decides, so that a reader of a pipe
 	// does not wait for 64 KiB before the first trace.
@@ -177,25 +199,21 @@ func NewReader(r io.Reader, name string, opts ...Option) (*Reader, error) {
 		n = min(n, sniffSize)
 		prefix, err := br.Peek(n)
 		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, 0, fmt.Errorf("%s: %w", name, err)
 		}
 		if f, why = sniff(prefix); f != FormatUnknown || len(prefix) < n || n == sniffSize {
 			break
 		}
 	}
 	if f == FormatUnknown {
-		return nil, fmt.Errorf("%s: %w: %s", name, ErrUnknownFormat, why)
+		return nil, 0, fmt.Errorf("%s: %w: %s", name, ErrUnknownFormat, why)
 	}
-	rd.format = f
-	if f == OTLPProto {
-		rd.dec = newProtoDecoder(rd, br)
-	} else {
+	if f != OTLPProto {
 		if b, _ := br.Peek(len(bom)); string(b) == bom {
 			br.Discard(len(bom))
 		}
-		rd.dec = newJSONDecoder(rd, br, f)
 	}
-	return rd, nil
+	return br, f, nil
 }
 
 // Format returns the format sniffed from the input.
@@ -359,7 +377,7 @@ func (r *Reader) pendingFor(id TraceID) *pending {
 	if _, ok := r.done[id]; ok {
 		return nil
 	}
-	p := &pending{t: Trace{ID: id}, last: r.unit}
+	p := &pending{t: Trace{ID: id, Spans: takeSpans()}, last: r.unit}
 	r.open[id] = p
 	r.order = append(r.order, p)
 	r.marks = append(r.marks, mark{p: p, created: true})
@@ -430,6 +448,38 @@ func (r *Reader) completeBefore(u int64) {
 	}
 	clear(r.order[len(kept):])
 	r.order = kept
+}
+
+// spanBufs holds span slices whose traces are done with (Recycle), for
+// the next traces' spans: a trace's spans then fill a slice that is
+// already as long as a trace of the input usually is, instead of growing
+// one span at a time.
+var spanBufs sync.Pool
+
+// maxRecycled is the capacity past which a span slice is left to the
+// garbage collector rather than kept for reuse.
+const maxRecycled = 1 << 12
+
+func takeSpans() []Span {
+	if b, ok := spanBufs.Get().(*[]Span); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// Recycle hands t's spans back for the reader to reuse in later traces;
+// t must not be used afterwards, nor anything that points into its spans
+// (Observed exchanges and unmapped spans). Recycling is optional: a
+// trace not recycled is collected as usual.
+func Recycle(t *Trace) {
+	b := t.Spans
+	t.Spans = nil
+	if cap(b) == 0 || cap(b) > maxRecycled {
+		return
+	}
+	clear(b[:cap(b)]) // no strings nor slices kept alive by a pooled slice
+	b = b[:0]
+	spanBufs.Put(&b)
 }
 
 func (r *Reader) remember(id TraceID) {

@@ -186,12 +186,17 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 	if !ok || err != nil {
 		return err
 	}
+	if len(s.Attrs) == 0 {
+		// read into the decoder's buffer, kept at one allocation
+		s.Attrs, d.attrs = d.attrs[:0], nil
+		defer func() { d.attrs, s.Attrs = s.Attrs, cloneAttrs(s.Attrs) }()
+	}
 	for j.more() {
 		k, err := j.rawKey()
 		if err != nil {
 			return err
 		}
-		v, err := j.text()
+		v, err := j.textValue()
 		if err != nil {
 			return err
 		}

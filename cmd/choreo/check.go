@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 )
 
 const checkUsage = `choreo check DIAGRAM TRACE... [--map M] [--suggest-map FILE] [--profile P]
-                     [--format F] [-o FILE]`
+                     [--workers W] [--format F] [-o FILE]`
 
 const checkHelp = `Check reads traces (OTLP JSON or protobuf, Jaeger JSON, Zipkin v2 JSON,
 any of them gzipped; the format is told by the content), maps their spans
@@ -60,6 +61,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
 	format := fs.String("format", "text", "output format `F`: "+strings.Join(formatNames(), ", "))
 	out := fs.StringP("output", "o", "", "write the result to `FILE` instead of standard output")
+	workers := fs.Int("workers", 0, "`W` worker goroutines (default: one per CPU; the result does not depend on it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -115,7 +117,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := checkFile(io, path, c, in); err != nil {
+		if err := checkFile(io, path, c, in, *workers); err != nil {
 			return err
 		}
 	}
@@ -155,7 +157,7 @@ const noTraces = "no traces: expected OTLP JSON or protobuf, Jaeger JSON or Zipk
 
 // checkFile reads one trace file into the checker, trace by trace, and
 // adds what it read to in.
-func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error {
+func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input, workers int) error {
 	var r io.Reader = sio.in
 	name := "<stdin>"
 	if path != "-" {
@@ -170,24 +172,15 @@ func checkFile(sio stdio, path string, c *trace.Checker, in *report.Input) error
 		defer f.Close()
 		r, name = f, path
 	}
-	rd, err := trace.NewReader(r, name)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	rd, n, err := c.CheckInput(r, name, workers)
 	if err != nil {
 		if errors.Is(err, trace.ErrUnknownFormat) {
 			return fmt.Errorf("%s: %s", name, noTraces)
 		}
 		return err
-	}
-	n := 0
-	for {
-		t, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		c.Add(t)
-		n++
 	}
 	warnings := rd.Warnings()
 	if n == 0 {

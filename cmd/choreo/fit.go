@@ -127,7 +127,7 @@ func fitTraces(ctx context.Context, io stdio, d *flow.Diagram, mapFile string, p
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := checkFile(io, path, c, in); err != nil {
+		if err := checkFile(io, path, c, in, 0); err != nil {
 			return nil, err
 		}
 	}
