@@ -522,19 +522,8 @@ func (l *linter) when(b *flow.Block, i int, w *sim.When) {
 	}
 }
 
-// fmtDur prints a duration the way profiles write them.
-// (to the millisecond above 10ms, where finer digits are noise).
-func fmtDur(d time.Duration) string {
-	switch {
-	case d > 10*time.Second:
-		d = d.Round(100 * time.Millisecond)
-	case d > time.Second:
-		d = d.Round(10 * time.Millisecond)
-	case d > 10*time.Millisecond:
-		d = d.Round(time.Millisecond)
-	}
-	return sim.FormatDuration(d)
-}
+// fmtDur prints a duration the way profiles write them, rounded.
+func fmtDur(d time.Duration) string { return sim.FormatRounded(d) }
 
 func fmtShare(x float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.4f", x*100), "0"), ".") + "%"

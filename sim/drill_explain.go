@@ -353,15 +353,4 @@ func (e *explainer) sloFix(dc *report.DrillCase) string {
 	return fmt.Sprintf("the path that handles %s at #%d is slower than the target: shorten it, or loosen the target", dc.Fault, dc.N)
 }
 
-func fmtMS(ms float64) string {
-	d := time.Duration(ms * 1e6)
-	switch {
-	case d > 10*time.Second:
-		d = d.Round(100 * time.Millisecond)
-	case d > time.Second:
-		d = d.Round(10 * time.Millisecond)
-	case d > 10*time.Millisecond:
-		d = d.Round(time.Millisecond)
-	}
-	return fmtDur(d)
-}
+func fmtMS(ms float64) string { return FormatRounded(time.Duration(ms * 1e6)) }

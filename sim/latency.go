@@ -868,3 +868,18 @@ func LatencyQuantile(l Latency, p float64) (time.Duration, bool) {
 // FormatDuration writes d as profiles write durations: "1h", "5m",
 // "1m30s", "120ms".
 func FormatDuration(d time.Duration) string { return fmtDur(d) }
+
+// FormatRounded is FormatDuration of d rounded to the digits that are not
+// noise in advice: to the millisecond above 10ms, 10ms above 1s, 100ms
+// above 10s.
+func FormatRounded(d time.Duration) string {
+	switch {
+	case d > 10*time.Second:
+		d = d.Round(100 * time.Millisecond)
+	case d > time.Second:
+		d = d.Round(10 * time.Millisecond)
+	case d > 10*time.Millisecond:
+		d = d.Round(time.Millisecond)
+	}
+	return fmtDur(d)
+}
