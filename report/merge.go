@@ -14,6 +14,8 @@ import (
 // scenario and seed, and carry their histograms. Real-time results merge
 // with each other (runs made from several machines at once: their
 // concurrency, rate and injected faults add up), not with virtual ones.
+// Trace checks of one diagram over disjoint traces (`choreo serve`
+// instances) merge with each other too: see mergeTrace.
 func Merge(rs ...*Result) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("nothing to merge")
@@ -23,8 +25,8 @@ func Merge(rs ...*Result) (*Result, error) {
 		if r.Histograms == nil {
 			return nil, fmt.Errorf("result %d has no histograms: it cannot be merged exactly", i+1)
 		}
-		if r.Source != "sim" {
-			return nil, fmt.Errorf("result %d comes from %q: only simulation results merge", i+1, r.Source)
+		if (r.Source != "sim" && r.Source != "trace") || r.Source != first.Source {
+			return nil, fmt.Errorf("result %d comes from %q: only simulation results, or trace checks, merge with each other", i+1, r.Source)
 		}
 		if i == 0 {
 			continue
@@ -72,6 +74,9 @@ func Merge(rs ...*Result) (*Result, error) {
 	out.ElapsedMS, out.Partial, out.RealTime = elapsed, partial, rt
 	mergeUnmapped(out, rs)
 	mergeSlow(out, rs)
+	if first.Source == "trace" {
+		mergeTrace(out, rs)
+	}
 	for _, v := range first.SLO {
 		out.SLO = append(out.SLO, judge(v.Spec(), out))
 	}
