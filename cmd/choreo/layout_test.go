@@ -45,7 +45,8 @@ var layout = map[string][]string{
 	"report":               {"flow", "internal/mermaid"},
 	"sim":                  {"report", "flow", "internal/lookup", "internal/runid", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
-	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
+	"serve":                {"trace", "report", "flow"},
+	"cmd/choreo":           {"flow", "parser", "report", "sim", "trace", "serve", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/otelexport"},
 	"examples/seedsystems": {"internal/seedsystems"},
 
 	"internal/mermaid":     {"flow"},

@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"merge":  {short: "merge results of shards into one", usage: mergeUsage, help: mergeHelp, run: runMerge},
 	"drill":  {short: "inject each fault at each message and judge each case", usage: drillUsage, help: drillHelp, run: runDrill},
 	"check":  {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
+	"serve":  {short: "receive OTLP traces over HTTP and check them as they arrive", usage: serveUsage, help: serveHelp, run: runServe},
 	"parse":  {short: "parse the diagram as Mermaid does; print JSON or Mermaid", usage: parseUsage, help: parseHelp, run: runParse},
 }
 
