@@ -20,6 +20,7 @@ import (
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/internal/otelexport"
 	"github.com/choreo-dev/choreo/internal/testdiagram"
+	"github.com/choreo-dev/choreo/parser"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
 	"github.com/choreo-dev/choreo/trace"
@@ -70,6 +71,25 @@ func provisioning(t testing.TB) fixture {
 		t.Fatal("no fixture")
 	}
 	return fix
+}
+
+// variant is the fixture checked against another diagram: the tenant
+// directory is created before the subscription, and the invite is named
+// otherwise, so that traces deviate (out of order, missing, unexpected).
+func (f fixture) variant(t testing.TB) fixture {
+	t.Helper()
+	src := strings.Replace(string(f.src), "App->>Billing: Provision subscription\nBilling-->>App: Subscription created\nApp->>IdP: Create tenant directory\nIdP-->>App: Directory provisioned\n",
+		"App->>IdP: Create tenant directory\nIdP-->>App: Directory provisioned\nApp->>Billing: Provision subscription\nBilling-->>App: Subscription created\n", 1)
+	src = strings.Replace(src, "Send invite link", "Send invitation", 1)
+	if src == string(f.src) {
+		t.Fatal("the variant is the diagram")
+	}
+	d, err := parser.Parse("variant.mmd", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.d, f.src = d, []byte(src)
+	return f
 }
 
 func (f fixture) describe(res *report.Result) {
