@@ -16,6 +16,10 @@
 // Retry-After, and while the server stops with 503 and Retry-After: an
 // OTLP exporter retries both.
 //
+// [Server.GRPC] serves the same receiver over OTLP/gRPC (TraceService
+// Export, gzip or not), which the Collector's otlp and loadbalancing
+// exporters speak: the same limits, answered with gRPC codes.
+//
 // # Traces
 //
 // Spans are grouped by trace id. A trace is complete when no span of it

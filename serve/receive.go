@@ -80,43 +80,58 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, asJSON, status, reason, err.Error())
 		return
 	}
-	s.m.bytes.Add(float64(len(body)))
+	a := s.ingest(body, asJSON)
+	if a.status != http.StatusOK {
+		if a.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(a.retryAfter))
+		}
+		s.fail(w, asJSON, a.status, a.reason, a.msg)
+		return
+	}
+	s.m.requests.WithLabelValues("200").Inc()
+	writeSuccess(w, asJSON, a.rejected, a.msg)
+}
 
+// answer is what ingest makes of a request: a status (200: accepted,
+// rejected spans aside), the reason it is counted under when not
+// accepted, the message, and the seconds to wait before a retry.
+type answer struct {
+	status     int
+	reason     string
+	msg        string
+	rejected   int64
+	retryAfter int
+}
+
+// ingest decodes an export request's body and adds its spans to the
+// traces in flight; HTTP and gRPC answer what it returns.
+func (s *Server) ingest(body []byte, asJSON bool) answer {
+	s.m.bytes.Add(float64(len(body)))
 	traces, malformed, problems, why, err := decode(body, asJSON)
 	if malformed > 0 {
 		s.malformed(malformed, problems)
+		s.m.received.Add(float64(malformed))
+		s.m.dropped.WithLabelValues(reasonMalformed).Add(float64(malformed))
 	}
 	if err != nil {
-		if malformed > 0 {
-			s.m.received.Add(float64(malformed))
-			s.m.dropped.WithLabelValues(reasonMalformed).Add(float64(malformed))
-		}
-		s.fail(w, asJSON, http.StatusBadRequest, reasonMalformed, err.Error())
-		return
+		return answer{status: http.StatusBadRequest, reason: reasonMalformed, msg: err.Error()}
 	}
 	n := 0
 	for _, t := range traces {
 		n += len(t.Spans)
 	}
-	s.m.received.Add(float64(n + int(malformed)))
-	if malformed > 0 {
-		s.m.dropped.WithLabelValues(reasonMalformed).Add(float64(malformed))
-	}
+	s.m.received.Add(float64(n))
 
 	late, status := s.admit(traces, n)
-	if status == http.StatusServiceUnavailable {
+	switch status {
+	case http.StatusServiceUnavailable:
 		s.m.refused.WithLabelValues(reasonStopping).Add(float64(n))
-		w.Header().Set("Retry-After", "5")
-		s.fail(w, asJSON, status, reasonStopping, "shutting down: send to another instance or retry later")
-		return
-	}
-	if status != 0 {
+		return answer{status: status, reason: reasonStopping, retryAfter: 5,
+			msg: "shutting down: send to another instance or retry later"}
+	case http.StatusTooManyRequests:
 		s.m.refused.WithLabelValues(reasonOverCap).Add(float64(n))
-		s.m.requests.WithLabelValues(strconv.Itoa(http.StatusTooManyRequests)).Inc()
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.TraceIdle.Seconds()))))
-		writeStatus(w, asJSON, http.StatusTooManyRequests,
-			fmt.Sprintf("over capacity: %d spans in flight, at most %d", s.inFlightSpans(), s.cfg.MaxSpans))
-		return
+		return answer{status: status, retryAfter: max(1, int(s.cfg.TraceIdle.Seconds())),
+			msg: fmt.Sprintf("over capacity: %d spans in flight, at most %d", s.inFlightSpans(), s.cfg.MaxSpans)}
 	}
 	if late > 0 {
 		s.m.dropped.WithLabelValues(reasonLate).Add(float64(late))
@@ -126,8 +141,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		why += fmt.Sprintf("%d spans arrived after their trace was checked (idle for --trace-idle)", late)
 	}
 	s.m.accepted.Add(float64(n - late))
-	s.m.requests.WithLabelValues("200").Inc()
-	writeSuccess(w, asJSON, malformed+int64(late), why)
+	return answer{status: http.StatusOK, rejected: malformed + int64(late), msg: why}
 }
 
 // authorized reports whether r carries the bearer token.
@@ -304,7 +318,7 @@ func (s *Server) inFlightSpans() int {
 // fail answers a request that was not accepted, and counts it.
 func (s *Server) fail(w http.ResponseWriter, asJSON bool, status int, reason, msg string) {
 	s.m.requests.WithLabelValues(strconv.Itoa(status)).Inc()
-	if reason != "" {
+	if reason != "" && status != http.StatusTooManyRequests {
 		s.m.rejected.WithLabelValues(reason).Inc()
 	}
 	writeStatus(w, asJSON, status, msg)

@@ -19,7 +19,7 @@ import (
 	"github.com/choreo-dev/choreo/trace"
 )
 
-const serveUsage = "choreo serve DIAGRAM [--map M] [--profile P] [--listen 127.0.0.1:4318] [--trace-idle 10s] [-o FILE]"
+const serveUsage = "choreo serve DIAGRAM [--map M] [--profile P] [--listen 127.0.0.1:4318] [--grpc-listen ADDR] [--trace-idle 10s] [-o FILE]"
 
 const serveHelp = `Serve receives traces over OTLP/HTTP and checks them against the diagram
 as they arrive, as check does with files. Any OpenTelemetry SDK or the
@@ -27,7 +27,9 @@ Collector's otlphttp exporter can send to it: POST /v1/traces, protobuf
 (application/x-protobuf) or JSON (application/json), gzip or not; the
 answer is an OTLP ExportTraceServiceResponse, with a partial success
 naming the spans that could not be read. A trace is complete, and
-checked, when no span of it has come for --trace-idle.
+checked, when no span of it has come for --trace-idle. With --grpc-listen
+it also serves OTLP/gRPC (TraceService/Export, gzip or not), the protocol
+of the Collector's otlp and loadbalancing exporters.
 
 It exposes:
   /metrics  Prometheus metrics: spans received, accepted, dropped and
@@ -52,13 +54,15 @@ way, checks the traces in flight (counted as completed at shutdown: they
 may be incomplete), writes the final result to -o (JSON) and exits 0.
 
 At fleet scale, the Collector's loadbalancing exporter (routing_key:
-traceID) sends whole traces to several instances; choreo merge of their
-results equals one check of all the traces (examples/collector).
+traceID) sends whole traces to several instances over OTLP/gRPC
+(--grpc-listen); choreo merge of their results equals one check of all
+the traces (examples/collector).
 
 Examples:
   choreo serve flow.mmd
   choreo serve flow.mmd --map map.yaml --profile p.yaml -o final.json
   choreo serve flow.mmd --listen 0.0.0.0:4318 --token-file token.txt
+  choreo serve flow.mmd --listen 127.0.0.1:14318 --grpc-listen 127.0.0.1:14317
   curl -s localhost:4318/result | choreo report -`
 
 func runServe(ctx context.Context, args []string, io stdio) error {
@@ -66,6 +70,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	mapFile := fs.String("map", "", "mapping `FILE` (YAML) from services and spans to participants and messages")
 	profile := fs.String("profile", "", "profile `FILE` whose slo targets to judge")
 	listen := fs.String("listen", "127.0.0.1:4318", "`ADDRESS` to listen on (host:port; port 0 picks a free one)")
+	grpcListen := fs.String("grpc-listen", "", "`ADDRESS` to serve OTLP/gRPC on as well (host:port; empty: no gRPC)")
 	idle := fs.Duration("trace-idle", serve.DefaultTraceIdle, "a trace is complete after this long without a span")
 	maxTraces := fs.Int("max-traces", serve.DefaultMaxTraces, "traces in flight at most (beyond, the oldest is checked at once)")
 	maxSpans := fs.Int("max-spans", serve.DefaultMaxSpans, "spans in flight at most (beyond, requests get 429)")
@@ -133,17 +138,31 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() && cfg.Token == "" {
 		fmt.Fprintf(io.err, "choreo serve: warning: listening on %s without --token-file: anyone who reaches it can send traces\n", host)
 	}
+	var gln net.Listener
+	if *grpcListen != "" {
+		if gln, err = net.Listen("tcp", *grpcListen); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(io.err, "choreo serve: listening on http://%s (OTLP/HTTP /v1/traces, /metrics, /result, /healthz)\n", ln.Addr())
+	if gln != nil {
+		fmt.Fprintf(io.err, "choreo serve: OTLP/gRPC on %s\n", gln.Addr())
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	defer cancelRun()
 	go s.Run(runCtx)
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- hs.Serve(ln) }()
+	gs := s.GRPC()
+	if gln != nil {
+		go func() { served <- gs.Serve(gln) }()
+	}
 
 	select {
 	case err := <-served:
@@ -156,6 +175,15 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	if gln != nil {
+		stopped := make(chan struct{})
+		go func() { gs.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-sctx.Done():
+			gs.Stop()
+		}
 	}
 	cancelRun()
 	inFlight, _ := s.InFlight()
