@@ -19,8 +19,9 @@ import (
 )
 
 // startServe starts the real binary's `choreo serve` with args and
-// returns it and its base URL, read from its "listening on" line.
-func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+// returns it, its base URL, read from its "listening on" line, and a
+// function that returns the rest of its stderr once it has exited.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string, func() string) {
 	t.Helper()
 	cmd := exec.Command("choreo", append([]string{"serve"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -41,8 +42,9 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Buffer)
 		t.Fatalf("stderr: %q", line)
 	}
 	rest := &bytes.Buffer{}
-	go io.Copy(rest, rd)
-	return cmd, m[1], rest
+	copied := make(chan struct{})
+	go func() { io.Copy(rest, rd); close(copied) }()
+	return cmd, m[1], func() string { <-copied; return rest.String() }
 }
 
 // TestServeSIGTERM: traces sent to a running `choreo serve`, none of them
@@ -85,17 +87,17 @@ func TestServeSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { stderr(); done <- cmd.Wait() }() // the pipe is read to its end before Wait
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("serve exited with %v: %s", err, stderr)
+			t.Fatalf("serve exited with %v: %s", err, stderr())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
-	if !strings.Contains(stderr.String(), "50 traces checked (50 in flight at shutdown)") {
-		t.Errorf("stderr: %s", stderr)
+	if !strings.Contains(stderr(), "50 traces checked (50 in flight at shutdown)") {
+		t.Errorf("stderr: %s", stderr())
 	}
 	got := readJSONResult(t, out)
 
