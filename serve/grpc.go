@@ -22,8 +22,11 @@ import (
 // (InvalidArgument for a malformed request, ResourceExhausted over
 // MaxSpans, Unavailable while stopping, Unauthenticated without the
 // token), a partial success for spans that could not be read, and
-// MaxBody as the largest message accepted.
-func (s *Server) GRPC() *grpc.Server {
+// MaxBody as the largest message accepted. It is one server: the
+// handler of [Server.Handler] serves it too, over HTTP/2.
+func (s *Server) GRPC() *grpc.Server { return s.grpc }
+
+func (s *Server) newGRPC() *grpc.Server {
 	g := grpc.NewServer(grpc.MaxRecvMsgSize(int(min(s.cfg.MaxBody, 1<<31-1))))
 	coltracepb.RegisterTraceServiceServer(g, &traceService{s: s})
 	return g

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
 
 	"github.com/choreo-dev/choreo/flow"
 	"github.com/choreo-dev/choreo/report"
@@ -83,8 +85,9 @@ type Server struct {
 	input   report.Input
 	started time.Time
 
-	m   *metrics
-	reg *prometheus.Registry
+	m    *metrics
+	reg  *prometheus.Registry
+	grpc *grpc.Server
 }
 
 // pending is a trace in flight.
@@ -131,12 +134,16 @@ func New(cfg Config) (*Server, error) {
 	s.reg = prometheus.NewRegistry()
 	s.m = newMetrics(s)
 	s.reg.MustRegister(s.m.collectors()...)
+	s.grpc = s.newGRPC()
 	return s, nil
 }
 
 // Handler returns the server's HTTP handler: POST /v1/traces (OTLP/HTTP,
 // protobuf or JSON, optionally gzip), GET /metrics (Prometheus), GET
-// /result (the report.Result JSON) and GET /healthz.
+// /result (the report.Result JSON) and GET /healthz. Served with
+// HTTP/2 (unencrypted HTTP/2 included, http.Protocols), the same port
+// also answers OTLP/gRPC: requests whose content type is
+// application/grpc go to the gRPC server of [Server.GRPC].
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/traces", s.receive)
@@ -144,7 +151,13 @@ func (s *Server) Handler() http.Handler {
 		EnableOpenMetrics: true, ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /result", s.serveResult)
 	mux.HandleFunc("GET /healthz", s.healthz)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			s.grpc.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // Run completes the traces that have been idle for TraceIdle until ctx

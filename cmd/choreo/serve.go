@@ -27,9 +27,10 @@ Collector's otlphttp exporter can send to it: POST /v1/traces, protobuf
 (application/x-protobuf) or JSON (application/json), gzip or not; the
 answer is an OTLP ExportTraceServiceResponse, with a partial success
 naming the spans that could not be read. A trace is complete, and
-checked, when no span of it has come for --trace-idle. With --grpc-listen
-it also serves OTLP/gRPC (TraceService/Export, gzip or not), the protocol
-of the Collector's otlp and loadbalancing exporters.
+checked, when no span of it has come for --trace-idle. The same port
+answers OTLP/gRPC (TraceService/Export over unencrypted HTTP/2, gzip or
+not), the protocol of the Collector's otlp and loadbalancing exporters;
+--grpc-listen serves it on a port of its own as well (4317 by custom).
 
 It exposes:
   /metrics  Prometheus metrics: spans received, accepted, dropped and
@@ -54,8 +55,8 @@ way, checks the traces in flight (counted as completed at shutdown: they
 may be incomplete), writes the final result to -o (JSON) and exits 0.
 
 At fleet scale, the Collector's loadbalancing exporter (routing_key:
-traceID) sends whole traces to several instances over OTLP/gRPC
-(--grpc-listen); choreo merge of their results equals one check of all
+traceID) sends whole traces to several instances over OTLP/gRPC;
+choreo merge of their results equals one check of all
 the traces (examples/collector).
 
 Examples:
@@ -146,7 +147,10 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		}
 	}
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		IdleTimeout: 2 * time.Minute}
+		IdleTimeout: 2 * time.Minute, Protocols: new(http.Protocols)}
+	// HTTP/1.1 and unencrypted HTTP/2: OTLP/gRPC reaches --listen too
+	hs.Protocols.SetHTTP1(true)
+	hs.Protocols.SetUnencryptedHTTP2(true)
 	fmt.Fprintf(io.err, "choreo serve: listening on http://%s (OTLP/HTTP /v1/traces, /metrics, /result, /healthz)\n", ln.Addr())
 	if gln != nil {
 		fmt.Fprintf(io.err, "choreo serve: OTLP/gRPC on %s\n", gln.Addr())

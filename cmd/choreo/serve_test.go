@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +15,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/choreo-dev/choreo/report"
 )
@@ -179,4 +186,36 @@ func readJSONResult(t *testing.T, path string) *report.Result {
 		t.Fatal(err)
 	}
 	return &r
+}
+
+// TestServeGRPCOnTheHTTPPort: an OTLP/gRPC export to --listen's port
+// (unencrypted HTTP/2) is received like OTLP/HTTP, as a Collector's
+// loadbalancing or otlp exporter sends it.
+func TestServeGRPCOnTheHTTPPort(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "final.json")
+	cmd, url, _ := startServe(t, "../../testdata/provisioning.mmd", "--listen", "127.0.0.1:0", "-o", out)
+	conn, err := grpc.NewClient(strings.TrimPrefix(url, "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	data, err := os.ReadFile("../../trace/testdata/traces/otlp.pb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(data, &req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coltracepb.NewTraceServiceClient(conn).Export(context.Background(), &req, grpc.UseCompressor(gzip.Name)); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if r := readJSONResult(t, out); r.Runs == 0 || r.Input.Spans == 0 {
+		t.Errorf("nothing checked: %d traces, %d spans", r.Runs, r.Input.Spans)
+	}
 }
