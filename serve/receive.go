@@ -277,7 +277,9 @@ func (s *Server) admit(traces []*trace.Trace, n int) (late, status int) {
 		s.mu.Unlock()
 		return 0, http.StatusServiceUnavailable
 	}
-	if s.spans+n > s.cfg.MaxSpans && n > 0 {
+	// a request larger than MaxSpans alone is taken when nothing is in
+	// flight (MaxBody bounds it), else it would be refused forever
+	if s.spans+n > s.cfg.MaxSpans && n > 0 && s.spans > 0 {
 		s.mu.Unlock()
 		return 0, http.StatusTooManyRequests
 	}

@@ -409,3 +409,46 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeHistograms: a scraper that negotiates protobuf gets native
+// histograms whose buckets hold every value; the classic buckets agree.
+func TestNativeHistograms(t *testing.T) {
+	f := provisioning(t)
+	s, url := start(t, f.config())
+	for _, td := range batches(f.traces(t), 10) {
+		post(t, url, ctProto, protoBody(t, td))
+	}
+	s.Stop()
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, mf := range mfs {
+		if mf.GetName() != "choreo_end_to_end_seconds" && mf.GetName() != "choreo_message_latency_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			h := m.GetHistogram()
+			if h.GetSchema() != nativeSchema || len(h.GetPositiveSpan()) == 0 {
+				t.Fatalf("%s: not native: %v", mf.GetName(), h)
+			}
+			total, v := int64(0), int64(0)
+			for _, d := range h.GetPositiveDelta() {
+				v += d
+				total += v
+			}
+			total += int64(h.GetZeroCount())
+			if uint64(total) != h.GetSampleCount() {
+				t.Errorf("%s %v: native buckets hold %d of %d values", mf.GetName(), m.GetLabel(), total, h.GetSampleCount())
+			}
+			if b := h.GetBucket(); b[len(b)-1].GetCumulativeCount() > h.GetSampleCount() {
+				t.Errorf("%s: classic buckets count more than the values", mf.GetName())
+			}
+			found++
+		}
+	}
+	if found < 2 {
+		t.Fatalf("%d histograms", found)
+	}
+}
