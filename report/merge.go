@@ -20,7 +20,10 @@ import (
 // result marked partial that names the shards missing. Real-time results
 // merge with each other (runs made from several machines at once: their
 // concurrency, rate and injected faults add up), not with virtual ones.
-// Errors name the results "result 1", "result 2"…: see MergeNamed.
+// Trace checks of one diagram over disjoint traces (`choreo serve`
+// instances) merge with each other too, never with simulations: see
+// mergeTrace. Errors name the results "result 1", "result 2"…: see
+// MergeNamed.
 func Merge(rs ...*Result) (*Result, error) {
 	names := make([]string, len(rs))
 	for i := range rs {
@@ -41,12 +44,11 @@ func MergeNamed(names []string, rs []*Result) (*Result, error) {
 	first := rs[0]
 	for i, r := range rs {
 		name := names[i]
-		switch r.Source {
-		case "sim":
-		case "trace":
-			return nil, fmt.Errorf("%s is a trace check: choreo merge joins the shards of one simulation; check all the trace files in one choreo check instead", name)
-		default:
-			return nil, fmt.Errorf("%s comes from %q: choreo merge joins the shards of one simulation (choreo sim --shard i/N)", name, r.Source)
+		switch {
+		case r.Source != "sim" && r.Source != "trace":
+			return nil, fmt.Errorf("%s comes from %q: choreo merge joins the shards of one simulation (choreo sim --shard i/N), or trace checks of disjoint traces (choreo serve instances)", name, r.Source)
+		case r.Source != first.Source:
+			return nil, fmt.Errorf("%s is a %s result and %s a %s one: simulations and trace checks do not merge", name, sourceName(r.Source), names[0], sourceName(first.Source))
 		}
 		if r.Histograms == nil {
 			return nil, fmt.Errorf("%s has no histograms: it cannot be merged exactly", name)
@@ -96,6 +98,9 @@ func MergeNamed(names []string, rs []*Result) (*Result, error) {
 	}
 	mergeUnmapped(out, rs)
 	mergeSlow(out, rs)
+	if first.Source == "trace" {
+		mergeTrace(out, rs)
+	}
 	for _, v := range first.SLO {
 		out.SLO = append(out.SLO, judge(v.Spec(), out))
 	}
@@ -318,4 +323,12 @@ func parseShardName(s string) (i, n int64, ok bool) {
 func ShardRuns(i, n, runs int64) (first, count int64) {
 	first = (i - 1) * runs / n
 	return first, i*runs/n - first
+}
+
+// sourceName names a result's source in an error.
+func sourceName(source string) string {
+	if source == "trace" {
+		return "trace check"
+	}
+	return "simulation"
 }

@@ -50,7 +50,8 @@ var layout = map[string][]string{
 	"sim":                  {"report", "flow", "internal/lookup", "internal/runid", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"trace":                {"report", "flow", "internal/lookup", "internal/srcpos", "internal/suggest", "internal/yamlpos"},
 	"lint":                 {"sim", "report", "flow"},
-	"cmd/choreo":           {"flow", "lint", "parser", "report", "sim", "trace", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},
+	"cmd/choreo":           {"flow", "lint", "parser", "report", "sim", "trace", "serve", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},
+	"serve":                {"trace", "report", "flow"},
 	"examples/seedsystems": {"internal/seedsystems"},
 
 	"internal/mermaid":     {"flow"},

@@ -50,6 +50,7 @@ var commands = map[string]command{
 	"check":   {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
 	"fit":     {short: "fit a profile to recorded traces, to replay production in sim", usage: fitUsage, help: fitHelp, run: runFit},
 	"lint":    {short: "report timeouts, retries, handlers and SLOs that cannot work, before running", usage: lintUsage, help: lintHelp, run: runLint},
+	"serve":   {short: "receive OTLP traces and check them as they arrive", usage: serveUsage, help: serveHelp, run: runServe},
 	"parse":   {short: "parse the diagram as Mermaid does; print JSON or Mermaid", usage: parseUsage, help: parseHelp, run: runParse},
 	"version": {short: "print choreo's version and the revision it was built from", usage: versionUsage, help: versionHelp, run: runVersion},
 }
