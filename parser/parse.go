@@ -48,11 +48,11 @@ func ParseWarnings(name string, src []byte) (*flow.Diagram, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := grammar.ParseFromLexer(pl)
+	items, err := parseDocument(pl)
 	if err != nil {
 		return nil, nil, p.syntaxError(err)
 	}
-	d, err := p.build(g)
+	d, err := p.build(items)
 	if err != nil {
 		return nil, p.warnings, err
 	}
