@@ -329,21 +329,69 @@ func (s *state) clone() *state {
 	return c
 }
 
+// run is a statement list being paired: the diagram's, or a branch of a
+// block. The runs open at one time are a stack, so that nesting costs
+// heap, not goroutine stack (a recursive walk took about 2.4 kB of stack
+// per level: 48 MB for 20,000 nested blocks).
+type run struct {
+	stmts []Statement
+	i     int
+	st    *state
+	path  []BranchRef // the path of the statements
+	blk   *Block      // the block of the branch; nil for the diagram
+	br    int         // the branch of blk
+	outer []BranchRef // the path of blk
+	m     *merge      // blk's branches merge into the state around it; nil for a rect
+}
+
+// sequence pairs stmts from state st; path is the branches around them.
+// A rect only colours the diagram: its body continues the enclosing
+// sequence. Any other block pairs each branch from a copy of the state at
+// its start and then merges them (see block).
 func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
-	for _, s := range stmts {
-		switch s := s.(type) {
-		case *Message:
-			b.message(s, st, path)
-		case *Block:
-			if s.Kind == Rect {
-				// rect only colours the diagram: its body continues the
-				// enclosing sequence.
-				for i, br := range s.Branches {
-					b.sequence(br.Statements, st, b.extend(path, s, i))
+	stack := []run{{stmts: stmts, st: st, path: path}}
+	for len(stack) > 0 {
+		r := &stack[len(stack)-1]
+		if r.i < len(r.stmts) {
+			s := r.stmts[r.i]
+			r.i++
+			switch s := s.(type) {
+			case *Message:
+				b.message(s, r.st, r.path)
+			case *Block:
+				if len(s.Branches) == 0 {
+					continue
 				}
-				continue
+				next := run{st: r.st, blk: s, outer: r.path, stmts: s.Branches[0].Statements}
+				if s.Kind != Rect {
+					next.m = b.block(s, r.st)
+					next.st = next.m.start.clone()
+				}
+				next.path = b.extend(next.outer, s, 0)
+				stack = append(stack, next)
 			}
-			b.block(s, st, path)
+			continue
+		}
+		done := *r
+		stack = stack[:len(stack)-1]
+		if done.blk == nil {
+			continue
+		}
+		if done.m != nil {
+			b.branchEnd(done.m, done.st)
+		}
+		if i := done.br + 1; i < len(done.blk.Branches) {
+			next := done
+			next.br, next.i, next.stmts = i, 0, done.blk.Branches[i].Statements
+			if done.m != nil {
+				next.st = done.m.start.clone()
+			}
+			next.path = b.extend(done.outer, done.blk, i)
+			stack = append(stack, next)
+			continue
+		}
+		if done.m != nil {
+			b.blockEnd(done.blk, done.m)
 		}
 	}
 }
@@ -434,63 +482,75 @@ func (b *builder) popFork(st *state) {
 	st.open = st.open.remove(f.ex)
 }
 
-// block pairs each branch of blk from a copy of the state at the block's
-// start, then merges: an exchange open before the block stays open if
+// merge is the state of a block whose branches are being paired.
+type merge struct {
+	st        *state // the state around the block, which blockEnd updates
+	start     *state // st at the block's start, which each branch starts from
+	opened    int    // exchanges from here on open in the block
+	newest    int    // forks that start after the newest running one began in the block
+	survivors int
+	ends      []*state
+	closed    map[*Exchange]int // open at the start: in how many branches it was closed
+}
+
+// block starts a block: each branch of blk is paired from a copy of the
+// state at the block's start (branchEnd collects how it ends), then
+// blockEnd merges them: an exchange open before the block stays open if
 // some path through the block leaves it open (see closedAfter), and a
 // fork running before the block keeps running only if it runs at the end
 // of every branch.
-func (b *builder) block(blk *Block, st *state, path []BranchRef) {
-	if len(blk.Branches) == 0 {
-		return
+func (b *builder) block(blk *Block, st *state) *merge {
+	m := &merge{st: st, start: st.clone(), opened: len(b.g.Exchanges), newest: -1, closed: map[*Exchange]int{}}
+	if n := len(m.start.forks); n > 0 {
+		m.newest = m.start.forks[n-1].start
 	}
-	start := st.clone()
-	opened := len(b.g.Exchanges) // exchanges from here on open in the block
-	newest := -1                 // forks that start after the newest running one began in the block
-	if n := len(start.forks); n > 0 {
-		newest = start.forks[n-1].start
+	m.survivors = len(m.start.forks)
+	return m
+}
+
+// branchEnd takes the state bs at the end of a branch.
+func (b *builder) branchEnd(m *merge, bs *state) {
+	start := m.start
+	// Forks that began in the branch end with it.
+	for len(bs.forks) > 0 && bs.forks[len(bs.forks)-1].start > m.newest {
+		b.popFork(bs)
 	}
-	survivors := len(start.forks)
-	var ends []*state
-	closed := map[*Exchange]int{} // open at the start: in how many branches it was closed
-	for i, br := range blk.Branches {
-		bs := start.clone()
-		b.sequence(br.Statements, bs, b.extend(path, blk, i))
-		// Forks that began in the branch end with it.
-		for len(bs.forks) > 0 && bs.forks[len(bs.forks)-1].start > newest {
-			b.popFork(bs)
-		}
-		// Requests sent in the branch and not answered there stay
-		// unanswered: nothing after the block may close them. They lie
-		// above every exchange of the start, which keep their order.
-		for bs.open != nil && bs.open.e.Index >= opened {
-			bs.open = bs.open.next
-		}
-		// What is left is start.open without what the branch closed,
-		// sharing its nodes below the deepest one closed.
-		for s, e := start.open, bs.open; s != e; s = s.next {
-			if e != nil && e.e == s.e {
-				e = e.next
-				continue
-			}
-			closed[s.e]++
-		}
-		survivors = min(survivors, prefix(start.forks, bs.forks))
-		ends = append(ends, bs)
+	// Requests sent in the branch and not answered there stay
+	// unanswered: nothing after the block may close them. They lie
+	// above every exchange of the start, which keep their order.
+	for bs.open != nil && bs.open.e.Index >= m.opened {
+		bs.open = bs.open.next
 	}
+	// What is left is start.open without what the branch closed,
+	// sharing its nodes below the deepest one closed.
+	for s, e := start.open, bs.open; s != e; s = s.next {
+		if e != nil && e.e == s.e {
+			e = e.next
+			continue
+		}
+		m.closed[s.e]++
+	}
+	m.survivors = min(m.survivors, prefix(start.forks, bs.forks))
+	m.ends = append(m.ends, bs)
+}
+
+// blockEnd merges the ends of the branches into the state around blk.
+func (b *builder) blockEnd(blk *Block, m *merge) {
+	st, start := m.st, m.start
 	gone := map[*Exchange]bool{}
-	for e, n := range closed {
-		if closedAfter(blk.Kind, n, len(ends)) {
+	for e, n := range m.closed {
+		if closedAfter(blk.Kind, n, len(m.ends)) {
 			gone[e] = true
 		}
 	}
 	st.open = start.open.removeAll(gone)
-	st.forks = start.forks[:survivors]
+	st.forks = start.forks[:m.survivors]
 	// an async exchange is open while its fork runs
-	for _, f := range start.forks[survivors:] {
+	for _, f := range start.forks[m.survivors:] {
 		st.open = st.open.remove(f.ex)
 	}
 	for i, f := range st.forks {
-		for _, bs := range ends {
+		for _, bs := range m.ends {
 			for p := range bs.forks[i].reached {
 				f.reached[p] = true
 			}
