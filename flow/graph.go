@@ -172,7 +172,7 @@ func Build(d *Diagram) *Graph {
 		m.ReplyTo = 0
 	}
 	st := &state{}
-	b.sequence(d.Statements, st, nil)
+	b.sequence(d.Statements, st)
 	for len(st.forks) > 0 {
 		b.popFork(st)
 	}
@@ -191,9 +191,12 @@ func Build(d *Diagram) *Graph {
 type builder struct {
 	g   *Graph
 	pos map[*Message]int // document-order index of each message seen
-	// spine backs the paths handed out (see extend): spine[:len(spine)]
-	// are all in use, so a path may grow in place only at its end.
-	spine []BranchRef
+	// spine backs the paths handed out (see path): its first valid
+	// entries are the branches of the runs open now, and paths handed
+	// out use its first handed entries, which stay as they are.
+	spine  []BranchRef
+	valid  int
+	handed int
 }
 
 // state is the pairing and fork state at one point of one branch.
@@ -332,24 +335,23 @@ func (s *state) clone() *state {
 // run is a statement list being paired: the diagram's, or a branch of a
 // block. The runs open at one time are a stack, so that nesting costs
 // heap, not goroutine stack (a recursive walk took about 2.4 kB of stack
-// per level: 48 MB for 20,000 nested blocks).
+// per level: 48 MB for 20,000 nested blocks), and the branches of the
+// runs above the diagram's are the path of their statements.
 type run struct {
 	stmts []Statement
 	i     int
 	st    *state
-	path  []BranchRef // the path of the statements
-	blk   *Block      // the block of the branch; nil for the diagram
-	br    int         // the branch of blk
-	outer []BranchRef // the path of blk
-	m     *merge      // blk's branches merge into the state around it; nil for a rect
+	blk   *Block // the block of the branch; nil for the diagram
+	br    int    // the branch of blk
+	m     *merge // blk's branches merge into the state around it; nil for a rect
 }
 
-// sequence pairs stmts from state st; path is the branches around them.
-// A rect only colours the diagram: its body continues the enclosing
-// sequence. Any other block pairs each branch from a copy of the state at
-// its start and then merges them (see block).
-func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
-	stack := []run{{stmts: stmts, st: st, path: path}}
+// sequence pairs the diagram's statements from state st. A rect only
+// colours the diagram: its body continues the enclosing sequence. Any
+// other block pairs each branch from a copy of the state at its start and
+// then merges them (see block).
+func (b *builder) sequence(stmts []Statement, st *state) {
+	stack := []run{{stmts: stmts, st: st}}
 	for len(stack) > 0 {
 		r := &stack[len(stack)-1]
 		if r.i < len(r.stmts) {
@@ -357,17 +359,17 @@ func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
 			r.i++
 			switch s := s.(type) {
 			case *Message:
-				b.message(s, r.st, r.path)
+				b.message(s, r.st, b.path(stack))
 			case *Block:
 				if len(s.Branches) == 0 {
 					continue
 				}
-				next := run{st: r.st, blk: s, outer: r.path, stmts: s.Branches[0].Statements}
+				next := run{st: r.st, blk: s, stmts: s.Branches[0].Statements}
 				if s.Kind != Rect {
 					next.m = b.block(s, r.st)
 					next.st = next.m.start.clone()
 				}
-				next.path = b.extend(next.outer, s, 0)
+				b.valid = min(b.valid, len(stack)-1)
 				stack = append(stack, next)
 			}
 			continue
@@ -386,7 +388,7 @@ func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
 			if done.m != nil {
 				next.st = done.m.start.clone()
 			}
-			next.path = b.extend(done.outer, done.blk, i)
+			b.valid = min(b.valid, len(stack)-1)
 			stack = append(stack, next)
 			continue
 		}
@@ -396,20 +398,34 @@ func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
 	}
 }
 
-// extend returns the path of branch i of blk, which is path followed by
-// the branch. Paths share their backing array, b.spine: where nothing
-// past path has been handed out, the branch is appended in place, so a
-// chain of nested blocks costs O(1) per level; otherwise (a sibling took
-// that place) path is copied to a new spine. The path returned has no
-// spare capacity, so an append to it never writes into the spine.
-func (b *builder) extend(path []BranchRef, blk *Block, i int) []BranchRef {
-	n := len(path)
-	onSpine := n <= len(b.spine) && (n == 0 || &b.spine[n-1] == &path[n-1])
-	if !onSpine || len(b.spine) != n {
-		b.spine = append(make([]BranchRef, 0, 2*n+4), path...)
+// path returns the path of the statements of the top run: the branch of
+// each run above the diagram's. Paths share their backing array, b.spine,
+// and are made only for messages: the spine is rewritten from the first
+// entry that no longer matches the runs, in place where no path handed
+// out uses that entry, else in a new spine. So a chain of nested blocks
+// costs O(1) per level, and a branch without messages costs nothing even
+// when a sibling's messages hold the entry it would take. The path
+// returned has no spare capacity, so an append to it never writes into
+// the spine.
+func (b *builder) path(stack []run) []BranchRef {
+	d := len(stack) - 1
+	if d == 0 {
+		return nil
 	}
-	b.spine = append(b.spine, BranchRef{Block: blk, Branch: i})
-	return b.spine[: n+1 : n+1]
+	if v := min(b.valid, len(b.spine)); v < d {
+		if b.handed > v {
+			b.spine = append(make([]BranchRef, 0, 2*d+4), b.spine[:v]...)
+			b.handed = 0
+		} else {
+			b.spine = b.spine[:v]
+		}
+		for _, r := range stack[v+1:] {
+			b.spine = append(b.spine, BranchRef{Block: r.blk, Branch: r.br})
+		}
+		b.valid = d
+	}
+	b.handed = max(b.handed, d)
+	return b.spine[:d:d]
 }
 
 func (b *builder) message(m *Message, st *state, path []BranchRef) {

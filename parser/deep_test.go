@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -71,9 +72,60 @@ func TestDeepNesting(t *testing.T) {
 	}
 }
 
+// TestDeepNestingStack parses 20,000 nested blocks of every kind, with
+// else, and and option branches, under a 4 MB limit on every goroutine's
+// stack: parsing and pairing keep the open blocks on heap stacks, not on
+// the goroutine's (participle's recursion took about 3 kB per level, the
+// flow graph's 2.4 kB). Over the limit, the Go runtime ends the test
+// binary ("goroutine stack exceeds 4194304-byte limit"), which fails it.
+func TestDeepNestingStack(t *testing.T) {
+	const depth = 20000
+	var sb strings.Builder
+	sb.WriteString("sequenceDiagram\n")
+	heads := []string{"loop l", "alt a", "par p", "opt o", "critical c", "break b", "rect rgb(1,2,3)", "par_over q"}
+	branches := map[string]string{"alt": "else e", "par": "and n", "critical": "option o", "par_over": "and n"}
+	for i := range depth {
+		fmt.Fprintf(&sb, "%s %d\n", heads[i%len(heads)], i)
+	}
+	sb.WriteString("A->>B: deep\nB-->>A: back\n")
+	for i := depth - 1; i >= 0; i-- {
+		kw, _, _ := strings.Cut(heads[i%len(heads)], " ")
+		if br, ok := branches[kw]; ok {
+			sb.WriteString(br + "\n")
+		}
+		sb.WriteString("end\n")
+	}
+	src := []byte(sb.String())
+
+	defer debug.SetMaxStack(debug.SetMaxStack(4 << 20))
+	d, err := Parse("deep.mmd", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := flow.Build(d)
+	j := d.JSON()
+	if len(j.Blocks) != depth || len(g.Messages) != 2 {
+		t.Fatalf("%d blocks and %d messages, want %d and 2", len(j.Blocks), len(g.Messages), depth)
+	}
+	for i, b := range j.Blocks {
+		kw, _, _ := strings.Cut(heads[i%len(heads)], " ")
+		n := 1
+		if _, ok := branches[kw]; ok {
+			n = 2
+		}
+		if b.Kind != kw || len(b.Branches) != n || len(b.Branches[0].Messages) != 2 || b.Line != i+2 {
+			t.Fatalf("block %d: %+v, want a %s of %d branches on line %d, the first holding both messages", i, b, kw, n, i+2)
+		}
+	}
+	if mi := g.Messages[1]; mi.Role != flow.RoleReply || len(mi.Path) != depth {
+		t.Fatalf("the reply: role %v, path of %d blocks, want a reply inside all %d", mi.Role, len(mi.Path), depth)
+	}
+}
+
 // TestPathsMatchNesting checks every corpus diagram's paths against a
-// plain walk of the model: paths share their backing array (flow's
-// extend), and no branch may see a sibling's block in its path.
+// plain walk of the model: paths share their backing array (the spine of
+// flow's builder.path), and no branch may see a sibling's block in its
+// path.
 func TestPathsMatchNesting(t *testing.T) {
 	paths, _ := filepath.Glob("../testdata/mermaid/*.mmd")
 	src := [][]byte{[]byte(genDiagram(2000)), []byte(`sequenceDiagram
