@@ -17,8 +17,7 @@
 // node's position. Block openers, else/and/option and end are lines too:
 // blocks nest through a stack, not recursion, so depth costs no goroutine
 // stack (20,000 nested blocks parse in under a second: BENCHMARKS.md).
-// [flow.Pair]
-// then fills each reply's ReplyTo.
+// [flow.Pair] then fills each reply's ReplyTo.
 //
 // # Errors and warnings
 //
