@@ -423,7 +423,17 @@ func (b *builder) textWarnings(t lexer.Token) {
 		case '#':
 			b.p.warn(at, "'#' starts a comment: the rest of the line is not part of the text (write #35; for a literal #)")
 		case ';':
-			if k := mermaid.SkipSpace(src[:toEOL(src, end)], end+1); k < toEOL(src, end) {
+			// something other than spaces follows on the line (looking no
+			// further than that: a line may hold thousands of statements)
+			k := end + 1
+			for k < len(src) && src[k] != '\n' {
+				n := mermaid.Space(src, k)
+				if n == 0 {
+					break
+				}
+				k += n
+			}
+			if k < len(src) && src[k] != '\n' {
 				b.p.warn(at, "';' ends the statement: the rest of the line is read as another statement (write #59; for a literal ;)")
 			}
 		}
