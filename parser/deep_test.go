@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/choreo-dev/choreo/flow"
 )
@@ -263,5 +264,34 @@ func BenchmarkDeep(b *testing.B) {
 				flow.Build(d)
 			}
 		})
+	}
+}
+
+// TestLongLine parses 20,000 statements on one line, names and text with
+// letters of two and three bytes: every message's column counts runes
+// from the line's start (posOf counts on from its last answer), and a
+// mistake at the end of the line is placed there.
+func TestLongLine(t *testing.T) {
+	const n = 20000
+	stmt := "Zoë->>Åsa: €;"
+	line := strings.Repeat(stmt, n)
+	d, err := Parse("long.mmd", []byte("sequenceDiagram\n"+line+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := d.Messages()
+	if len(ms) != n {
+		t.Fatalf("%d messages, want %d", len(ms), n)
+	}
+	w := utf8.RuneCountInString(stmt)
+	for i, m := range ms {
+		if m.Pos.Line != 2 || m.Pos.Col != i*w+1 || m.From != "Zoë" || m.To != "Åsa" || m.Text != "€" {
+			t.Fatalf("message %d: %s->%s %q at %d:%d, want Zoë->Åsa \"€\" at 2:%d", i, m.From, m.To, m.Text, m.Pos.Line, m.Pos.Col, i*w+1)
+		}
+	}
+	_, err = Parse("long.mmd", []byte("sequenceDiagram\n"+line+"é B\n"))
+	want := fmt.Sprintf("long.mmd:2:%d: found end of line, expected an arrow such as ->> after 'é B'", n*w+4)
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
 	}
 }
