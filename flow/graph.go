@@ -172,7 +172,7 @@ func Build(d *Diagram) *Graph {
 		m.ReplyTo = 0
 	}
 	st := &state{}
-	b.sequence(d.Statements, st, nil)
+	b.sequence(d.Statements, st)
 	for len(st.forks) > 0 {
 		b.popFork(st)
 	}
@@ -191,9 +191,12 @@ func Build(d *Diagram) *Graph {
 type builder struct {
 	g   *Graph
 	pos map[*Message]int // document-order index of each message seen
-	// spine backs the paths handed out (see extend): spine[:len(spine)]
-	// are all in use, so a path may grow in place only at its end.
-	spine []BranchRef
+	// spine backs the paths handed out (see path): its first valid
+	// entries are the branches of the runs open now, and paths handed
+	// out use its first handed entries, which stay as they are.
+	spine  []BranchRef
+	valid  int
+	handed int
 }
 
 // state is the pairing and fork state at one point of one branch.
@@ -329,39 +332,100 @@ func (s *state) clone() *state {
 	return c
 }
 
-func (b *builder) sequence(stmts []Statement, st *state, path []BranchRef) {
-	for _, s := range stmts {
-		switch s := s.(type) {
-		case *Message:
-			b.message(s, st, path)
-		case *Block:
-			if s.Kind == Rect {
-				// rect only colours the diagram: its body continues the
-				// enclosing sequence.
-				for i, br := range s.Branches {
-					b.sequence(br.Statements, st, b.extend(path, s, i))
+// run is a statement list being paired: the diagram's, or a branch of a
+// block. The runs open at one time are a stack, so that nesting costs
+// heap, not goroutine stack (a recursive walk took about 2.4 kB of stack
+// per level: 48 MB for 20,000 nested blocks), and the branches of the
+// runs above the diagram's are the path of their statements.
+type run struct {
+	stmts []Statement
+	i     int
+	st    *state
+	blk   *Block // the block of the branch; nil for the diagram
+	br    int    // the branch of blk
+	m     *merge // blk's branches merge into the state around it; nil for a rect
+}
+
+// sequence pairs the diagram's statements from state st. A rect only
+// colours the diagram: its body continues the enclosing sequence. Any
+// other block pairs each branch from a copy of the state at its start and
+// then merges them (see block).
+func (b *builder) sequence(stmts []Statement, st *state) {
+	stack := []run{{stmts: stmts, st: st}}
+	for len(stack) > 0 {
+		r := &stack[len(stack)-1]
+		if r.i < len(r.stmts) {
+			s := r.stmts[r.i]
+			r.i++
+			switch s := s.(type) {
+			case *Message:
+				b.message(s, r.st, b.path(stack))
+			case *Block:
+				if len(s.Branches) == 0 {
+					continue
 				}
-				continue
+				next := run{st: r.st, blk: s, stmts: s.Branches[0].Statements}
+				if s.Kind != Rect {
+					next.m = b.block(s, r.st)
+					next.st = next.m.start.clone()
+				}
+				b.valid = min(b.valid, len(stack)-1)
+				stack = append(stack, next)
 			}
-			b.block(s, st, path)
+			continue
+		}
+		done := *r
+		stack = stack[:len(stack)-1]
+		if done.blk == nil {
+			continue
+		}
+		if done.m != nil {
+			b.branchEnd(done.m, done.st)
+		}
+		if i := done.br + 1; i < len(done.blk.Branches) {
+			next := done
+			next.br, next.i, next.stmts = i, 0, done.blk.Branches[i].Statements
+			if done.m != nil {
+				next.st = done.m.start.clone()
+			}
+			b.valid = min(b.valid, len(stack)-1)
+			stack = append(stack, next)
+			continue
+		}
+		if done.m != nil {
+			b.blockEnd(done.blk, done.m)
 		}
 	}
 }
 
-// extend returns the path of branch i of blk, which is path followed by
-// the branch. Paths share their backing array, b.spine: where nothing
-// past path has been handed out, the branch is appended in place, so a
-// chain of nested blocks costs O(1) per level; otherwise (a sibling took
-// that place) path is copied to a new spine. The path returned has no
-// spare capacity, so an append to it never writes into the spine.
-func (b *builder) extend(path []BranchRef, blk *Block, i int) []BranchRef {
-	n := len(path)
-	onSpine := n <= len(b.spine) && (n == 0 || &b.spine[n-1] == &path[n-1])
-	if !onSpine || len(b.spine) != n {
-		b.spine = append(make([]BranchRef, 0, 2*n+4), path...)
+// path returns the path of the statements of the top run: the branch of
+// each run above the diagram's. Paths share their backing array, b.spine,
+// and are made only for messages: the spine is rewritten from the first
+// entry that no longer matches the runs, in place where no path handed
+// out uses that entry, else in a new spine. So a chain of nested blocks
+// costs O(1) per level, and a branch without messages costs nothing even
+// when a sibling's messages hold the entry it would take. The path
+// returned has no spare capacity, so an append to it never writes into
+// the spine.
+func (b *builder) path(stack []run) []BranchRef {
+	d := len(stack) - 1
+	if d == 0 {
+		return nil
 	}
-	b.spine = append(b.spine, BranchRef{Block: blk, Branch: i})
-	return b.spine[: n+1 : n+1]
+	if v := min(b.valid, len(b.spine)); v < d {
+		if b.handed > v {
+			b.spine = append(make([]BranchRef, 0, 2*d+4), b.spine[:v]...)
+			b.handed = 0
+		} else {
+			b.spine = b.spine[:v]
+		}
+		for _, r := range stack[v+1:] {
+			b.spine = append(b.spine, BranchRef{Block: r.blk, Branch: r.br})
+		}
+		b.valid = d
+	}
+	b.handed = max(b.handed, d)
+	return b.spine[:d:d]
 }
 
 func (b *builder) message(m *Message, st *state, path []BranchRef) {
@@ -434,63 +498,75 @@ func (b *builder) popFork(st *state) {
 	st.open = st.open.remove(f.ex)
 }
 
-// block pairs each branch of blk from a copy of the state at the block's
-// start, then merges: an exchange open before the block stays open if
+// merge is the state of a block whose branches are being paired.
+type merge struct {
+	st        *state // the state around the block, which blockEnd updates
+	start     *state // st at the block's start, which each branch starts from
+	opened    int    // exchanges from here on open in the block
+	newest    int    // forks that start after the newest running one began in the block
+	survivors int
+	ends      []*state
+	closed    map[*Exchange]int // open at the start: in how many branches it was closed
+}
+
+// block starts a block: each branch of blk is paired from a copy of the
+// state at the block's start (branchEnd collects how it ends), then
+// blockEnd merges them: an exchange open before the block stays open if
 // some path through the block leaves it open (see closedAfter), and a
 // fork running before the block keeps running only if it runs at the end
 // of every branch.
-func (b *builder) block(blk *Block, st *state, path []BranchRef) {
-	if len(blk.Branches) == 0 {
-		return
+func (b *builder) block(blk *Block, st *state) *merge {
+	m := &merge{st: st, start: st.clone(), opened: len(b.g.Exchanges), newest: -1, closed: map[*Exchange]int{}}
+	if n := len(m.start.forks); n > 0 {
+		m.newest = m.start.forks[n-1].start
 	}
-	start := st.clone()
-	opened := len(b.g.Exchanges) // exchanges from here on open in the block
-	newest := -1                 // forks that start after the newest running one began in the block
-	if n := len(start.forks); n > 0 {
-		newest = start.forks[n-1].start
+	m.survivors = len(m.start.forks)
+	return m
+}
+
+// branchEnd takes the state bs at the end of a branch.
+func (b *builder) branchEnd(m *merge, bs *state) {
+	start := m.start
+	// Forks that began in the branch end with it.
+	for len(bs.forks) > 0 && bs.forks[len(bs.forks)-1].start > m.newest {
+		b.popFork(bs)
 	}
-	survivors := len(start.forks)
-	var ends []*state
-	closed := map[*Exchange]int{} // open at the start: in how many branches it was closed
-	for i, br := range blk.Branches {
-		bs := start.clone()
-		b.sequence(br.Statements, bs, b.extend(path, blk, i))
-		// Forks that began in the branch end with it.
-		for len(bs.forks) > 0 && bs.forks[len(bs.forks)-1].start > newest {
-			b.popFork(bs)
-		}
-		// Requests sent in the branch and not answered there stay
-		// unanswered: nothing after the block may close them. They lie
-		// above every exchange of the start, which keep their order.
-		for bs.open != nil && bs.open.e.Index >= opened {
-			bs.open = bs.open.next
-		}
-		// What is left is start.open without what the branch closed,
-		// sharing its nodes below the deepest one closed.
-		for s, e := start.open, bs.open; s != e; s = s.next {
-			if e != nil && e.e == s.e {
-				e = e.next
-				continue
-			}
-			closed[s.e]++
-		}
-		survivors = min(survivors, prefix(start.forks, bs.forks))
-		ends = append(ends, bs)
+	// Requests sent in the branch and not answered there stay
+	// unanswered: nothing after the block may close them. They lie
+	// above every exchange of the start, which keep their order.
+	for bs.open != nil && bs.open.e.Index >= m.opened {
+		bs.open = bs.open.next
 	}
+	// What is left is start.open without what the branch closed,
+	// sharing its nodes below the deepest one closed.
+	for s, e := start.open, bs.open; s != e; s = s.next {
+		if e != nil && e.e == s.e {
+			e = e.next
+			continue
+		}
+		m.closed[s.e]++
+	}
+	m.survivors = min(m.survivors, prefix(start.forks, bs.forks))
+	m.ends = append(m.ends, bs)
+}
+
+// blockEnd merges the ends of the branches into the state around blk.
+func (b *builder) blockEnd(blk *Block, m *merge) {
+	st, start := m.st, m.start
 	gone := map[*Exchange]bool{}
-	for e, n := range closed {
-		if closedAfter(blk.Kind, n, len(ends)) {
+	for e, n := range m.closed {
+		if closedAfter(blk.Kind, n, len(m.ends)) {
 			gone[e] = true
 		}
 	}
 	st.open = start.open.removeAll(gone)
-	st.forks = start.forks[:survivors]
+	st.forks = start.forks[:m.survivors]
 	// an async exchange is open while its fork runs
-	for _, f := range start.forks[survivors:] {
+	for _, f := range start.forks[m.survivors:] {
 		st.open = st.open.remove(f.ex)
 	}
 	for i, f := range st.forks {
-		for _, bs := range ends {
+		for _, bs := range m.ends {
 			for p := range bs.forks[i].reached {
 				f.reached[p] = true
 			}

@@ -73,28 +73,54 @@ func (d *Diagram) JSON() *DiagramJSON {
 	for _, p := range d.Participants {
 		out.Participants = append(out.Participants, ParticipantJSON{ID: p.ID, Label: p.Label, Kind: p.Kind, Box: p.Box})
 	}
-	d.Walk(func(s Statement) {
+	// One pass in document order with the open branches on a stack: a
+	// message goes to the list of every branch it is nested in, so the
+	// work is the size of the output, not depth × statements.
+	type frame struct {
+		stmts []Statement
+		i     int
+		blk   *Block
+		br    int
+		msgs  *[]int // the messages of branch br of the block's JSON; nil at the top
+		bj    []BranchJSON
+	}
+	stack := []frame{{stmts: d.Statements}}
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.i == len(f.stmts) {
+			if f.blk != nil && f.br+1 < len(f.blk.Branches) {
+				f.br++
+				f.stmts, f.i, f.msgs = f.blk.Branches[f.br].Statements, 0, &f.bj[f.br].Messages
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		s := f.stmts[f.i]
+		f.i++
 		switch x := s.(type) {
 		case *Message:
 			out.Messages = append(out.Messages, MessageJSON{
 				N: x.N, From: x.From, To: x.To, Text: x.Text, Arrow: string(x.Arrow),
 				Line: x.Pos.Line, ReplyTo: x.ReplyTo, Async: x.Arrow.Async(),
 			})
+			for _, g := range stack {
+				if g.msgs != nil {
+					*g.msgs = append(*g.msgs, x.N)
+				}
+			}
 		case *Note:
 			out.Notes = append(out.Notes, NoteJSON{Placement: x.Placement, Participants: append([]string{}, x.Participants...), Text: x.Text, Line: x.Pos.Line})
 		case *Block:
-			bj := BlockJSON{Kind: string(x.Kind), Line: x.Pos.Line, Branches: []BranchJSON{}}
-			for _, br := range x.Branches {
-				ns := []int{}
-				walk(br.Statements, func(s Statement) {
-					if m, ok := s.(*Message); ok {
-						ns = append(ns, m.N)
-					}
-				})
-				bj.Branches = append(bj.Branches, BranchJSON{Label: br.Label, Messages: ns})
+			bj := BlockJSON{Kind: string(x.Kind), Line: x.Pos.Line, Branches: make([]BranchJSON, len(x.Branches))}
+			for k, br := range x.Branches {
+				bj.Branches[k] = BranchJSON{Label: br.Label, Messages: []int{}}
 			}
 			out.Blocks = append(out.Blocks, bj)
+			if len(x.Branches) > 0 {
+				stack = append(stack, frame{stmts: x.Branches[0].Statements, blk: x, msgs: &bj.Branches[0].Messages, bj: bj.Branches})
+			}
 		}
-	})
+	}
 	return out
 }

@@ -39,16 +39,14 @@ type boxRec struct {
 	b *flow.Box
 }
 
-func (p *parse) build(g *gDiagram) (*flow.Diagram, error) {
+func (p *parse) build(items []gItem) (*flow.Diagram, error) {
 	b := &builder{p: p, d: &flow.Diagram{}, actors: map[string]*actorRec{}, active: map[string]int{}}
 	b.d.Title = p.pre.title
 	b.d.Wrap = p.pre.wrap
 	b.d.FrontMatter = p.pre.front
-	stmts, err := b.lines(g.Lines)
-	if err != nil {
+	if err := b.items(items); err != nil {
 		return nil, err
 	}
-	b.d.Statements = stmts
 	for _, a := range b.order {
 		if a.box != nil {
 			a.p.Box = a.box.b.Title
@@ -62,16 +60,39 @@ func (p *parse) build(g *gDiagram) (*flow.Diagram, error) {
 	return b.d, nil
 }
 
-func (b *builder) lines(ls []*gLine) ([]flow.Statement, error) {
-	var out []flow.Statement
-	for _, l := range ls {
-		s, err := b.line(l)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s...)
+// items applies the lines in document order. The open blocks are a stack:
+// a line's statements go to the branch on top, or to the diagram.
+func (b *builder) items(items []gItem) error {
+	type open struct {
+		blk *flow.Block
+		out *[]flow.Statement // the statements of the branch being read
 	}
-	return out, nil
+	stack := []open{{out: &b.d.Statements}}
+	for _, it := range items {
+		top := &stack[len(stack)-1]
+		switch it.kind {
+		case itemLine:
+			s, err := b.line(it.line)
+			if err != nil {
+				return err
+			}
+			*top.out = append(*top.out, s...)
+		case itemOpen:
+			blk := b.openBlock(it.head)
+			*top.out = append(*top.out, blk)
+			stack = append(stack, open{blk: blk, out: &blk.Branches[0].Statements})
+		case itemSection:
+			br, err := b.section(top.blk, it.head)
+			if err != nil {
+				return err
+			}
+			top.out = &br.Statements
+		case itemEnd:
+			top.blk.End = b.p.pos(it.head[0])
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return nil
 }
 
 func (b *builder) line(l *gLine) ([]flow.Statement, error) {
@@ -121,8 +142,6 @@ func (b *builder) line(l *gLine) ([]flow.Statement, error) {
 		return nil, b.linkLike(l.Link)
 	case l.Meta != nil:
 		return nil, b.meta(l.Meta.Tokens)
-	case l.Block != nil:
-		return b.block(l.Block)
 	}
 	return nil, nil
 }
@@ -404,7 +423,17 @@ func (b *builder) textWarnings(t lexer.Token) {
 		case '#':
 			b.p.warn(at, "'#' starts a comment: the rest of the line is not part of the text (write #35; for a literal #)")
 		case ';':
-			if k := mermaid.SkipSpace(src[:toEOL(src, end)], end+1); k < toEOL(src, end) {
+			// something other than spaces follows on the line (looking no
+			// further than that: a line may hold thousands of statements)
+			k := end + 1
+			for k < len(src) && src[k] != '\n' {
+				n := mermaid.Space(src, k)
+				if n == 0 {
+					break
+				}
+				k += n
+			}
+			if k < len(src) && src[k] != '\n' {
 				b.p.warn(at, "';' ends the statement: the rest of the line is read as another statement (write #59; for a literal ;)")
 			}
 		}
@@ -517,35 +546,34 @@ func jsIndexByte(s string, c byte) int {
 	return len(utf16.Encode([]rune(s[:i])))
 }
 
-func (b *builder) block(g *gBlock) ([]flow.Statement, error) {
+// openBlock starts a block from its keyword and label; its first branch
+// is empty until the lines that follow fill it.
+func (b *builder) openBlock(head []lexer.Token) *flow.Block {
 	p := b.p
-	kwTok := g.Tokens[0]
+	kwTok := head[0]
 	kind := flow.BlockKind(strings.ToLower(kwTok.Value))
-	blk := &flow.Block{Kind: kind, Pos: p.pos(kwTok), End: p.pos(g.Tokens[len(g.Tokens)-1])}
-	label := parseMessage(g.Tokens[1].Value)
+	blk := &flow.Block{Kind: kind, Pos: p.pos(kwTok)}
+	label := parseMessage(head[1].Value)
 	if looksLikeMessage(label) {
 		p.warn(kwTok, fmt.Sprintf("'%s' opens a block here and %q is its label: a name that starts with a block keyword and a space is read as that keyword", kwTok.Value, decode(label)))
 	}
-	body, err := b.lines(g.Lines)
-	if err != nil {
-		return nil, err
+	blk.Branches = append(blk.Branches, &flow.Branch{Keyword: string(kind), Label: decode(label), Pos: p.pos(kwTok)})
+	return blk
+}
+
+// section adds the branch that else, and or option starts to blk, which
+// must be of the kind that keyword divides.
+func (b *builder) section(blk *flow.Block, head []lexer.Token) (*flow.Branch, error) {
+	p := b.p
+	kw := strings.ToLower(head[0].Value)
+	if want := blk.Kind.BranchKeyword(); kw != want {
+		in := "'" + string(blk.Kind) + "'"
+		return nil, p.errTok(head[0], fmt.Sprintf("found '%s' inside %s (opened at line %d): '%s' belongs in %s", kw, in, blk.Pos.Line, kw,
+			map[string]string{"else": "'alt'", "and": "'par' or 'par_over'", "option": "'critical'"}[kw]))
 	}
-	blk.Branches = append(blk.Branches, &flow.Branch{Keyword: string(kind), Label: decode(label), Statements: body, Pos: p.pos(kwTok)})
-	want := kind.BranchKeyword()
-	for _, sec := range g.Sections {
-		kw := strings.ToLower(sec.Tokens[0].Value)
-		if kw != want {
-			in := "'" + string(kind) + "'"
-			return nil, p.errTok(sec.Tokens[0], fmt.Sprintf("found '%s' inside %s (opened at line %d): '%s' belongs in %s", kw, in, blk.Pos.Line, kw,
-				map[string]string{"else": "'alt'", "and": "'par' or 'par_over'", "option": "'critical'"}[kw]))
-		}
-		body, err := b.lines(sec.Lines)
-		if err != nil {
-			return nil, err
-		}
-		blk.Branches = append(blk.Branches, &flow.Branch{Keyword: kw, Label: decode(parseMessage(sec.Tokens[1].Value)), Statements: body, Pos: p.pos(sec.Tokens[0])})
-	}
-	return []flow.Statement{blk}, nil
+	br := &flow.Branch{Keyword: kw, Label: decode(parseMessage(head[1].Value)), Pos: p.pos(head[0])}
+	blk.Branches = append(blk.Branches, br)
+	return br, nil
 }
 
 func looksLikeMessage(s string) bool {

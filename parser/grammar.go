@@ -18,21 +18,22 @@ import (
 // copy), and build reads them by position. Field-by-field captures cost a
 // deferred reflective assignment each and made parsing 2x slower.
 
-type gDiagram struct {
-	Head  bool     `parser:"NL* SD"`
-	Lines []*gLine `parser:"@@*"`
+// gHead is the start of a document: blank lines, then sequenceDiagram.
+type gHead struct {
+	Head bool `parser:"NL* SD"`
 }
 
-// gLine is one line of a document. Every statement is decided by its first
-// token (the grammar is LL(1)), so gLine dispatches on that token to the
-// parser of the one statement that can start with it instead of trying
-// each alternative in turn, which keeps parsing linear and cheap.
+// gLine is one statement line of a document. Every statement is decided by
+// its first token (the grammar is LL(1)), so parse dispatches on that token
+// to the parser of the one statement that can start with it instead of
+// trying each alternative in turn, which keeps parsing linear and cheap.
+// Blocks are not lines: parseDocument (document.go) opens, divides and
+// closes them with an explicit stack, so that nesting costs no recursion.
 type gLine struct {
 	NL          bool
 	Invalid     bool
 	Signal      *gSignal
 	Note        *gNote
-	Block       *gBlock
 	Participant *gParticipant
 	Activation  *gActivation
 	Create      *gCreate
@@ -50,8 +51,9 @@ type gMeta struct {
 
 var trailing = participle.AllowTrailing(true)
 
-// Parse implements participle.Parseable.
-func (l *gLine) Parse(lex *lexer.PeekingLexer) (err error) {
+// parse reads one statement line, or returns participle.NextMatch when the
+// next token starts none.
+func (l *gLine) parse(lex *lexer.PeekingLexer) (err error) {
 	switch lex.Peek().Type {
 	case tNL:
 		lex.Next()
@@ -63,8 +65,6 @@ func (l *gLine) Parse(lex *lexer.PeekingLexer) (err error) {
 		l.Signal, err = signalParser.ParseFromLexer(lex, trailing)
 	case tNote:
 		l.Note, err = noteParser.ParseFromLexer(lex, trailing)
-	case tLoop, tRect, tOpt, tAlt, tPar, tParOver, tCritical, tBreak:
-		l.Block, err = blockParser.ParseFromLexer(lex, trailing)
 	case tParticipant, tActorKw, tDestroy:
 		l.Participant, err = participantParser.ParseFromLexer(lex, trailing)
 	case tActivate, tDeactivate:
@@ -166,27 +166,26 @@ type gLinkLike struct {
 	G      bool `parser:"(Links | Link | Properties | Details) Actor Txt NL"`
 }
 
-// gBlock: Kw Label lines sections End; Tokens spans the whole block.
-type gBlock struct {
-	Tokens   []lexer.Token
-	G        bool        `parser:"(Loop | Rect | Opt | Alt | Par | ParOver | Critical | Break) RestOfLine"`
-	Lines    []*gLine    `parser:"@@*"`
-	Sections []*gSection `parser:"@@*"`
-	E        bool        `parser:"End"`
+// gBlockHead opens a block: Kw Label. The block's lines, its sections
+// and its End follow as lines of their own (see parseDocument).
+type gBlockHead struct {
+	Tokens []lexer.Token
+	G      bool `parser:"(Loop | Rect | Opt | Alt | Par | ParOver | Critical | Break) RestOfLine"`
 }
 
-type gSection struct {
+// gSectionHead starts the next branch of the open block: Kw Label.
+type gSectionHead struct {
 	Tokens []lexer.Token
-	G      bool     `parser:"(Else | And | Option) RestOfLine"`
-	Lines  []*gLine `parser:"@@*"`
+	G      bool `parser:"(Else | And | Option) RestOfLine"`
 }
 
 var (
 	lexDef            = participle.Lexer(tokenDef{symbols})
-	grammar           = participle.MustBuild[gDiagram](lexDef)
+	headParser        = participle.MustBuild[gHead](lexDef)
 	signalParser      = participle.MustBuild[gSignal](lexDef)
 	noteParser        = participle.MustBuild[gNote](lexDef)
-	blockParser       = participle.MustBuild[gBlock](lexDef)
+	blockHeadParser   = participle.MustBuild[gBlockHead](lexDef)
+	sectionParser     = participle.MustBuild[gSectionHead](lexDef)
 	participantParser = participle.MustBuild[gParticipant](lexDef)
 	activationParser  = participle.MustBuild[gActivation](lexDef)
 	createParser      = participle.MustBuild[gCreate](lexDef)
@@ -222,12 +221,24 @@ func (s *tokenStream) Next() (lexer.Token, error) {
 }
 
 // Grammar returns the grammar in participle's EBNF: the document, then
-// each statement that a line dispatches to.
+// each statement that a line dispatches to. participle parses the heads of
+// the document, of blocks and of sections; what follows a head (gLine*,
+// GSection*, <end>) is parseDocument's loop, written here as the grammar it
+// accepts.
 func Grammar() string {
 	parts := []string{
-		grammar.String(), signalParser.String(), noteParser.String(), blockParser.String(),
+		"GDiagram = " + rhs(headParser.String()) + " gLine* .",
+		signalParser.String(), noteParser.String(),
+		"GBlock = " + rhs(blockHeadParser.String()) + " gLine* GSection* <end> .\n" +
+			"GSection = " + rhs(sectionParser.String()) + " gLine* .",
 		participantParser.String(), activationParser.String(), createParser.String(),
 		boxParser.String(), autonumberParser.String(), linkParser.String(), metaParser.String(),
 	}
 	return strings.Join(parts, "\n\n") + "\n"
+}
+
+// rhs is the right-hand side of a one-rule EBNF: "X = a b ." is "a b".
+func rhs(rule string) string {
+	_, r, _ := strings.Cut(rule, " = ")
+	return strings.TrimSuffix(r, " .")
 }

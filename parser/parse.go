@@ -48,11 +48,11 @@ func ParseWarnings(name string, src []byte) (*flow.Diagram, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := grammar.ParseFromLexer(pl)
+	items, err := parseDocument(pl)
 	if err != nil {
 		return nil, nil, p.syntaxError(err)
 	}
-	d, err := p.build(g)
+	d, err := p.build(items)
 	if err != nil {
 		return nil, p.warnings, err
 	}
@@ -66,6 +66,8 @@ type parse struct {
 	pre      *preprocessed
 	toks     []token
 	warnings []Warning
+	// posOf's last answer: offset colOff is colRunes runes into its line
+	colOff, colRunes int
 }
 
 // lineStarts indexes the original text's lines (\n, \r\n and \r end a line).
@@ -99,7 +101,17 @@ func (p *parse) posOf(off int) flow.Pos {
 			hi = mid - 1
 		}
 	}
-	return flow.Pos{File: p.name, Line: lo + 1, Col: utf8.RuneCount(p.src[p.lines[lo]:off]) + 1}
+	// Tokens ask in order: count the runes from the last offset asked on
+	// the same line, not from the line's start, or a long line of many
+	// statements costs its length once per token. The last offset must
+	// start a rune (a count split inside one would differ).
+	from, runes := p.lines[lo], 0
+	if p.colOff >= from && p.colOff <= off && (p.colOff == len(p.src) || utf8.RuneStart(p.src[p.colOff])) {
+		from, runes = p.colOff, p.colRunes
+	}
+	runes += utf8.RuneCount(p.src[from:off])
+	p.colOff, p.colRunes = off, runes
+	return flow.Pos{File: p.name, Line: lo + 1, Col: runes + 1}
 }
 
 // lexPos is the participle position of an offset of the preprocessed text;
