@@ -30,7 +30,8 @@ type gItem struct {
 // same token with the same error as participle parsing that grammar
 // recursively did, one parse context per block, but its stack and its
 // memory no longer grow with the depth of nesting: 20,000 nested blocks
-// took about 3 kB of goroutine stack each (BENCHMARKS.md).
+// took about 3 kB of goroutine stack each (BENCHMARKS.md). On an error it
+// also returns the lines read before it, whose warnings still count.
 //
 // The one rule that needs care is how participle reported a statement that
 // failed after its first token. At the top level it reported that
@@ -59,7 +60,7 @@ func parseDocument(lex *lexer.PeekingLexer) ([]gItem, error) {
 			}
 		case tElse, tAnd, tOption:
 			if depth == 0 {
-				return nil, unexpected(t)
+				return items, unexpected(t)
 			}
 			var h *gSectionHead
 			if h, err = sectionParser.ParseFromLexer(lex, trailing); err == nil {
@@ -67,27 +68,27 @@ func parseDocument(lex *lexer.PeekingLexer) ([]gItem, error) {
 			}
 		case tEnd:
 			if depth == 0 {
-				return nil, unexpected(t)
+				return items, unexpected(t)
 			}
 			at := lex.RawCursor()
 			lex.Next()
 			it = gItem{kind: itemEnd, head: lex.Range(at, at+1)}
 		case tEOF:
 			if depth > 0 {
-				return nil, unexpected(t)
+				return items, unexpected(t)
 			}
 			return items, nil
 		default:
 			it.line = &gLine{}
 			if err = it.line.parse(lex); err == participle.NextMatch {
-				return nil, unexpected(t)
+				return items, unexpected(t)
 			}
 		}
 		if err != nil {
 			if depth > 0 && lex.Cursor() <= start+1 {
-				return nil, unexpected(t)
+				return items, unexpected(t)
 			}
-			return nil, err
+			return items, err
 		}
 		switch it.kind {
 		case itemOpen:

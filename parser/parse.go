@@ -50,7 +50,11 @@ func ParseWarnings(name string, src []byte) (*flow.Diagram, []Warning, error) {
 	}
 	items, err := parseDocument(pl)
 	if err != nil {
-		return nil, nil, p.syntaxError(err)
+		serr := p.syntaxError(err)
+		// the lines before the error still warn: a ';' that cut a text
+		// short is often what the error is about
+		p.build(items)
+		return nil, p.warnings, serr
 	}
 	d, err := p.build(items)
 	if err != nil {

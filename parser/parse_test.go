@@ -135,3 +135,21 @@ func TestLinks(t *testing.T) {
 		t.Errorf("properties = %v", a.Properties)
 	}
 }
+
+// A syntax error does not swallow the warnings of the lines before it:
+// the ';' that cut a text short is what the error is about, and a
+// warning inside a block still open at the error counts too.
+func TestWarningsBeforeASyntaxError(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"sequenceDiagram\nA->>B: hello; world\n", "t.mmd:2:13: warning: ';' ends the statement"},
+		{"sequenceDiagram\nloop x\nA->>B: a # b\nA B\nend\n", "t.mmd:3:10: warning: '#' starts a comment"},
+	} {
+		d, ws, err := parser.ParseWarnings("t.mmd", []byte(tc.src))
+		if err == nil || d != nil {
+			t.Fatalf("%q: parsed, want a syntax error", tc.src)
+		}
+		if len(ws) != 1 || !strings.HasPrefix(ws[0].String(), tc.want) {
+			t.Errorf("%q: warnings %v, want one starting %q", tc.src, ws, tc.want)
+		}
+	}
+}
