@@ -33,7 +33,7 @@ func TestMergeTraceChecks(t *testing.T) {
 	if len(c.Deviations) != 2 || c.Deviations[0].Traces != 2 || strings.Join(c.Deviations[0].Examples, ",") != "a1,b1" {
 		t.Errorf("deviations %+v", c.Deviations)
 	}
-	if _, err := Merge(a, mk("sim", 1, 1, 1)); err == nil || !strings.Contains(err.Error(), `comes from "sim"`) {
+	if _, err := Merge(a, mk("sim", 1, 1, 1)); err == nil || !strings.Contains(err.Error(), "simulations and trace checks do not merge") {
 		t.Errorf("a check merged with a simulation: %v", err)
 	}
 }
