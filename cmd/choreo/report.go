@@ -49,13 +49,16 @@ const mergeUsage = "choreo merge RESULT.json... [--format F] [-o FILE]"
 const mergeHelp = `Merge combines the results of a simulation run in shards (choreo sim
 --shard i/N, same diagram, profile and seed) into one: counts add up and
 histograms merge exactly, so the merged result is the result of the whole
-simulation. The output is JSON unless --format says otherwise. One of the
-results may be - for standard input.
+simulation. Trace checks of one diagram over disjoint traces (the /result
+of several choreo serve instances) merge the same way. The output is JSON
+unless --format says otherwise. One of the results may be - for standard
+input.
 
-It refuses a shard given twice and results of other diagrams, profiles,
-scenarios, seeds or sources (trace checks and drills do not merge), naming
-the files. Shards that leave some of the N slices out merge into a result
-marked partial that names the shards missing.
+It refuses a result given twice and results of other diagrams, profiles,
+scenarios, seeds or sources (a simulation does not merge with a trace
+check; drills do not merge), naming the files. Shards that leave some of
+the N slices out merge into a result marked partial that names the shards
+missing.
 
 Examples:
   choreo sim flow.mmd -n 10000000 --shard 1/2 --format json -o a.json
