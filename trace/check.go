@@ -254,6 +254,11 @@ func (c *Checker) add(t *Trace, p prepared) {
 	for _, p := range obs.Participants {
 		c.seen[p] = true
 	}
+	// An exchange counts once per call, as the simulator counts it: a
+	// failed attempt that another attempt of its call retries is neither
+	// a failure nor a time of the exchange, and the attempt that ends the
+	// call is timed from the call's first send (retries included).
+	again, first := callAttempts(ex)
 	for _, e := range ex {
 		if i := c.msgIndex(e.Message); i >= 0 {
 			if e.Client != nil && e.Server != nil {
@@ -264,11 +269,11 @@ func (c *Checker) add(t *Trace, p prepared) {
 			}
 			c.agg.Fault(i, report.ParseFault(e.Fault))
 		}
-		if k, ok := c.exIndex[e.Message]; ok && e.Message != nil {
+		if k, ok := c.exIndex[e.Message]; ok && e.Message != nil && !again[e.Index] {
 			if e.Failed {
 				c.agg.ExchangeFailed(k)
 			} else {
-				c.agg.Exchange(k, time.Duration(e.Duration))
+				c.agg.Exchange(k, time.Duration(e.Start+e.Duration-first[e.Index]))
 				if e.Client != nil && e.Server != nil && !e.Async {
 					srv := e.Server.Duration()
 					c.agg.ExchangeServer(k, time.Duration(srv), time.Duration(e.Duration-srv))
@@ -579,4 +584,41 @@ func (c *Checker) Result() *report.Result {
 		res.Fit = c.fit.result()
 	}
 	return res
+}
+
+// callAttempts groups the attempts of each call, as choreo fit does: a
+// call is the attempts of one message under one parent up to the first
+// that succeeds (loops repeat calls). retried[i] reports that another
+// attempt of its call follows exchange i; first[i] is when the first
+// attempt of its call started.
+func callAttempts(ex []*ObservedExchange) (retried []bool, first []int64) {
+	type key struct {
+		m *flow.Message
+		p *ObservedExchange
+	}
+	open := map[key]*ObservedExchange{} // the first attempt of the open call
+	last := map[key]*ObservedExchange{} // its last failed attempt
+	retried = make([]bool, len(ex))
+	first = make([]int64, len(ex))
+	for _, e := range ex {
+		first[e.Index] = e.Start
+		if e.Message == nil {
+			continue
+		}
+		k := key{e.Message, e.Parent}
+		if prev := last[k]; prev != nil {
+			retried[prev.Index] = true
+			first[e.Index] = open[k].Start
+		}
+		if e.Failed {
+			if open[k] == nil {
+				open[k] = e
+			}
+			last[k] = e
+		} else {
+			delete(open, k)
+			delete(last, k)
+		}
+	}
+	return retried, first
 }
