@@ -217,7 +217,8 @@ func pickCases(d *flow.Diagram, plan *sim.DrillPlan, specs []string, profile str
 	for _, spec := range specs {
 		m, fault, err := d.LookupWhen(spec)
 		if err != nil {
-			return nil, &usageError{msg: "--case " + lookup.Explain(err).Error()}
+			// the lookup words it for a profile's when: ("when \"#9 error\": …")
+			return nil, &usageError{msg: "--case " + strings.TrimPrefix(lookup.Explain(err).Error(), "when ")}
 		}
 		c := sim.FaultCase{N: m.N, Fault: fault}
 		if !slices.Contains(plan.Cases, c) {
