@@ -104,6 +104,9 @@ func compareRow(name string, b, k source, inB, inC, fail bool) CompareRow {
 
 func describe(r *Result) string {
 	s := fmt.Sprintf("%s %s, %s runs", r.Source, r.Diagram, count(r.Runs))
+	if r.Source == "trace" {
+		s = fmt.Sprintf("trace check %s, %s traces", r.Diagram, count(r.Runs))
+	}
 	if r.Scenario != "" {
 		s += ", scenario " + r.Scenario
 	}
