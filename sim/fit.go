@@ -181,7 +181,14 @@ func fitMessage(b *strings.Builder, i int, m *flow.Message, res *report.Result, 
 		return
 	}
 	if timeout > 0 {
-		fmt.Fprintf(b, "    timeout: %s   # callers gave up %d times%s\n", fmtDur(timeout), fm.GaveUp.Count(), slowNote)
+		times := fmt.Sprintf("%d times", fm.GaveUp.Count())
+		if fm.GaveUp.Count() == 1 {
+			times = "once"
+			if slowNote != "" {
+				slowNote = ", as expected from the latency alone"
+			}
+		}
+		fmt.Fprintf(b, "    timeout: %s   # callers gave up %s%s\n", fmtDur(timeout), times, slowNote)
 	}
 	if fm.MaxAttempts > 1 {
 		fmt.Fprintf(b, "    retry: {attempts: %d", fm.MaxAttempts)

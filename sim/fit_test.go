@@ -137,3 +137,32 @@ end
 		}
 	}
 }
+
+// TestFitProfileGaveUpOnce: a single give-up reads "once", not "1 times".
+func TestFitProfileGaveUpOnce(t *testing.T) {
+	d, _ := testdiagram.Read(t, "../testdata/provisioning.mmd")
+	res := &report.Result{Version: report.Version, Source: "trace", Runs: 100,
+		Histograms: &report.Histograms{}, Fit: &report.FitData{}}
+	for i, m := range d.Messages() {
+		res.Messages = append(res.Messages, report.MessageStats{N: i + 1, Selector: m.Selector()})
+		res.Histograms.Messages = append(res.Histograms.Messages, report.NewHistogram())
+		res.Fit.Messages = append(res.Fit.Messages, report.FitMessage{N: i + 1})
+	}
+	fm := &res.Fit.Messages[1]
+	fm.Latency, fm.GaveUp = report.NewHistogram(), report.NewHistogram()
+	for i := range 100 {
+		fm.Attempts++
+		fm.Latency.Record(time.Duration(100+i) * time.Millisecond)
+	}
+	fm.Attempts++
+	fm.Faults.Timeout++
+	fm.GaveUp.Record(2 * time.Second)
+	fm.Calls = 101
+	data, err := FitProfile(d, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y := string(data); !strings.Contains(y, "timeout: 2s   # callers gave up once\n") {
+		t.Errorf("want \"gave up once\":\n%s", y)
+	}
+}
