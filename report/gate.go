@@ -91,6 +91,12 @@ func ParseGate(name, s string, d *flow.Diagram, base bool) (Gate, error) {
 	if metric == "" {
 		return fail(0, "no metric before %s: want end_to_end.p99, failed, \"SELECTOR\".p95 or #N.p95", g.Op)
 	}
+	if t := strings.TrimRight(metric, "<>=!"); t != metric && !strings.HasSuffix(t, "-") {
+		// ">>", "=>", "!>": the operator is more than the last < or >
+		at := len(strings.TrimRight(s[:op], "<>=! "))
+		at += len(s[at:op]) - len(strings.TrimLeft(s[at:op], " "))
+		return fail(at, "%q is not an operator: want >, >=, <, <=", s[at:vi])
+	}
 	if strings.HasSuffix(metric, "-") || strings.HasSuffix(metric, "->") {
 		// the last > is a selector's arrow: no operator follows the metric
 		return fail(len(s), "want an operator (>, >=, <, <=) and a value after the metric, e.g. '\"From->>To: text\".p95 > 1.2s'")

@@ -244,6 +244,9 @@ func TestParseGateErrors(t *testing.T) {
 		{"completion.failed > 1%", `--fail-on[1]:1:12: --fail-on: completion has no failure share`, true},
 		{`"A->>B: call > 1s`, `--fail-on[1]:1:18: --fail-on: want METRIC OP VALUE`, true},
 		{"A->>B: call.p95", `--fail-on[1]:1:16: --fail-on: want an operator`, true},
+		{"end_to_end.p99 >> 1s", `--fail-on[1]:1:16: --fail-on: ">>" is not an operator: want >, >=, <, <=`, true},
+		{"end_to_end.p99 => 1s", `--fail-on[1]:1:16: --fail-on: "=>" is not an operator`, true},
+		{"A->>B: call.p95 <> 1s", `--fail-on[1]:1:17: --fail-on: "<>" is not an operator`, true},
 	} {
 		_, err := ParseGate("--fail-on[1]", c.gate, d, c.base)
 		var e *srcpos.Error
