@@ -37,6 +37,10 @@ VALUE is a level (1.2s, 2%) or, with --compare, a change: +10% (relative),
 
 --format junit writes the SLO verdicts and the gates as JUnit XML for CI.
 
+Exit status 1 also when the result holds a finding, as the command that
+wrote it did: a breached SLO, a trace that does not conform, a drill case
+that is a finding.
+
 Examples:
   choreo sim flow.mmd --profile p.yaml --format json -o result.json
   choreo report result.json --format markdown -o SLA.md
@@ -105,9 +109,43 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	if *format == "junit" || len(gates) > 0 {
-		return emitGated(io, res, *format, *out, *compare, gates)
+		err = emitGated(io, res, *format, *out, *compare, gates)
+	} else {
+		err = emit(io, res, *format, *out, *compare)
 	}
-	return emit(io, res, *format, *out, *compare)
+	return withResultFindings(err, res)
+}
+
+// withResultFindings adds to emit's verdict the findings a result holds
+// besides its SLOs, which check and drill judged when they wrote it:
+// traces that do not conform, drill cases that are findings.
+func withResultFindings(err error, res *report.Result) error {
+	var fe *findingError
+	if err != nil && !errors.As(err, &fe) {
+		return err
+	}
+	var findings []string
+	if cf := res.Conformance; cf != nil && cf.Conforming < cf.Traces {
+		findings = append(findings, fmt.Sprintf("%d of %d traces do not conform", cf.Traces-cf.Conforming, cf.Traces))
+	}
+	if res.Drill != nil {
+		n := 0
+		for _, c := range res.Drill.Cases {
+			if c.Finding() {
+				n++
+			}
+		}
+		if n > 0 {
+			findings = append(findings, fmt.Sprintf("%d drill cases are findings", n))
+		}
+	}
+	if fe != nil {
+		findings = append(findings, fe.msg)
+	}
+	if len(findings) > 0 {
+		return &findingError{msg: strings.Join(findings, "; ")}
+	}
+	return nil
 }
 
 // emitGated is emit with gates (--fail-on) and the junit format: the
