@@ -44,8 +44,8 @@ type command struct {
 
 var commands = map[string]command{
 	"sim":     {short: "simulate the flow many times under a profile", usage: simUsage, help: simHelp, run: runSim},
-	"report":  {short: "render a JSON result as text, Markdown, HTML or JSON", usage: reportUsage, help: reportHelp, run: runReport},
-	"merge":   {short: "merge results of shards into one", usage: mergeUsage, help: mergeHelp, run: runMerge},
+	"report":  {short: "render, compare and gate JSON results: text, Markdown, HTML, Mermaid, JUnit", usage: reportUsage, help: reportHelp, run: runReport},
+	"merge":   {short: "merge the results of shards (or of serve instances) into one", usage: mergeUsage, help: mergeHelp, run: runMerge},
 	"drill":   {short: "inject each fault at each message and judge each case", usage: drillUsage, help: drillHelp, run: runDrill},
 	"check":   {short: "check recorded traces against the diagram", usage: checkUsage, help: checkHelp, run: runCheck},
 	"fit":     {short: "fit a profile to recorded traces, to replay production in sim", usage: fitUsage, help: fitHelp, run: runFit},
