@@ -95,6 +95,11 @@ func runReport(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	if res.Drill != nil && *format != "text" && *format != "json" {
+		// the other forms have no drill cases: they would show the runs of
+		// every case summed up as if they were one simulation's
+		return fmt.Errorf("no %s form for a drill: use text or json", *format)
+	}
 	var gates []report.Gate
 	var bad srcpos.List
 	for i, s := range *failOn {
