@@ -19,8 +19,8 @@ const reportUsage = "choreo report RESULT.json [--format F] [--compare BASE.json
 const reportHelp = `Report renders a result written by sim, check or drill with --format json,
 without running anything again: text, json, markdown (an SLA document), html
 (one self-contained page with charts) or mermaid (the diagram annotated with
-the measured latencies). RESULT.json or BASE.json may be - for standard
-input.
+the measured latencies); a drill's, text or json. RESULT.json or BASE.json
+may be - for standard input.
 
 --compare BASE.json prints, instead, the difference between BASE and RESULT
 per run time and per step (p50, p95, p99, failure share), in text, markdown
