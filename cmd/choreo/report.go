@@ -323,6 +323,10 @@ func emit(io stdio, res *report.Result, format, out, compare string) error {
 		if base, err = readResult(io, compare); err != nil {
 			return err
 		}
+		if base.Drill != nil || res.Drill != nil {
+			// a drill's runs are its cases' summed up: no run time to compare
+			return errors.New("a drill does not compare: --compare takes simulations and trace checks")
+		}
 		err = report.WriteComparison(&buf, report.Compare(base, res), format)
 	case format == "text" && (out == "" || out == "-") && colorOK(io.out):
 		err = report.WriteText(&buf, res, report.TextOptions{Color: true})
