@@ -68,6 +68,9 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	if fs.NArg() < 2 {
 		return &usageError{msg: "expected a DIAGRAM and at least one TRACE file"}
 	}
+	if *workers < 0 {
+		return &usageError{msg: fmt.Sprintf("--workers must not be negative, not %d", *workers)}
+	}
 	if err := checkFormat(*format); err != nil {
 		return err
 	}

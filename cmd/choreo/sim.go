@@ -90,6 +90,9 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if *every <= 0 {
 		return &usageError{msg: fmt.Sprintf("--traces-sample must be positive, not %d", *every)}
 	}
+	if *workers < 0 {
+		return &usageError{msg: fmt.Sprintf("--workers must not be negative, not %d", *workers)}
+	}
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
