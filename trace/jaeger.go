@@ -145,11 +145,11 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 	var verr error
 	switch string(key) {
 	case "traceid":
-		st.tid, _, verr = j.str()
+		verr = j.id(&st.tid)
 	case "spanid":
-		st.sid, _, verr = j.str()
+		verr = j.id(&st.sid)
 	case "parentspanid":
-		st.pid, _, verr = j.str()
+		verr = j.id(&st.pid)
 	case "operationname":
 		s.Name, _, verr = j.strIntern()
 	case "flags":
@@ -400,7 +400,7 @@ func (d *jsonDecoder) jaegerResolve(js *jaegerSpan, cut bool) {
 		refs = append(refs, l)
 	}
 	s.Links = refs
-	if parent < 0 && st.pid == "" {
+	if parent < 0 && st.pid.empty() {
 		s.ParentID = SpanID{}
 	}
 	switch {

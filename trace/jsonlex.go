@@ -283,6 +283,34 @@ func (j *jlex) str() (s string, ok bool, err error) {
 	return j.scalar(v)
 }
 
+// id reads an id as str does into t, without allocating for a short
+// string without escapes. On an error t is empty, as str's result is.
+func (j *jlex) id(t *idText) error {
+	v, err := j.d.ReadValue()
+	if err != nil {
+		t.setString("")
+		return errSyntax{err}
+	}
+	if v.Kind() == '"' && len(v)-2 <= len(t.b) {
+		raw := v[1 : len(v)-1]
+		plain := true
+		for _, c := range raw {
+			if c == '\\' || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			t.str, t.s = false, ""
+			t.n = uint8(copy(t.b[:], raw))
+			return nil
+		}
+	}
+	s, _, err := j.scalar(v)
+	t.setString(s)
+	return err
+}
+
 func (j *jlex) scalar(v jsontext.Value) (s string, ok bool, err error) {
 	switch k := v.Kind(); k {
 	case '"':

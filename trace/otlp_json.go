@@ -154,11 +154,11 @@ func (d *jsonDecoder) otlpSpan() error {
 		var verr error
 		switch string(key) {
 		case "traceid":
-			st.tid, _, verr = j.str()
+			verr = j.id(&st.tid)
 		case "spanid":
-			st.sid, _, verr = j.str()
+			verr = j.id(&st.sid)
 		case "parentspanid":
-			st.pid, _, verr = j.str()
+			verr = j.id(&st.pid)
 		case "name":
 			s.Name, _, verr = j.strIntern()
 		case "kind":

@@ -49,11 +49,11 @@ func (d *jsonDecoder) zipkinSpan() error {
 		var verr error
 		switch string(key) {
 		case "traceid":
-			st.tid, _, verr = j.str()
+			verr = j.id(&st.tid)
 		case "id":
-			st.sid, _, verr = j.str()
+			verr = j.id(&st.sid)
 		case "parentid":
-			st.pid, _, verr = j.str()
+			verr = j.id(&st.pid)
 		case "name":
 			s.Name, _, verr = j.strIntern()
 		case "kind":
