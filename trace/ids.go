@@ -31,20 +31,26 @@ func parseID[T string | []byte](dst []byte, s T) error {
 	if len(s) == 0 {
 		return errIDEmpty
 	}
-	if len(s) <= 2*n && isHex(s) {
-		// Right-align the digits: dst[n-1] gets the last two.
+	if len(s) <= 2*n {
+		// Right-align the digits: dst[n-1] gets the last two. A byte
+		// that is no hex digit makes the id base64.
+		bad := byte(0)
 		j := len(s)
-		for i := n - 1; i >= 0 && j > 0; i-- {
-			lo := unhex(s[j-1])
+		for i := n - 1; j > 0; i-- {
+			lo := hexVal[s[j-1]]
 			j--
 			var hi byte
 			if j > 0 {
-				hi = unhex(s[j-1])
+				hi = hexVal[s[j-1]]
 				j--
 			}
+			bad |= lo | hi
 			dst[i] = hi<<4 | lo
 		}
-		return checkZero(dst)
+		if bad < 16 {
+			return checkZero(dst)
+		}
+		clear(dst)
 	}
 	var buf [24]byte // base64 of up to 16 bytes decodes into 18 at most
 	if len(s) > 24 {
@@ -85,26 +91,22 @@ func containsAny[T string | []byte](s T, chars string) bool {
 	return false
 }
 
-func isHex[T string | []byte](s T) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
+// hexVal is the value of a hex digit, 0xff for other bytes.
+var hexVal = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
 		}
 	}
-	return true
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
-}
+	return t
+}()
 
 // idProblem is the reason given for an unusable id.
 func idProblem(what, s string, err error) string {

@@ -194,18 +194,31 @@ func (j *jlex) nextKey() ([]byte, error) {
 			break
 		}
 	}
-	j.key = j.key[:0]
+	if cap(j.key) < len(raw) {
+		j.key = make([]byte, len(raw)+32)
+	}
+	key := j.key[:len(raw)]
+	n := 0
 	for _, c := range raw {
-		switch {
-		case c == '_' || c == '-':
-		case 'A' <= c && c <= 'Z':
-			j.key = append(j.key, c+'a'-'A')
-		default:
-			j.key = append(j.key, c)
+		key[n] = keyLower[c]
+		if c != '_' && c != '-' {
+			n++
 		}
 	}
+	j.key = key[:n]
 	return j.key, nil
 }
+
+// keyLower maps a byte of an object key to lower case (ASCII only).
+var keyLower = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] = byte(c + 'a' - 'A')
+		}
+	}
+	return t
+}()
 
 // rawKey reads an object member's name as written (for maps whose keys
 // are data: Zipkin tags, Jaeger processes).
