@@ -182,11 +182,13 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			want = Consumer
 		}
 		found := false
-		for _, c := range append(slices.Clone(children[s.SpanID]), linked[s.SpanID]...) {
-			if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
-				pairs = append(pairs, pair{i, c})
-				paired[c] = true
-				found = true
+		for _, list := range [2][]int{children[s.SpanID], linked[s.SpanID]} {
+			for _, c := range list {
+				if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
+					pairs = append(pairs, pair{i, c})
+					paired[c] = true
+					found = true
+				}
 			}
 		}
 		if !found {
@@ -203,7 +205,10 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	// its parent (so a shifted server takes its subtree along), plus, for
 	// a server in another service than its client, the shift that fits it
 	// into the client as both stand after their ancestors' shifts.
-	serverOf := map[int]int{}
+	serverOf := make([]int, n) // the client of server span i, or -1
+	for i := range serverOf {
+		serverOf[i] = -1
+	}
 	for _, p := range pairs {
 		if p.client >= 0 && p.server >= 0 && parentOf(p.server) == p.client {
 			serverOf[p.server] = p.client
@@ -223,7 +228,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		}
 		adjust(p, depth+1)
 		delta[i] = delta[p]
-		if c, ok := serverOf[i]; ok && t.Spans[i].Kind == Server && !strings.EqualFold(t.Spans[i].Service, t.Spans[c].Service) {
+		if c := serverOf[i]; c >= 0 && t.Spans[i].Kind == Server && !strings.EqualFold(t.Spans[i].Service, t.Spans[c].Service) {
 			cs, ce := t.Spans[c].Start+delta[c], t.Spans[c].End+delta[c]
 			ss, se := t.Spans[i].Start+delta[i], t.Spans[i].End+delta[i]
 			delta[i] += skew(cs, ce, ss, se)
@@ -236,9 +241,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	end := func(i int) int64 { return t.Spans[i].End + delta[i] }
 
 	// Exchanges.
-	bySpan := map[int]*ObservedExchange{} // the server span (or root server) -> its exchange
+	bySpan := make([]*ObservedExchange, n) // the server span (or root server) -> its exchange
 	var ex []*ObservedExchange
-	opener := map[*ObservedExchange]int{}
+	var opener []int // the span that opened ex[k]
 	for _, p := range pairs {
 		e := &ObservedExchange{}
 		var reason string
@@ -276,7 +281,6 @@ func Observe(t *Trace, m *Mapping) *Observed {
 					reason = "no server span and no peer attribute"
 				}
 			}
-			opener[e] = p.client
 		default:
 			sv := &t.Spans[p.server]
 			e.Server = sv
@@ -301,7 +305,6 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			} else if e.From == "" {
 				reason = "no caller: a root server span that matches no single diagram message"
 			}
-			opener[e] = p.server
 		}
 		if reason == "" {
 			if e.Client != nil {
@@ -334,13 +337,18 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			bySpan[p.server] = e
 		}
 		ex = append(ex, e)
+		if p.client >= 0 {
+			opener = append(opener, p.client)
+		} else {
+			opener = append(opener, p.server)
+		}
 	}
 
 	// Parents: the exchange whose server span is the nearest ancestor of
 	// the span that opened this one.
-	for _, e := range ex {
-		for a, steps := parentOf(opener[e]), 0; a >= 0 && steps < n; a, steps = parentOf(a), steps+1 {
-			if pe, ok := bySpan[a]; ok && pe != e {
+	for k, e := range ex {
+		for a, steps := parentOf(opener[k]), 0; a >= 0 && steps < n; a, steps = parentOf(a), steps+1 {
+			if pe := bySpan[a]; pe != nil && pe != e {
 				e.Parent = pe
 				break
 			}
