@@ -118,11 +118,34 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		byID[t.Spans[i].SpanID] = i
 	}
 	inferKinds(t.Spans, byID) // spans without a kind: see kind.go
-	children := make(map[SpanID][]int, n)
+	// The children of span id x, in span order, are kids[first[k]:first[k+1]]
+	// with k = byID[x] (spans that share an id share their children).
+	first := make([]int32, n+1)
 	for i := range t.Spans {
 		if p := t.Spans[i].ParentID; !p.IsZero() {
-			children[p] = append(children[p], i)
+			if k, ok := byID[p]; ok {
+				first[k+1]++
+			}
 		}
+	}
+	for k := range n {
+		first[k+1] += first[k]
+	}
+	kids := make([]int, first[n])
+	fill := slices.Clone(first[:n])
+	for i := range t.Spans {
+		if p := t.Spans[i].ParentID; !p.IsZero() {
+			if k, ok := byID[p]; ok {
+				kids[fill[k]] = i
+				fill[k]++
+			}
+		}
+	}
+	children := func(x SpanID) []int {
+		if k, ok := byID[x]; ok {
+			return kids[first[k]:first[k+1]]
+		}
+		return nil
 	}
 	parentOf := func(i int) int {
 		s := &t.Spans[i]
@@ -182,7 +205,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			want = Consumer
 		}
 		found := false
-		for _, list := range [2][]int{children[s.SpanID], linked[s.SpanID]} {
+		for _, list := range [2][]int{children(s.SpanID), linked[s.SpanID]} {
 			for _, c := range list {
 				if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
 					pairs = append(pairs, pair{i, c})
