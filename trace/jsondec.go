@@ -59,6 +59,15 @@ func (st *spanState) fail(reason string) {
 	}
 }
 
+// checkIn is check for the member key of the field named by prefix
+// ("tags."); the field's name is made only for an error.
+func (st *spanState) checkIn(prefix string, key []byte, err error) error {
+	if err == nil {
+		return nil
+	}
+	return st.check(prefix+string(key), err)
+}
+
 // check turns a value error into the span's reason and passes a syntax
 // error on.
 func (st *spanState) check(field string, err error) error {

@@ -186,7 +186,7 @@ func (d *jsonDecoder) otlpSpan() error {
 		default:
 			verr = j.skip()
 		}
-		return st.check(string(key), verr)
+		return st.checkIn("", key, verr)
 	})
 	if err != nil {
 		return err
@@ -214,7 +214,7 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 		default:
 			verr = j.skip()
 		}
-		return st.check("status."+string(key), verr)
+		return st.checkIn("status.", key, verr)
 	})
 	return err
 }
@@ -414,7 +414,7 @@ func (d *jsonDecoder) otlpEvents(list []Event, st *spanState) ([]Event, error) {
 			default:
 				verr = j.skip()
 			}
-			return st.check("events."+string(key), verr)
+			return st.checkIn("events.", key, verr)
 		})
 		if ok && err == nil {
 			list = append(list, e)
@@ -441,7 +441,7 @@ func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 			default:
 				verr = j.skip()
 			}
-			return st.check("links."+string(key), verr)
+			return st.checkIn("links.", key, verr)
 		})
 		if !ok || err != nil {
 			return err

@@ -79,7 +79,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 		default:
 			verr = j.skip()
 		}
-		return st.check(string(key), verr)
+		return st.checkIn("", key, verr)
 	})
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (d *jsonDecoder) zipkinAnnotations(list []Event, st *spanState) ([]Event, e
 			default:
 				verr = j.skip()
 			}
-			return st.check("annotations."+string(key), verr)
+			return st.checkIn("annotations.", key, verr)
 		})
 		if ok && err == nil {
 			list = append(list, e)
