@@ -227,6 +227,28 @@ func (j *jlex) rawKey() (string, error) {
 	if err != nil {
 		return "", errSyntax{err}
 	}
+	raw := []byte(v)
+	if len(raw) >= 2 && len(raw) <= 66 {
+		// interned as strIntern does: tag keys and process ids repeat
+		raw = raw[1 : len(raw)-1]
+		plain := true
+		for _, c := range raw {
+			if c == '\\' || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			if s, ok := j.intern[string(raw)]; ok {
+				return s, nil
+			}
+			s := string(raw)
+			if len(j.intern) < maxIntern {
+				j.intern[s] = s
+			}
+			return s, nil
+		}
+	}
 	return j.unquote(v), nil
 }
 
