@@ -2,6 +2,7 @@ package trace
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/choreo-dev/choreo/flow"
 )
@@ -589,6 +590,28 @@ func (a *aligner) symbolOf(m *flow.Message) int {
 	return -1
 }
 
+// searchScratch is what search allocates, kept for the next search (on
+// any goroutine): the state slots, the layers' cells and the buckets.
+type searchScratch struct {
+	slot    []int32
+	layers  [][]cell
+	buckets [][]int32
+}
+
+var searchPool = sync.Pool{New: func() any { return new(searchScratch) }}
+
+// put returns sc to the pool unless a long trace made it large.
+func (sc *searchScratch) put() {
+	size := len(sc.slot) + len(sc.layers)
+	for _, l := range sc.layers {
+		size += cap(l)
+	}
+	if size > 1<<16 {
+		return
+	}
+	searchPool.Put(sc)
+}
+
 // search returns the moves of a least-cost alignment of syms (sync and
 // log moves carry the trace position in sym until Align rewrites it) and
 // its cost.
@@ -605,12 +628,21 @@ func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, 
 		return d.out[s]
 	}
 	accepts := func(s int32) bool { return s == aborted || d.accept[s] }
-	slot := make([]int32, n+1)
+	sc := searchPool.Get().(*searchScratch)
+	defer sc.put()
+	if cap(sc.slot) < n+1 {
+		sc.slot = make([]int32, n+1)
+	}
+	slot := sc.slot[:n+1]
 	for i := range slot {
 		slot[i] = -1
 	}
-	layers := make([][]cell, len(syms)+1)
-	var buckets [][]int32
+	for len(sc.layers) < len(syms)+1 {
+		sc.layers = append(sc.layers, nil)
+	}
+	layers := sc.layers[:len(syms)+1]
+	buckets := sc.buckets
+	defer func() { sc.buckets = buckets }()
 
 	// close relaxes model moves inside layer cur (unit costs: a bucket
 	// queue), then applies the band and the beam.
@@ -678,10 +710,10 @@ func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, 
 		return cur
 	}
 
-	layers[0] = closeLayer([]cell{{state: int32(d.start), prev: -1, kind: moveStart}})
+	layers[0] = closeLayer(append(layers[0][:0], cell{state: int32(d.start), prev: -1, kind: moveStart}))
 	for i := range syms {
 		prev := layers[i]
-		var cur []cell
+		cur := layers[i+1][:0]
 		add := func(c cell) {
 			if s := slot[c.state]; s >= 0 {
 				if cur[s].cost <= c.cost {

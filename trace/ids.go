@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 var (
@@ -26,36 +25,42 @@ func errIDForm(n int) error {
 // leading zero); anything else is base64, standard or URL alphabet,
 // padded or not (Tempo writes a 16-byte id as 24 characters ending in
 // "=="). The id must not be all zeros.
-func parseID(dst []byte, s string) error {
+func parseID[T string | []byte](dst []byte, s T) error {
 	n := len(dst)
 	clear(dst)
-	if s == "" {
+	if len(s) == 0 {
 		return errIDEmpty
 	}
-	if len(s) <= 2*n && isHex(s) {
-		// Right-align the digits: dst[n-1] gets the last two.
+	if len(s) <= 2*n {
+		// Right-align the digits: dst[n-1] gets the last two. A byte
+		// that is no hex digit makes the id base64.
+		bad := byte(0)
 		j := len(s)
-		for i := n - 1; i >= 0 && j > 0; i-- {
-			lo := unhex(s[j-1])
+		for i := n - 1; j > 0; i-- {
+			lo := hexVal[s[j-1]]
 			j--
 			var hi byte
 			if j > 0 {
-				hi = unhex(s[j-1])
+				hi = hexVal[s[j-1]]
 				j--
 			}
+			bad |= lo | hi
 			dst[i] = hi<<4 | lo
 		}
-		return checkZero(dst)
+		if bad < 16 {
+			return checkZero(dst)
+		}
+		clear(dst)
 	}
 	var buf [24]byte // base64 of up to 16 bytes decodes into 18 at most
 	if len(s) > 24 {
 		return errIDForm(n)
 	}
 	enc := base64.StdEncoding
-	if strings.ContainsAny(s, "-_") {
+	if containsAny(s, "-_") {
 		enc = base64.URLEncoding
 	}
-	if !strings.HasSuffix(s, "=") {
+	if s[len(s)-1] != '=' {
 		enc = enc.WithPadding(base64.NoPadding)
 	}
 	m, err := enc.Decode(buf[:], []byte(s))
@@ -75,36 +80,33 @@ func checkZero(b []byte) error {
 	return errIDZero
 }
 
-func isHex(s string) bool {
+func containsAny[T string | []byte](s T, chars string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
+		for j := 0; j < len(chars); j++ {
+			if s[i] == chars[j] {
+				return true
+			}
 		}
 	}
-	return true
+	return false
 }
 
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
+// hexVal is the value of a hex digit, 0xff for other bytes.
+var hexVal = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
+		}
 	}
-}
-
-// parseParentID reads a parent span id: empty or all zeros means no
-// parent.
-func parseParentID(dst *SpanID, s string) error {
-	err := parseID(dst[:], s)
-	if err == errIDEmpty || err == errIDZero {
-		return nil
-	}
-	return err
-}
+	return t
+}()
 
 // idProblem is the reason given for an unusable id.
 func idProblem(what, s string, err error) string {
@@ -115,4 +117,39 @@ func idProblem(what, s string, err error) string {
 		s = s[:64] + "…"
 	}
 	return "bad " + what + " " + quote(s) + ": " + err.Error()
+}
+
+// idText is an id as written, before parsing: kept in place when it is
+// a short string without escapes (almost every id), so that reading a
+// span copies no id into a string of its own; as a string otherwise.
+type idText struct {
+	b   [32]byte
+	n   uint8 // len of the id in b, when s is not used
+	str bool  // the id is s
+	s   string
+}
+
+func (t *idText) setString(s string) { *t = idText{str: true, s: s} }
+
+func (t *idText) empty() bool {
+	if t.str {
+		return t.s == ""
+	}
+	return t.n == 0
+}
+
+// String returns the id as written (unquoted).
+func (t *idText) String() string {
+	if t.str {
+		return t.s
+	}
+	return string(t.b[:t.n])
+}
+
+// parse parses the id into dst as parseID does.
+func (t *idText) parse(dst []byte) error {
+	if t.str {
+		return parseID(dst, t.s)
+	}
+	return parseID(dst, t.b[:t.n])
 }

@@ -145,11 +145,11 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 	var verr error
 	switch string(key) {
 	case "traceid":
-		st.tid, _, verr = j.str()
+		verr = j.id(&st.tid)
 	case "spanid":
-		st.sid, _, verr = j.str()
+		verr = j.id(&st.sid)
 	case "parentspanid":
-		st.pid, _, verr = j.str()
+		verr = j.id(&st.pid)
 	case "operationname":
 		s.Name, _, verr = j.strIntern()
 	case "flags":
@@ -181,7 +181,7 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 	default:
 		return false, j.skip()
 	}
-	return true, st.check(string(key), verr)
+	return true, st.checkIn("", key, verr)
 }
 
 func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, error) {
@@ -202,7 +202,7 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 			default:
 				verr = j.skip()
 			}
-			return st.check("references."+string(key), verr)
+			return st.checkIn("references.", key, verr)
 		})
 		if ok && err == nil {
 			list = append(list, r)
@@ -229,7 +229,7 @@ func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 				verr = j.skip()
 			}
 			if st != nil {
-				verr = st.check("tags."+string(key), verr)
+				verr = st.checkIn("tags.", key, verr)
 			}
 			if verr != nil && fatal(verr) {
 				return verr
@@ -295,7 +295,7 @@ func (d *jsonDecoder) jaegerLogs(list []Event, st *spanState) ([]Event, error) {
 			default:
 				verr = j.skip()
 			}
-			return st.check("logs."+string(key), verr)
+			return st.checkIn("logs.", key, verr)
 		})
 		if ok && err == nil {
 			list = append(list, e)
@@ -400,7 +400,7 @@ func (d *jsonDecoder) jaegerResolve(js *jaegerSpan, cut bool) {
 		refs = append(refs, l)
 	}
 	s.Links = refs
-	if parent < 0 && st.pid == "" {
+	if parent < 0 && st.pid.empty() {
 		s.ParentID = SpanID{}
 	}
 	switch {

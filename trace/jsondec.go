@@ -44,7 +44,7 @@ const (
 // itself: the ids as written (for problems), the line it starts on and
 // the first reason it cannot be used.
 type spanState struct {
-	tid, sid, pid string
+	tid, sid, pid idText
 	reason        string
 	line          int
 	start, end    bool // times seen
@@ -57,6 +57,15 @@ func (st *spanState) fail(reason string) {
 	if st.reason == "" {
 		st.reason = reason
 	}
+}
+
+// checkIn is check for the member key of the field named by prefix
+// ("tags."); the field's name is made only for an error.
+func (st *spanState) checkIn(prefix string, key []byte, err error) error {
+	if err == nil {
+		return nil
+	}
+	return st.check(prefix+string(key), err)
 }
 
 // check turns a value error into the span's reason and passes a syntax
@@ -220,7 +229,7 @@ func (d *jsonDecoder) drop() (tid string, n int64) {
 		tid = d.res[0].TraceID.String()
 	case d.jdone > 0:
 		var id TraceID
-		if parseID(id[:], d.jspans[0].st.tid) == nil {
+		if d.jspans[0].st.tid.parse(id[:]) == nil {
 			tid = id.String()
 		}
 	}
@@ -422,28 +431,34 @@ func (d *jsonDecoder) usable(s *Span, st *spanState) bool {
 	if st.reason == "" {
 		return true
 	}
-	sid := st.sid
+	var sid string
 	if !s.SpanID.IsZero() {
 		sid = s.SpanID.String()
+	} else {
+		sid = st.sid.String()
 	}
-	d.r.bad(st.line, s.TraceID, st.tid, sid, st.reason)
+	d.r.bad(st.line, s.TraceID, st.tid.String(), sid, st.reason)
 	return false
 }
 
 // ids parses the span's ids into s, recording a reason when they are
 // unusable.
 func (st *spanState) ids(s *Span) {
-	if err := parseID(s.TraceID[:], st.tid); err != nil {
+	if err := st.tid.parse(s.TraceID[:]); err != nil {
 		s.TraceID = TraceID{}
-		st.fail(idProblem("trace id", st.tid, err))
+		st.fail(idProblem("trace id", st.tid.String(), err))
 	}
-	if err := parseID(s.SpanID[:], st.sid); err != nil {
+	if err := st.sid.parse(s.SpanID[:]); err != nil {
 		s.SpanID = SpanID{}
-		st.fail(idProblem("span id", st.sid, err))
+		st.fail(idProblem("span id", st.sid.String(), err))
 	}
-	if st.pid != "" {
-		if err := parseParentID(&s.ParentID, st.pid); err != nil {
-			st.fail(idProblem("parent span id", st.pid, err))
+	if !st.pid.empty() {
+		err := st.pid.parse(s.ParentID[:])
+		if err == errIDZero {
+			err = nil
+		}
+		if err != nil {
+			st.fail(idProblem("parent span id", st.pid.String(), err))
 		}
 	}
 }

@@ -194,18 +194,31 @@ func (j *jlex) nextKey() ([]byte, error) {
 			break
 		}
 	}
-	j.key = j.key[:0]
+	if cap(j.key) < len(raw) {
+		j.key = make([]byte, len(raw)+32)
+	}
+	key := j.key[:len(raw)]
+	n := 0
 	for _, c := range raw {
-		switch {
-		case c == '_' || c == '-':
-		case 'A' <= c && c <= 'Z':
-			j.key = append(j.key, c+'a'-'A')
-		default:
-			j.key = append(j.key, c)
+		key[n] = keyLower[c]
+		if c != '_' && c != '-' {
+			n++
 		}
 	}
+	j.key = key[:n]
 	return j.key, nil
 }
+
+// keyLower maps a byte of an object key to lower case (ASCII only).
+var keyLower = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] = byte(c + 'a' - 'A')
+		}
+	}
+	return t
+}()
 
 // rawKey reads an object member's name as written (for maps whose keys
 // are data: Zipkin tags, Jaeger processes).
@@ -213,6 +226,28 @@ func (j *jlex) rawKey() (string, error) {
 	v, err := j.d.ReadValue()
 	if err != nil {
 		return "", errSyntax{err}
+	}
+	raw := []byte(v)
+	if len(raw) >= 2 && len(raw) <= 66 {
+		// interned as strIntern does: tag keys and process ids repeat
+		raw = raw[1 : len(raw)-1]
+		plain := true
+		for _, c := range raw {
+			if c == '\\' || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			if s, ok := j.intern[string(raw)]; ok {
+				return s, nil
+			}
+			s := string(raw)
+			if len(j.intern) < maxIntern {
+				j.intern[s] = s
+			}
+			return s, nil
+		}
 	}
 	return j.unquote(v), nil
 }
@@ -281,6 +316,34 @@ func (j *jlex) str() (s string, ok bool, err error) {
 		return "", false, errSyntax{err}
 	}
 	return j.scalar(v)
+}
+
+// id reads an id as str does into t, without allocating for a short
+// string without escapes. On an error t is empty, as str's result is.
+func (j *jlex) id(t *idText) error {
+	v, err := j.d.ReadValue()
+	if err != nil {
+		t.setString("")
+		return errSyntax{err}
+	}
+	if v.Kind() == '"' && len(v)-2 <= len(t.b) {
+		raw := v[1 : len(v)-1]
+		plain := true
+		for _, c := range raw {
+			if c == '\\' || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			t.str, t.s = false, ""
+			t.n = uint8(copy(t.b[:], raw))
+			return nil
+		}
+	}
+	s, _, err := j.scalar(v)
+	t.setString(s)
+	return err
 }
 
 func (j *jlex) scalar(v jsontext.Value) (s string, ok bool, err error) {

@@ -118,11 +118,34 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		byID[t.Spans[i].SpanID] = i
 	}
 	inferKinds(t.Spans, byID) // spans without a kind: see kind.go
-	children := make(map[SpanID][]int, n)
+	// The children of span id x, in span order, are kids[first[k]:first[k+1]]
+	// with k = byID[x] (spans that share an id share their children).
+	first := make([]int32, n+1)
 	for i := range t.Spans {
 		if p := t.Spans[i].ParentID; !p.IsZero() {
-			children[p] = append(children[p], i)
+			if k, ok := byID[p]; ok {
+				first[k+1]++
+			}
 		}
+	}
+	for k := range n {
+		first[k+1] += first[k]
+	}
+	kids := make([]int, first[n])
+	fill := slices.Clone(first[:n])
+	for i := range t.Spans {
+		if p := t.Spans[i].ParentID; !p.IsZero() {
+			if k, ok := byID[p]; ok {
+				kids[fill[k]] = i
+				fill[k]++
+			}
+		}
+	}
+	children := func(x SpanID) []int {
+		if k, ok := byID[x]; ok {
+			return kids[first[k]:first[k+1]]
+		}
+		return nil
 	}
 	parentOf := func(i int) int {
 		s := &t.Spans[i]
@@ -182,11 +205,13 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			want = Consumer
 		}
 		found := false
-		for _, c := range append(slices.Clone(children[s.SpanID]), linked[s.SpanID]...) {
-			if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
-				pairs = append(pairs, pair{i, c})
-				paired[c] = true
-				found = true
+		for _, list := range [2][]int{children(s.SpanID), linked[s.SpanID]} {
+			for _, c := range list {
+				if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
+					pairs = append(pairs, pair{i, c})
+					paired[c] = true
+					found = true
+				}
 			}
 		}
 		if !found {
@@ -203,7 +228,10 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	// its parent (so a shifted server takes its subtree along), plus, for
 	// a server in another service than its client, the shift that fits it
 	// into the client as both stand after their ancestors' shifts.
-	serverOf := map[int]int{}
+	serverOf := make([]int, n) // the client of server span i, or -1
+	for i := range serverOf {
+		serverOf[i] = -1
+	}
 	for _, p := range pairs {
 		if p.client >= 0 && p.server >= 0 && parentOf(p.server) == p.client {
 			serverOf[p.server] = p.client
@@ -223,7 +251,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		}
 		adjust(p, depth+1)
 		delta[i] = delta[p]
-		if c, ok := serverOf[i]; ok && t.Spans[i].Kind == Server && !strings.EqualFold(t.Spans[i].Service, t.Spans[c].Service) {
+		if c := serverOf[i]; c >= 0 && t.Spans[i].Kind == Server && !strings.EqualFold(t.Spans[i].Service, t.Spans[c].Service) {
 			cs, ce := t.Spans[c].Start+delta[c], t.Spans[c].End+delta[c]
 			ss, se := t.Spans[i].Start+delta[i], t.Spans[i].End+delta[i]
 			delta[i] += skew(cs, ce, ss, se)
@@ -236,9 +264,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	end := func(i int) int64 { return t.Spans[i].End + delta[i] }
 
 	// Exchanges.
-	bySpan := map[int]*ObservedExchange{} // the server span (or root server) -> its exchange
+	bySpan := make([]*ObservedExchange, n) // the server span (or root server) -> its exchange
 	var ex []*ObservedExchange
-	opener := map[*ObservedExchange]int{}
+	var opener []int // the span that opened ex[k]
 	for _, p := range pairs {
 		e := &ObservedExchange{}
 		var reason string
@@ -276,7 +304,6 @@ func Observe(t *Trace, m *Mapping) *Observed {
 					reason = "no server span and no peer attribute"
 				}
 			}
-			opener[e] = p.client
 		default:
 			sv := &t.Spans[p.server]
 			e.Server = sv
@@ -301,7 +328,6 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			} else if e.From == "" {
 				reason = "no caller: a root server span that matches no single diagram message"
 			}
-			opener[e] = p.server
 		}
 		if reason == "" {
 			if e.Client != nil {
@@ -334,13 +360,18 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			bySpan[p.server] = e
 		}
 		ex = append(ex, e)
+		if p.client >= 0 {
+			opener = append(opener, p.client)
+		} else {
+			opener = append(opener, p.server)
+		}
 	}
 
 	// Parents: the exchange whose server span is the nearest ancestor of
 	// the span that opened this one.
-	for _, e := range ex {
-		for a, steps := parentOf(opener[e]), 0; a >= 0 && steps < n; a, steps = parentOf(a), steps+1 {
-			if pe, ok := bySpan[a]; ok && pe != e {
+	for k, e := range ex {
+		for a, steps := parentOf(opener[k]), 0; a >= 0 && steps < n; a, steps = parentOf(a), steps+1 {
+			if pe := bySpan[a]; pe != nil && pe != e {
 				e.Parent = pe
 				break
 			}

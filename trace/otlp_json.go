@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -154,11 +155,11 @@ func (d *jsonDecoder) otlpSpan() error {
 		var verr error
 		switch string(key) {
 		case "traceid":
-			st.tid, _, verr = j.str()
+			verr = j.id(&st.tid)
 		case "spanid":
-			st.sid, _, verr = j.str()
+			verr = j.id(&st.sid)
 		case "parentspanid":
-			st.pid, _, verr = j.str()
+			verr = j.id(&st.pid)
 		case "name":
 			s.Name, _, verr = j.strIntern()
 		case "kind":
@@ -186,7 +187,7 @@ func (d *jsonDecoder) otlpSpan() error {
 		default:
 			verr = j.skip()
 		}
-		return st.check(string(key), verr)
+		return st.checkIn("", key, verr)
 	})
 	if err != nil {
 		return err
@@ -214,7 +215,7 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 		default:
 			verr = j.skip()
 		}
-		return st.check("status."+string(key), verr)
+		return st.checkIn("status.", key, verr)
 	})
 	return err
 }
@@ -414,7 +415,7 @@ func (d *jsonDecoder) otlpEvents(list []Event, st *spanState) ([]Event, error) {
 			default:
 				verr = j.skip()
 			}
-			return st.check("events."+string(key), verr)
+			return st.checkIn("events.", key, verr)
 		})
 		if ok && err == nil {
 			list = append(list, e)
@@ -441,7 +442,7 @@ func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 			default:
 				verr = j.skip()
 			}
-			return st.check("links."+string(key), verr)
+			return st.checkIn("links.", key, verr)
 		})
 		if !ok || err != nil {
 			return err
@@ -468,6 +469,20 @@ func linkFollowsFrom(attrs []Attr) bool {
 // parseKind reads an OTLP span kind: 0-5, SPAN_KIND_CLIENT, CLIENT or
 // client.
 func parseKind(s string) (Kind, error) {
+	if !mayBeInt(s) {
+		// a name, the common case: as below without the allocations
+		// of the failed Atoi and of ToLower
+		var buf [32]byte
+		if u, ok := asciiLower(buf[:0], s); ok {
+			u = bytes.TrimPrefix(u, []byte("span_kind_"))
+			for k, name := range kindNames {
+				if string(u) == name {
+					return Kind(k), nil
+				}
+			}
+			return Unspecified, fmt.Errorf("unknown span kind %q", s)
+		}
+	}
 	if n, err := strconv.Atoi(s); err == nil {
 		if n < 0 || n > 5 {
 			return Unspecified, fmt.Errorf("unknown span kind %d", n)
@@ -482,6 +497,28 @@ func parseKind(s string) (Kind, error) {
 		}
 	}
 	return Unspecified, fmt.Errorf("unknown span kind %q", s)
+}
+
+// mayBeInt reports whether strconv.Atoi might accept s: it starts as a
+// number does.
+func mayBeInt(s string) bool {
+	return s != "" && ('0' <= s[0] && s[0] <= '9' || s[0] == '-' || s[0] == '+')
+}
+
+// asciiLower appends s lower-cased to dst as strings.ToLower does, if
+// s is ASCII (ok is false otherwise).
+func asciiLower(dst []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return dst, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }
 
 // parseStatus reads an OTLP status code: 0-2, STATUS_CODE_ERROR, ERROR.

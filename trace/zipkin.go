@@ -49,11 +49,11 @@ func (d *jsonDecoder) zipkinSpan() error {
 		var verr error
 		switch string(key) {
 		case "traceid":
-			st.tid, _, verr = j.str()
+			verr = j.id(&st.tid)
 		case "id":
-			st.sid, _, verr = j.str()
+			verr = j.id(&st.sid)
 		case "parentid":
-			st.pid, _, verr = j.str()
+			verr = j.id(&st.pid)
 		case "name":
 			s.Name, _, verr = j.strIntern()
 		case "kind":
@@ -79,7 +79,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 		default:
 			verr = j.skip()
 		}
-		return st.check(string(key), verr)
+		return st.checkIn("", key, verr)
 	})
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (d *jsonDecoder) zipkinAnnotations(list []Event, st *spanState) ([]Event, e
 			default:
 				verr = j.skip()
 			}
-			return st.check("annotations."+string(key), verr)
+			return st.checkIn("annotations.", key, verr)
 		})
 		if ok && err == nil {
 			list = append(list, e)
