@@ -137,22 +137,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 			return err
 		}
 	}
-	err = emit(io, res, *format, *out, "")
-	var fe *findingError
-	if err != nil && !errors.As(err, &fe) {
-		return err
-	}
-	var findings []string
-	if cf := res.Conformance; cf != nil && cf.Conforming < cf.Traces {
-		findings = append(findings, fmt.Sprintf("%d of %d traces do not conform", cf.Traces-cf.Conforming, cf.Traces))
-	}
-	if fe != nil {
-		findings = append(findings, fe.msg)
-	}
-	if len(findings) > 0 {
-		return &findingError{msg: strings.Join(findings, "; ")}
-	}
-	return nil
+	return withResultFindings(emit(io, res, *format, *out, ""), res)
 }
 
 // noTraces is the trouble of a file that holds no traces.
