@@ -89,17 +89,9 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	d := f.Diagram
-	m := trace.DefaultMapping(d)
-	var mapData []byte // the map file, which --suggest-map extends
-	if *mapFile != "" {
-		name, data, err := readInput(io, *mapFile)
-		if err != nil {
-			return err
-		}
-		if m, err = trace.LoadMapping(name, data, d); err != nil {
-			return err
-		}
-		mapData = data
+	m, mapData, err := loadMapping(io, *mapFile, d)
+	if err != nil {
+		return err
 	}
 	var specs []report.SLOTarget
 	var profileName string

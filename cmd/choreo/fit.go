@@ -110,15 +110,9 @@ func profileName(out string) string {
 // fitTraces checks the traces as choreo check does, keeping what a fit
 // needs (trace.Checker.KeepFit).
 func fitTraces(ctx context.Context, io stdio, d *flow.Diagram, mapFile string, paths []string) (*report.Result, error) {
-	m := trace.DefaultMapping(d)
-	if mapFile != "" {
-		name, data, err := readInput(io, mapFile)
-		if err != nil {
-			return nil, err
-		}
-		if m, err = trace.LoadMapping(name, data, d); err != nil {
-			return nil, err
-		}
+	m, _, err := loadMapping(io, mapFile, d)
+	if err != nil {
+		return nil, err
 	}
 	c := trace.NewChecker(d, m, trace.NewAligner(d))
 	c.KeepFit()

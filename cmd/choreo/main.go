@@ -19,6 +19,7 @@ import (
 	"github.com/choreo-dev/choreo/internal/suggest"
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/sim"
+	"github.com/choreo-dev/choreo/trace"
 )
 
 func main() {
@@ -228,6 +229,23 @@ func loadProfile(io stdio, path string, d *flow.Diagram, scenario string, sets .
 		return nil, err
 	}
 	return sim.LoadProfile(name, data, d, scenario, sets...)
+}
+
+// loadMapping reads the --map file at path ("-": standard input) and
+// resolves it against d; without one it is the default mapping. data is
+// the file's text (nil without one), which --suggest-map extends.
+func loadMapping(io stdio, path string, d *flow.Diagram) (m *trace.Mapping, data []byte, err error) {
+	if path == "" {
+		return trace.DefaultMapping(d), nil, nil
+	}
+	name, data, err := readInput(io, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m, err = trace.LoadMapping(name, data, d); err != nil {
+		return nil, nil, err
+	}
+	return m, data, nil
 }
 
 // input is a file a command reads, named as the synopsis names it.

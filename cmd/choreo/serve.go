@@ -16,7 +16,6 @@ import (
 
 	"github.com/choreo-dev/choreo/report"
 	"github.com/choreo-dev/choreo/serve"
-	"github.com/choreo-dev/choreo/trace"
 )
 
 const serveUsage = `choreo serve DIAGRAM [--map M] [--profile P] [--listen ADDR] [--grpc-listen ADDR]
@@ -104,14 +103,8 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	}
 	d := f.Diagram
 	cfg := serve.Config{Diagram: d, TraceIdle: *idle, MaxTraces: *maxTraces, MaxSpans: *maxSpans, MaxBody: *maxBody}
-	if *mapFile != "" {
-		name, data, err := readInput(io, *mapFile)
-		if err != nil {
-			return err
-		}
-		if cfg.Mapping, err = trace.LoadMapping(name, data, d); err != nil {
-			return err
-		}
+	if cfg.Mapping, _, err = loadMapping(io, *mapFile, d); err != nil {
+		return err
 	}
 	if *profile != "" {
 		p, err := loadProfile(io, *profile, d, "")
