@@ -39,36 +39,19 @@ func newJlex(d *jsontext.Decoder) *jlex {
 const maxIntern = 4096
 
 // strIntern is str for strings that repeat: short ones are allocated once.
-func (j *jlex) strIntern() (string, bool, error) {
-	v, err := j.d.ReadValue()
-	if err != nil {
-		return "", false, errSyntax{err}
-	}
-	if v.Kind() != '"' || len(v) > 66 {
-		return j.scalar(v)
-	}
-	raw := []byte(v[1 : len(v)-1])
-	for _, c := range raw {
-		if c == '\\' || c >= 0x80 {
-			return j.scalar(v)
-		}
-	}
-	if s, ok := j.intern[string(raw)]; ok {
-		return s, true, nil
-	}
-	s := string(raw)
-	if len(j.intern) < maxIntern {
-		j.intern[s] = s
-	}
-	return s, true, nil
-}
+func (j *jlex) strIntern() (string, bool, error) { return j.internIn(j.intern, false) }
 
 // strValue is str for attribute values, textValue text for them: short
 // strings that repeat from span to span (methods, routes, hosts, status
 // codes, peer names) are allocated once. The table of them starts over
 // when full, so values that never repeat (ids, URLs with ids) do not
 // keep those that do out of it for long.
-func (j *jlex) strValue() (string, bool, error) {
+func (j *jlex) strValue() (string, bool, error) { return j.internIn(j.vals, true) }
+
+// internIn reads a string value through table: a short one without
+// escapes is allocated the first time only. A full table stops taking
+// new strings, or with restart starts over.
+func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, error) {
 	v, err := j.d.ReadValue()
 	if err != nil {
 		return "", false, errSyntax{err}
@@ -82,14 +65,17 @@ func (j *jlex) strValue() (string, bool, error) {
 			return j.scalar(v)
 		}
 	}
-	if s, ok := j.vals[string(raw)]; ok {
+	if s, ok := table[string(raw)]; ok {
 		return s, true, nil
 	}
-	if len(j.vals) >= maxIntern {
-		clear(j.vals)
-	}
 	s := string(raw)
-	j.vals[s] = s
+	switch {
+	case len(table) < maxIntern:
+		table[s] = s
+	case restart:
+		clear(table)
+		table[s] = s
+	}
 	return s, true, nil
 }
 
