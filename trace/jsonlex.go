@@ -60,10 +60,8 @@ func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, er
 		return j.scalar(v)
 	}
 	raw := []byte(v[1 : len(v)-1])
-	for _, c := range raw {
-		if c == '\\' || c >= 0x80 {
-			return j.scalar(v)
-		}
+	if !plainString(raw) {
+		return j.scalar(v)
 	}
 	if s, ok := table[string(raw)]; ok {
 		return s, true, nil
@@ -217,14 +215,7 @@ func (j *jlex) rawKey() (string, error) {
 	if len(raw) >= 2 && len(raw) <= 66 {
 		// interned as strIntern does: tag keys and process ids repeat
 		raw = raw[1 : len(raw)-1]
-		plain := true
-		for _, c := range raw {
-			if c == '\\' || c >= 0x80 {
-				plain = false
-				break
-			}
-		}
-		if plain {
+		if plainString(raw) {
 			if s, ok := j.intern[string(raw)]; ok {
 				return s, nil
 			}
@@ -314,14 +305,7 @@ func (j *jlex) id(t *idText) error {
 	}
 	if v.Kind() == '"' && len(v)-2 <= len(t.b) {
 		raw := v[1 : len(v)-1]
-		plain := true
-		for _, c := range raw {
-			if c == '\\' || c >= 0x80 {
-				plain = false
-				break
-			}
-		}
-		if plain {
+		if plainString(raw) {
 			t.str, t.s = false, ""
 			t.n = uint8(copy(t.b[:], raw))
 			return nil
@@ -486,3 +470,14 @@ func fatal(err error) bool {
 
 // formatDouble writes a double as attribute text.
 func formatDouble(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// plainString reports whether the inside of a JSON string token is its
+// value as is: no escapes, ASCII only.
+func plainString(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
