@@ -84,15 +84,20 @@ func (st *spanState) check(field string, err error) error {
 // newJSONDecoder returns a decoder of br, read a line at a time or not as
 // the start of the input says (see input).
 func newJSONDecoder(r *Reader, br *bufio.Reader, f Format) *jsonDecoder {
-	dec := new(jsontext.Decoder)
 	var in *input
 	if r.part {
 		// one of the NDJSON input's parts (see CheckInput): lines
 		in = newInput(br, true)
 		in.base = r.lineBase
 	} else {
-		in = newInput(br, lineMode(br, dec))
+		in = newInput(br, lineMode(br, new(jsontext.Decoder)))
 	}
+	return newJSONDecoderIn(r, in, f)
+}
+
+// newJSONDecoderIn returns a decoder of in.
+func newJSONDecoderIn(r *Reader, in *input, f Format) *jsonDecoder {
+	dec := new(jsontext.Decoder)
 	dec.Reset(in, jsonOptions...)
 	return &jsonDecoder{
 		r:     r,
@@ -138,6 +143,7 @@ func (d *jsonDecoder) line() int {
 // document keeps the spans read before the damage.
 func (d *jsonDecoder) damaged(err error) {
 	r := d.r
+	r.broken = true
 	off := d.j.d.InputOffset()
 	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {

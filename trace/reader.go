@@ -102,6 +102,10 @@ type Reader struct {
 	// ends (CheckInput), whose first line is the input's lineBase+1
 	part     bool
 	lineBase int
+	// broken: the input was damaged (JSON that does not parse, cut
+	// short, a read error) or a trace came back, not just a span or an
+	// element left out
+	broken bool
 
 	problems  []report.Problem
 	malformed int64
@@ -312,6 +316,7 @@ func (r *Reader) AddTo(in *report.Input) {
 func (r *Reader) add(s *Span, line int) {
 	p := r.pendingFor(s.TraceID)
 	if p == nil {
+		r.broken = true // for CheckInput: what came before decides it
 		r.problem(line, s.TraceID.String(), s.SpanID.String(), "trace already complete: its spans came in units more than the window apart (read with a larger trace.Window)")
 		return
 	}

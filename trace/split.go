@@ -43,20 +43,46 @@ type part struct {
 // span of a trace whose earlier spans came in an earlier part is left
 // out as a Reader leaves it out (the trace was complete), but its
 // problem names the file without a line, after the problems of its
-// part. Other input (one JSON document, OTLP protobuf) is read by one
-// Reader, and its traces are observed and aligned on workers as AddAll
-// does.
+// part. A single Jaeger envelope or Zipkin array of traces read from a
+// file is cut at the commas between its traces the same way (see
+// checkDoc); if it turns out damaged, or a trace comes back, the file is
+// read again by one Reader, so the result is exactly the Reader's.
+// Other input (OTLP documents, OTLP protobuf, a document from a pipe) is
+// read by one Reader, and its traces are observed and aligned on workers
+// as AddAll does.
 //
 // Memory: at most workers+2 parts (about 256 KiB each, at most 4 MiB)
 // with their traces, and the last 65,536 trace ids (to tell a trace that
 // comes back), as a Reader keeps them.
 func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, int, error) {
+	// A file can be read again from here, when a document cut into
+	// parts turns out damaged (see checkDoc).
+	var again func() (*Reader, error)
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			again = func() (*Reader, error) {
+				if _, err := rs.Seek(at, io.SeekStart); err != nil {
+					return nil, err
+				}
+				return NewReader(rs, name)
+			}
+		}
+	}
 	br, f, err := openInput(r, name)
 	if err != nil {
 		return nil, 0, err
 	}
 	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
 	if f == OTLPProto || !lineMode(br, new(jsontext.Decoder)) || longFirstLine(br) {
+		if again != nil && f != OTLPProto {
+			if shape, skip, ok := docCut(br, f); ok {
+				shape.lineMode = lineMode(br, new(jsontext.Decoder))
+				start, _ := br.Peek(skip)
+				lines := bytes.Count(start, nlByte)
+				br.Discard(skip)
+				return c.checkDoc(sum, br, shape, lines, workers, again)
+			}
+		}
 		sum.dec = newDecoder(sum, br, f)
 		n, err := c.AddAll(sum.Next, workers)
 		return sum, n, err
