@@ -31,7 +31,9 @@
 // line ends into parts that workers decode, observe and align, and the
 // parts are counted in input order, so the result is the same, byte for
 // byte, for any number of workers ([Checker.AddAll] does the same for
-// the traces of any Next function).
+// the traces of any Next function). It reads only the attributes the
+// check uses ([CheckAttrs]): with [KeepAttrs], the values of the others
+// are skipped unread and left out of the spans.
 //
 // # Formats
 //

@@ -213,17 +213,24 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 }
 
 // jaegerKV reads a list of {key, type, value} tags or log fields,
-// calling f for each.
-func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
+// calling f for each the Reader wants (where says which list it is); the
+// value of one it does not want is skipped when the key comes first.
+func (d *jsonDecoder) jaegerKV(st *spanState, where attrList, f func(k, v string)) error {
 	j := d.j
 	_, err := j.array(func() error {
 		var k, v string
+		keyRead, want := false, true
 		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "key":
 				k, _, verr = j.strIntern()
+				keyRead, want = true, d.r.wants(where, k)
 			case "value":
+				if !want {
+					verr = j.skip()
+					break
+				}
 				v, verr = j.textValue()
 			default:
 				verr = j.skip()
@@ -236,7 +243,10 @@ func (d *jsonDecoder) jaegerKV(st *spanState, f func(k, v string)) error {
 			}
 			return nil
 		})
-		if ok && err == nil {
+		if !keyRead {
+			want = d.r.wants(where, "")
+		}
+		if ok && err == nil && want {
 			f(k, v)
 		}
 		return err
@@ -252,7 +262,7 @@ func (d *jsonDecoder) jaegerTags(js *jaegerSpan, st *spanState) error {
 		js.s.Attrs, d.attrs = d.attrs[:0], nil
 		defer func() { d.attrs, js.s.Attrs = js.s.Attrs, cloneAttrs(js.s.Attrs) }()
 	}
-	return d.jaegerKV(st, func(k, v string) {
+	return d.jaegerKV(st, jaegerTags, func(k, v string) {
 		switch k {
 		case "span.kind":
 			if js.s.Kind == Unspecified {
@@ -285,7 +295,7 @@ func (d *jsonDecoder) jaegerLogs(list []Event, st *spanState) ([]Event, error) {
 					e.Time, _ = micros(us)
 				}
 			case "fields":
-				verr = d.jaegerKV(st, func(k, v string) {
+				verr = d.jaegerKV(st, jaegerFields, func(k, v string) {
 					if k == "event" {
 						e.Name = v
 						return
@@ -314,7 +324,7 @@ func (d *jsonDecoder) jaegerProcess() (jaegerProcess, error) {
 		case "servicename":
 			p.service, _, verr = j.strIntern()
 		case "tags":
-			verr = d.jaegerKV(nil, func(k, v string) { p.tags = addAttr(p.tags, k, v) })
+			verr = d.jaegerKV(nil, jaegerProcTags, func(k, v string) { p.tags = addAttr(p.tags, k, v) })
 		default:
 			verr = j.skip()
 		}

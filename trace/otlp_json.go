@@ -63,7 +63,7 @@ func (d *jsonDecoder) resourceSpans() error {
 			_, err := j.object(func(key []byte) error {
 				if string(key) == "attributes" {
 					var err error
-					d.resource, err = d.otlpAttrs(d.resource, nil)
+					d.resource, err = d.otlpAttrs(d.resource, nil, resourceAttrs)
 					return err
 				}
 				return j.skip()
@@ -177,7 +177,7 @@ func (d *jsonDecoder) otlpSpan() error {
 				s.Flags = uint32(f)
 			}
 		case "attributes":
-			s.Attrs, verr = d.otlpAttrs(s.Attrs, st)
+			s.Attrs, verr = d.otlpAttrs(s.Attrs, st, spanAttrs)
 		case "events":
 			s.Events, verr = d.otlpEvents(s.Events, st)
 		case "links":
@@ -220,14 +220,15 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 	return err
 }
 
-// otlpAttrs reads a KeyValue list. st may be nil (resource attributes).
-func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
+// otlpAttrs reads a KeyValue list, the attributes of where (only those
+// the Reader wants). st may be nil (resource attributes).
+func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState, where attrList) ([]Attr, error) {
 	fresh := len(list) == 0
 	if fresh {
 		list, d.attrs = d.attrs[:0], nil // taken while in use
 	}
 	_, err := d.j.array(func() error {
-		k, v, err := d.keyValue()
+		k, v, ok, err := d.keyValue(true, where)
 		if err != nil {
 			if fatal(err) {
 				return err
@@ -237,7 +238,9 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
 			}
 			return nil
 		}
-		list = addAttr(list, k, v)
+		if ok {
+			list = addAttr(list, k, v)
+		}
 		return nil
 	})
 	if fresh {
@@ -246,34 +249,46 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState) ([]Attr, error) {
 	return list, err
 }
 
-// keyValue reads {"key": …, "value": AnyValue}.
-func (d *jsonDecoder) keyValue() (k, v string, err error) {
+// keyValue reads {"key": …, "value": AnyValue}. With sel, an attribute
+// of where that the Reader does not want is not kept (keep is false): its
+// value is skipped when the key comes first, and its value's errors, if
+// read, are no errors.
+func (d *jsonDecoder) keyValue(sel bool, where attrList) (k, v string, keep bool, err error) {
 	j := d.j
 	ok, err := j.open('{')
 	if err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	if !ok {
-		return "", "", fmt.Errorf("want an object")
+		return "", "", false, fmt.Errorf("want an object")
 	}
 	var verr error
+	// keyRead: the key came, before the value or not; want: the Reader
+	// wants it (or its key is bad: the error is the key's). Of two keys,
+	// the last decides.
+	keyRead, want := false, true
 	for j.more() {
 		key, err := j.nextKey()
 		if err != nil {
-			return "", "", err
+			return "", "", false, err
 		}
 		var e error
 		switch string(key) {
 		case "key":
 			k, _, e = j.strIntern()
+			keyRead, want = true, !sel || e != nil || d.r.wants(where, k)
 		case "value":
+			if !want {
+				e = j.skip()
+				break
+			}
 			v, _, e = d.anyValue(0)
 		default:
 			e = j.skip()
 		}
 		if e != nil {
 			if fatal(e) {
-				return "", "", e
+				return "", "", false, e
 			}
 			if verr == nil {
 				verr = e
@@ -281,9 +296,15 @@ func (d *jsonDecoder) keyValue() (k, v string, err error) {
 		}
 	}
 	if err := j.close(); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
-	return k, v, verr
+	if sel && !keyRead {
+		want = d.r.wants(where, "")
+	}
+	if !want {
+		return k, "", false, nil
+	}
+	return k, v, true, verr
 }
 
 // anyValue reads an OTLP AnyValue as text (see Attr); isStr tells arrays
@@ -367,7 +388,7 @@ func (d *jsonDecoder) listValue(kv bool, depth int) (string, error) {
 			}
 			n++
 			if kv {
-				k, v, err := d.keyValue()
+				k, v, _, err := d.keyValue(false, 0)
 				if err != nil && fatal(err) {
 					return err
 				}
@@ -411,7 +432,7 @@ func (d *jsonDecoder) otlpEvents(list []Event, st *spanState) ([]Event, error) {
 			case "timeunixnano":
 				e.Time, _, verr = j.int()
 			case "attributes":
-				e.Attrs, verr = d.otlpAttrs(e.Attrs, st)
+				e.Attrs, verr = d.otlpAttrs(e.Attrs, st, eventAttrs)
 			default:
 				verr = j.skip()
 			}
@@ -438,7 +459,7 @@ func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 			case "spanid":
 				sid, _, verr = j.str()
 			case "attributes":
-				l.Attrs, verr = d.otlpAttrs(l.Attrs, st)
+				l.Attrs, verr = d.otlpAttrs(l.Attrs, st, linkAttrs)
 			default:
 				verr = j.skip()
 			}

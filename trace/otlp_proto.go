@@ -151,6 +151,9 @@ func (d *protoDecoder) resourceSpans(rs *tracev1.ResourceSpans) {
 	var resource []Attr
 	var service string
 	for _, kv := range rs.GetResource().GetAttributes() {
+		if !d.r.wants(resourceAttrs, kv.GetKey()) {
+			continue
+		}
 		v, _ := protoAnyText(kv.GetValue(), 0)
 		resource = addAttr(resource, kv.GetKey(), v)
 		if kv.GetKey() == "service.name" && service == "" {
@@ -212,12 +215,18 @@ func (d *protoDecoder) span(ps *tracev1.Span, service, scope string, resource []
 	}
 	s.Start, s.End = int64(start), int64(end)
 	for _, kv := range ps.GetAttributes() {
+		if !d.r.wants(spanAttrs, kv.GetKey()) {
+			continue
+		}
 		v, _ := protoAnyText(kv.GetValue(), 0)
 		s.Attrs = addAttr(s.Attrs, kv.GetKey(), v)
 	}
 	for _, e := range ps.GetEvents() {
 		ev := Event{Name: e.GetName(), Time: int64(min(e.GetTimeUnixNano(), math.MaxInt64))}
 		for _, kv := range e.GetAttributes() {
+			if !d.r.wants(eventAttrs, kv.GetKey()) {
+				continue
+			}
 			v, _ := protoAnyText(kv.GetValue(), 0)
 			ev.Attrs = addAttr(ev.Attrs, kv.GetKey(), v)
 		}
@@ -229,6 +238,9 @@ func (d *protoDecoder) span(ps *tracev1.Span, service, scope string, resource []
 			continue
 		}
 		for _, kv := range l.GetAttributes() {
+			if !d.r.wants(linkAttrs, kv.GetKey()) {
+				continue
+			}
 			v, _ := protoAnyText(kv.GetValue(), 0)
 			lk.Attrs = addAttr(lk.Attrs, kv.GetKey(), v)
 		}

@@ -59,6 +59,80 @@ type Option func(*Reader)
 // at the end of the input.
 func Window(units int) Option { return func(r *Reader) { r.window = units } }
 
+// KeepAttrs makes the reader keep only the attributes whose key keep
+// accepts: span attributes (OTLP) and tags (Jaeger, Zipkin), resource
+// attributes and Jaeger process tags, event attributes and Jaeger log
+// fields, link attributes. The value of an attribute not kept is skipped
+// unread, as JSON that must be well formed but is not decoded, and the
+// attribute is left out of its list. Without the option every attribute
+// is kept. [CheckAttrs] keeps what the check reads.
+//
+// Keys the reader itself turns into Span fields are read whatever keep
+// says, and end up where they did without the option: the OTLP
+// resource's service.name (Service; it stays in Resource), a link's
+// opentracing.ref_type (FollowsFrom; it stays in the link's Attrs), the
+// Jaeger tags span.kind, error, otel.status_code and
+// otel.status_description (Kind, Status, StatusMessage; never in Attrs),
+// a Jaeger log's event field (the Event's Name) and the Zipkin tag error
+// (Status, StatusMessage).
+//
+// A value not kept is not read, so it cannot make its span unusable;
+// neither does a kept one of the wrong type (an OTLP intValue that is no
+// integer reads as "", with the option or without). What still does is
+// as without the option: a bad key, an attribute that is not a
+// key-value object. The JSON of a skipped value must be well formed: a
+// syntax error in it is damage as anywhere else. Kept keys follow the
+// same duplicate rule as without the option: the first of a key wins.
+// An OTLP attribute without a key is kept only if keep("") is true.
+func KeepAttrs(keep func(key string) bool) Option { return func(r *Reader) { r.keep = keep } }
+
+// attrList says which attribute list of a span an attribute is in, for
+// the keys the reader interprets in it (see KeepAttrs).
+type attrList uint8
+
+const (
+	spanAttrs      attrList = iota // OTLP span attributes
+	resourceAttrs                  // OTLP resource attributes
+	eventAttrs                     // OTLP event attributes
+	linkAttrs                      // OTLP link attributes
+	jaegerTags                     // Jaeger span tags
+	jaegerProcTags                 // Jaeger process tags
+	jaegerFields                   // Jaeger log fields
+	zipkinTags                     // Zipkin tags
+)
+
+// wants reports whether the attribute key of list l is to be read: kept
+// (KeepAttrs), or interpreted by the reader.
+func (r *Reader) wants(l attrList, key string) bool {
+	if r.keep == nil {
+		return true
+	}
+	switch l {
+	case resourceAttrs:
+		if key == "service.name" {
+			return true
+		}
+	case linkAttrs:
+		if key == "opentracing.ref_type" {
+			return true
+		}
+	case jaegerTags:
+		switch key {
+		case "span.kind", "error", "otel.status_code", "otel.status_description":
+			return true
+		}
+	case jaegerFields:
+		if key == "event" {
+			return true
+		}
+	case zipkinTags:
+		if key == "error" {
+			return true
+		}
+	}
+	return r.keep(key)
+}
+
 // Reader reads traces from one input, one complete trace at a time.
 //
 // A trace is complete when the unit that carried its spans ends, or, with
@@ -88,6 +162,7 @@ type Reader struct {
 	name   string
 	format Format
 	window int
+	keep   func(key string) bool // KeepAttrs; nil: every attribute
 	dec    decoder
 
 	open    map[TraceID]*pending

@@ -159,9 +159,11 @@ type Span struct {
 	StatusMessage string
 
 	// Attrs are the span's attributes (OTLP) or tags (Jaeger, Zipkin), in
-	// input order, the first of duplicate keys kept. Tags the reader turned
-	// into fields are left out: Jaeger span.kind, error, otel.status_code,
-	// otel.status_description; Zipkin error. Keys the mapping step reads
+	// input order, the first of duplicate keys kept: all of them, or with
+	// the Reader option KeepAttrs only the keys it keeps (Checker.CheckInput
+	// keeps CheckAttrs). Tags the reader turned into fields are left out:
+	// Jaeger span.kind, error, otel.status_code, otel.status_description;
+	// Zipkin error. Keys the mapping step reads
 	// (see Span.Peer): peer.service, server.address, net.peer.name,
 	// db.system, db.name/db.namespace, messaging.system,
 	// messaging.destination.name, rpc.service, http.request.method /
@@ -169,8 +171,8 @@ type Span struct {
 	// http.response.status_code / http.status_code.
 	Attrs []Attr
 	// Resource holds the attributes of the OTLP resource (service.name
-	// included) or the Jaeger process tags. Spans of one resource share
-	// the slice: do not modify it.
+	// included) or the Jaeger process tags, those KeepAttrs keeps. Spans
+	// of one resource share the slice: do not modify it.
 	Resource []Attr
 	// Scope is the OTLP instrumentation scope's name (Jaeger tag
 	// otel.scope.name stays in Attrs).
@@ -240,6 +242,38 @@ func (s *Span) Peer() (value, key string) {
 		}
 	}
 	return "", ""
+}
+
+// CheckAttrs reports whether the check ([Checker], [Observe], [Mapping])
+// reads the span attribute key: [Checker.CheckInput] reads traces with
+// KeepAttrs(CheckAttrs), leaving the values of all other attributes
+// unread. It reads no resource, event or link attributes (the readers
+// still read the keys they interpret; see [KeepAttrs]). The keys: PeerKeys
+// and the URL's host (Span.Peer, Mapping.PeerParticipant); the HTTP and
+// RPC naming of a span (spanView.read); messaging destinations (mapping
+// rules); status codes and error.type (a failed exchange, a timeout).
+// A key the check comes to read must be added here.
+func CheckAttrs(key string) bool {
+	switch key {
+	case
+		// PeerKeys (Peer, peerValues), the URL's host (peerValues)
+		"peer.service",
+		"server.address", "net.peer.name",
+		"db.system", "db.namespace", "db.name",
+		"messaging.destination.name", "messaging.destination", "messaging.system",
+		"rpc.service",
+		"url.full", "http.url",
+		// spanView.read (span naming, httpName) and the destination
+		// rules (ruleMatches); rpc.service and the URLs above
+		"http.request.method", "http.method", "http.route",
+		"url.path", "http.target",
+		"rpc.method", "rpc.system",
+		// fault: failures and timeouts
+		"http.response.status_code", "http.status_code",
+		"rpc.grpc.status_code", "error.type":
+		return true
+	}
+	return false
 }
 
 // Trace is the spans of one trace id, in input order, once the reader

@@ -30,8 +30,9 @@ type part struct {
 	done   chan struct{}
 }
 
-// CheckInput reads the traces of one input, as NewReader reads them,
-// and adds them to c as Add would, on workers goroutines (≤ 1: one).
+// CheckInput reads the traces of one input, as NewReader reads them with
+// KeepAttrs(CheckAttrs), and adds them to c as Add would, on workers
+// goroutines (≤ 1: one).
 // It returns the account of what was read (Format, Problems, Warnings,
 // Malformed, AddTo; not Next) and how many traces were added.
 //
@@ -72,7 +73,7 @@ func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, in
 	if err != nil {
 		return nil, 0, err
 	}
-	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
+	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
 	if f == OTLPProto || !lineMode(br, new(jsontext.Decoder)) || longFirstLine(br) {
 		if again != nil && f != OTLPProto {
 			if shape, skip, ok := docCut(br, f); ok {
@@ -235,7 +236,7 @@ func (c *Checker) checkParts(sum *Reader, br *bufio.Reader, first []byte, worker
 // first line is the input's line lines+1.
 func newPartReader(r io.Reader, name string, f Format, lines int) *Reader {
 	rd := &Reader{name: name, format: f, part: true, lineBase: lines,
-		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
+		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
 	rd.dec = newJSONDecoder(rd, bufio.NewReaderSize(r, 64<<10), f)
 	return rd
 }

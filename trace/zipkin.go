@@ -196,6 +196,12 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		if err != nil {
 			return err
 		}
+		if !d.r.wants(zipkinTags, k) {
+			if err := j.skip(); err != nil {
+				return err
+			}
+			continue
+		}
 		v, err := j.textValue()
 		if err != nil {
 			return err
