@@ -65,7 +65,7 @@ func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, in
 				if _, err := rs.Seek(at, io.SeekStart); err != nil {
 					return nil, err
 				}
-				return NewReader(rs, name)
+				return NewReader(rs, name, KeepAttrs(CheckAttrs))
 			}
 		}
 	}

@@ -169,7 +169,7 @@ type docPart struct {
 // newDocPartReader returns a reader of the elements in r, whose first
 // byte is on the input's line lines+1.
 func newDocPartReader(r io.Reader, name string, f Format, shape docShape, lines int, last bool) *Reader {
-	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}}
+	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
 	parts := []io.Reader{strings.NewReader(shape.prefix), r}
 	if !last {
 		parts = append(parts, strings.NewReader(shape.suffix))
