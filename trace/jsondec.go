@@ -95,6 +95,19 @@ func newJSONDecoder(r *Reader, br *bufio.Reader, f Format) *jsonDecoder {
 	return newJSONDecoderIn(r, in, f)
 }
 
+// newFastDecoder returns a decoder of b, read in place (see fastLex),
+// whose first line is the input's line base+1. It gives up with errBail
+// (from Next) where b is not valid JSON.
+func newFastDecoder(r *Reader, b []byte, f Format, lineMode bool, base int) *jsonDecoder {
+	return &jsonDecoder{
+		r:     r,
+		in:    &input{lineMode: lineMode, base: base, line: 1},
+		j:     &jlex{f: newFastLex(b, lineMode), intern: map[string]string{}, vals: map[string]string{}},
+		f:     f,
+		procs: map[string]jaegerProcess{},
+	}
+}
+
 // newJSONDecoderIn returns a decoder of in.
 func newJSONDecoderIn(r *Reader, in *input, f Format) *jsonDecoder {
 	dec := new(jsontext.Decoder)
@@ -112,6 +125,14 @@ func newJSONDecoderIn(r *Reader, in *input, f Format) *jsonDecoder {
 // Damage (JSON that does not parse, input cut short, a read error) is
 // recorded and skipped: it never stops Next with an error.
 func (d *jsonDecoder) step() (bool, error) {
+	if d.j.f != nil {
+		// in place: anything but valid JSON is left to jsontext
+		unitEnd, err := d.stepValue()
+		if err != nil && err != io.EOF {
+			return false, errBail
+		}
+		return unitEnd, err
+	}
 	for !d.stopped {
 		unitEnd, err := d.stepValue()
 		switch {
@@ -132,6 +153,9 @@ func (d *jsonDecoder) step() (bool, error) {
 
 // line returns the line the decoder is on.
 func (d *jsonDecoder) line() int {
+	if f := d.j.f; f != nil {
+		return d.in.base + f.line(f.last)
+	}
 	l, _ := d.in.lineAt(d.j.d.InputOffset())
 	return l
 }
@@ -330,7 +354,7 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 
 	k := j.peek()
 	if k == 0 {
-		_, err := j.d.ReadToken()
+		err := j.readToken()
 		if err == nil || errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return false, io.EOF
 		}
@@ -342,7 +366,7 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 	case ZipkinJSON:
 		switch k {
 		case '[':
-			if _, err := j.d.ReadToken(); err != nil {
+			if err := j.readToken(); err != nil {
 				return false, err
 			}
 			for k := j.peek(); k != '{' && k != '[' && k != ']' && k != 0; k = j.peek() {

@@ -24,6 +24,7 @@ var jsonOptions = []jsontext.Options{
 // traceId, trace_id and traceID are all "traceid".
 type jlex struct {
 	d      *jsontext.Decoder
+	f      *fastLex // in place of d, for a part in memory
 	key    []byte // normalised key, valid until the next call
 	buf    []byte // scratch for unquoting
 	intern map[string]string
@@ -32,6 +33,38 @@ type jlex struct {
 
 func newJlex(d *jsontext.Decoder) *jlex {
 	return &jlex{d: d, intern: map[string]string{}, vals: map[string]string{}}
+}
+
+// The decoder's calls, to d or to f.
+
+func (j *jlex) readValue() (jsontext.Value, error) {
+	if j.f != nil {
+		return j.f.readValue()
+	}
+	return j.d.ReadValue()
+}
+
+func (j *jlex) peekKind() jsontext.Kind {
+	if j.f != nil {
+		k, _ := j.f.peek()
+		return k
+	}
+	return j.d.PeekKind()
+}
+
+func (j *jlex) readToken() error {
+	if j.f != nil {
+		return j.f.readToken()
+	}
+	_, err := j.d.ReadToken()
+	return err
+}
+
+func (j *jlex) skipValue() error {
+	if j.f != nil {
+		return j.f.skipValue()
+	}
+	return j.d.SkipValue()
 }
 
 // maxIntern bounds the strings a jlex interns (attribute keys, span
@@ -52,7 +85,7 @@ func (j *jlex) strValue() (string, bool, error) { return j.internIn(j.vals, true
 // escapes is allocated the first time only. A full table stops taking
 // new strings, or with restart starts over.
 func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, error) {
-	v, err := j.d.ReadValue()
+	v, err := j.readValue()
 	if err != nil {
 		return "", false, errSyntax{err}
 	}
@@ -78,7 +111,7 @@ func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, er
 }
 
 func (j *jlex) textValue() (string, error) {
-	if k := j.d.PeekKind(); k == '{' || k == '[' {
+	if k := j.peekKind(); k == '{' || k == '[' {
 		return j.text()
 	}
 	s, _, err := j.strValue()
@@ -86,24 +119,24 @@ func (j *jlex) textValue() (string, error) {
 }
 
 // peek returns the kind of the next token, 0 at the end or on error.
-func (j *jlex) peek() jsontext.Kind { return j.d.PeekKind() }
+func (j *jlex) peek() jsontext.Kind { return j.peekKind() }
 
 // open reads the opening token of an object or array; ok is false (and
 // the value skipped) if the next value is something else.
 func (j *jlex) open(want jsontext.Kind) (ok bool, err error) {
-	k := j.d.PeekKind()
+	k := j.peekKind()
 	if k != want {
 		if k == 0 {
-			_, err = j.d.ReadToken()
+			err = j.readToken()
 		} else {
-			err = j.d.SkipValue()
+			err = j.skipValue()
 		}
 		if err != nil {
 			return false, errSyntax{err}
 		}
 		return false, nil
 	}
-	if _, err = j.d.ReadToken(); err != nil {
+	if err = j.readToken(); err != nil {
 		return false, errSyntax{err}
 	}
 	return true, nil
@@ -111,13 +144,13 @@ func (j *jlex) open(want jsontext.Kind) (ok bool, err error) {
 
 // more reports whether the current object or array has another member.
 func (j *jlex) more() bool {
-	k := j.d.PeekKind()
+	k := j.peekKind()
 	return k != '}' && k != ']' && k != 0
 }
 
 // close reads the closing token of the current object or array.
 func (j *jlex) close() error {
-	if _, err := j.d.ReadToken(); err != nil {
+	if err := j.readToken(); err != nil {
 		return errSyntax{err}
 	}
 	return nil
@@ -163,7 +196,7 @@ func (j *jlex) array(fn func() error) (ok bool, err error) {
 
 // nextKey reads an object member's name and returns it normalised.
 func (j *jlex) nextKey() ([]byte, error) {
-	v, err := j.d.ReadValue()
+	v, err := j.readValue()
 	if err != nil {
 		return nil, errSyntax{err}
 	}
@@ -207,7 +240,7 @@ var keyLower = func() (t [256]byte) {
 // rawKey reads an object member's name as written (for maps whose keys
 // are data: Zipkin tags, Jaeger processes).
 func (j *jlex) rawKey() (string, error) {
-	v, err := j.d.ReadValue()
+	v, err := j.readValue()
 	if err != nil {
 		return "", errSyntax{err}
 	}
@@ -288,7 +321,7 @@ func (e errSyntax) Unwrap() error { return e.err }
 // str reads a scalar as text: strings unquoted, numbers as written,
 // booleans as true/false, null as "". ok is false for null.
 func (j *jlex) str() (s string, ok bool, err error) {
-	v, err := j.d.ReadValue()
+	v, err := j.readValue()
 	if err != nil {
 		return "", false, errSyntax{err}
 	}
@@ -298,7 +331,7 @@ func (j *jlex) str() (s string, ok bool, err error) {
 // id reads an id as str does into t, without allocating for a short
 // string without escapes. On an error t is empty, as str's result is.
 func (j *jlex) id(t *idText) error {
-	v, err := j.d.ReadValue()
+	v, err := j.readValue()
 	if err != nil {
 		t.setString("")
 		return errSyntax{err}
@@ -336,9 +369,9 @@ func (j *jlex) scalar(v jsontext.Value) (s string, ok bool, err error) {
 // text reads any value as attribute text: scalars as str does, arrays
 // and objects as their compact JSON.
 func (j *jlex) text() (string, error) {
-	switch j.d.PeekKind() {
+	switch j.peekKind() {
 	case '{', '[':
-		v, err := j.d.ReadValue()
+		v, err := j.readValue()
 		if err != nil {
 			return "", errSyntax{err}
 		}
@@ -354,7 +387,7 @@ func (j *jlex) text() (string, error) {
 // 64-bit integers). ok is false for null or "". A number with a fraction
 // or an exponent is rounded.
 func (j *jlex) int() (n int64, ok bool, err error) {
-	v, err := j.d.ReadValue()
+	v, err := j.readValue()
 	if err != nil {
 		return 0, false, errSyntax{err}
 	}
@@ -455,7 +488,7 @@ func truthy(s string) bool {
 
 // skip skips the next value.
 func (j *jlex) skip() error {
-	if err := j.d.SkipValue(); err != nil {
+	if err := j.skipValue(); err != nil {
 		return errSyntax{err}
 	}
 	return nil

@@ -182,14 +182,11 @@ func (c *Checker) checkParts(sum *Reader, br *bufio.Reader, first []byte, worker
 	for range workers {
 		wg.Go(func() {
 			for p := range work {
-				p.rd = newPartReader(bytes.NewReader(p.data), sum.name, sum.format, p.lines)
-				for {
-					t, err := p.rd.Next()
-					if err != nil {
-						break // io.EOF: a part's Reader meets no other error
-					}
-					p.traces = append(p.traces, t)
-					p.preps = append(p.preps, c.prepare(t))
+				// in place, else (JSON that is not valid) as a Reader reads it
+				p.rd = newPartReaderIn(p.data, sum.name, sum.format, p.lines)
+				if !c.readAll(p.rd, &p.traces, &p.preps) {
+					p.rd = newPartReader(bytes.NewReader(p.data), sum.name, sum.format, p.lines)
+					c.readAll(p.rd, &p.traces, &p.preps) // a part's Reader meets no error but io.EOF
 				}
 				putPartBuf(p.data) // read: the traces hold copies of what they need
 				p.data = nil
@@ -230,6 +227,37 @@ func (c *Checker) checkParts(sum *Reader, br *bufio.Reader, first []byte, worker
 	}
 	sum.traces = int64(n)
 	return sum, n, nil
+}
+
+// readAll reads the traces of rd into traces, each prepared into preps.
+// It reports false, with no traces, if rd gives up reading in place.
+func (c *Checker) readAll(rd *Reader, traces *[]*Trace, preps *[]prepared) bool {
+	for {
+		t, err := rd.Next()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			for i, t := range *traces {
+				Recycle(t)
+				(*traces)[i] = nil
+			}
+			clear(*preps)
+			*traces, *preps = (*traces)[:0], (*preps)[:0]
+			return false
+		}
+		*traces = append(*traces, t)
+		*preps = append(*preps, c.prepare(t))
+	}
+}
+
+// newPartReaderIn returns a reader of one part of an NDJSON input, read
+// in place (see fastLex).
+func newPartReaderIn(data []byte, name string, f Format, lines int) *Reader {
+	rd := &Reader{name: name, format: f, part: true, lineBase: lines,
+		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+	rd.dec = newFastDecoder(rd, data, f, true, lines)
+	return rd
 }
 
 // newPartReader returns a reader of one part of an NDJSON input, whose

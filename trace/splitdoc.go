@@ -187,6 +187,19 @@ func newDocPartReader(r io.Reader, name string, f Format, shape docShape, lines 
 	return rd
 }
 
+// newDocPartReaderIn is newDocPartReader for a part in memory, with
+// the prefix and suffix, read in place (see fastLex).
+func newDocPartReaderIn(b []byte, name string, f Format, shape docShape, lines int) *Reader {
+	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+	d := newFastDecoder(rd, b, f, shape.lineMode, lines)
+	rd.dec = d
+	for range shape.tokens {
+		d.j.readToken()
+	}
+	d.st = shape.st
+	return rd
+}
+
 // blank reports whether b holds JSON whitespace only.
 func blank(b []byte) bool { return skipBlank(b, 0) == len(b) }
 
@@ -247,16 +260,14 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var buf []byte // the part with the prefix and suffix, read in place
 			for p := range work {
 				if !p.bad && !stop.Load() {
-					p.rd = newDocPartReader(bytes.NewReader(p.data), sum.name, sum.format, shape, p.lines, false)
-					for {
-						t, err := p.rd.Next()
-						if err != nil {
-							break // io.EOF: a part's Reader meets no other error
-						}
-						p.traces = append(p.traces, t)
-						p.preps = append(p.preps, c.prepare(t))
+					buf = append(append(append(buf[:0], shape.prefix...), p.data...), shape.suffix...)
+					p.rd = newDocPartReaderIn(buf, sum.name, sum.format, shape, p.lines)
+					if !c.readAll(p.rd, &p.traces, &p.preps) {
+						p.rd = newDocPartReader(bytes.NewReader(p.data), sum.name, sum.format, shape, p.lines, false)
+						c.readAll(p.rd, &p.traces, &p.preps) // a part's Reader meets no error but io.EOF
 					}
 				}
 				putPartBuf(p.data)

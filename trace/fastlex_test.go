@@ -1,0 +1,141 @@
+package trace
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readPart reads every trace of a part reader and writes down what it
+// gives: the traces, problems and warnings; bail tells whether it gave
+// up reading in place.
+func readPart(rd *Reader) (out string, bail bool) {
+	var b strings.Builder
+	for {
+		t, err := rd.Next()
+		if err != nil {
+			if err.Error() != "EOF" {
+				return "", true
+			}
+			break
+		}
+		fmt.Fprintf(&b, "trace %s malformed %d\n", t.ID, t.Malformed)
+		for _, s := range t.Spans {
+			fmt.Fprintf(&b, "  %+v\n", s)
+		}
+	}
+	fmt.Fprintf(&b, "problems %+v\nwarnings %q\nspans %d malformed %d\n", rd.Problems(), rd.Warnings(), rd.spans, rd.malformed)
+	return b.String(), false
+}
+
+// fastAgrees checks that a part read in place gives what jsontext gives,
+// unless reading in place gives up; it returns whether it did.
+func fastAgrees(t *testing.T, data []byte, f Format) (bailed bool) {
+	t.Helper()
+	fast, bail := readPart(newPartReaderIn(data, "x", f, 3))
+	if bail {
+		return true
+	}
+	want, _ := readPart(newPartReader(bytes.NewReader(data), "x", f, 3))
+	if fast != want {
+		t.Errorf("%v, read in place:\n%s\nwant (jsontext):\n%s", f, fast, want)
+	}
+	return false
+}
+
+// TestFastLexFixtures: every fixture's lines are read in place, and give
+// what jsontext gives.
+func TestFastLexFixtures(t *testing.T) {
+	files, _ := filepath.Glob("testdata/traces/*")
+	for _, name := range files {
+		if strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".pb") {
+			continue
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := sniff(data)
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			bailed := fastAgrees(t, data, f)
+			valid := true
+			for _, l := range bytes.Split(data, nlByte) {
+				valid = valid && (len(bytes.TrimSpace(l)) == 0 || jsonValid(l))
+			}
+			if bailed && valid && !strings.Contains(name, "malformed") {
+				t.Errorf("valid NDJSON not read in place")
+			}
+		})
+	}
+}
+
+// TestFastLexEdges: JSON at the edges of the grammar, and what is not
+// JSON, read in place or left to jsontext, the same either way.
+func TestFastLexEdges(t *testing.T) {
+	span := `{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1a1a1a1a1a1a1a1","name":%s,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000","attributes":[{"key":"http.route","value":%s}]}`
+	line := func(name, value string) string {
+		return `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"app"}}]},"scopeSpans":[{"spans":[` + fmt.Sprintf(span, name, value) + `]}]}]}`
+	}
+	for _, tc := range []struct {
+		name, value string
+		bail        bool
+	}{
+		{`"a"`, `{"stringValue":"/x"}`, false},
+		{`"a\"b\\c\/d\u00e9\ud83d\ude00\n"`, `{"stringValue":"/x"}`, false},
+		{`"é ☃ \u0000"`, `{"intValue":"-12"}`, false},
+		{`"a"`, `{"doubleValue":-0.5e-3}`, false},
+		{`"a"`, `{"doubleValue":1E+2}`, false},
+		{`"a"`, `{"arrayValue":{"values":[{"intValue":0},{"boolValue":true},{"x":null},[],{}]}}`, false},
+		{`"a"`, ` { "stringValue" : "/x" } `, false},
+		{`"a"`, `{"doubleValue":01}`, true},
+		{`"a"`, `{"doubleValue":1.}`, true},
+		{`"a"`, `{"doubleValue":.5}`, true},
+		{`"a"`, `{"doubleValue":-}`, true},
+		{`"a"`, `{"doubleValue":1e}`, true},
+		{`"a"`, `{"boolValue":tru}`, true},
+		{`"a"`, `{"boolValue":truex}`, true},
+		{`"a\x"`, `{"stringValue":"/x"}`, true},
+		{`"a\u12"`, `{"stringValue":"/x"}`, true},
+		{"\"a\tb\"", `{"stringValue":"/x"}`, true},
+		{`"a"`, `{"stringValue":"/x",}`, true},
+		{`"a"`, `{"stringValue" "/x"}`, true},
+		{`"a"`, `{"stringValue":"/x"]`, true},
+		{`"a"`, `{,"stringValue":"/x"}`, true},
+		{`"a"`, `{"stringValue":"/x"}}`, true},
+		{`"a"`, `[1,]`, true},
+		{`"a"`, `[1 2]`, true},
+		{`"a"`, `{"stringValue":"/x"} x`, true},
+	} {
+		data := line(tc.name, tc.value)
+		for _, in := range []string{data, data + "\n" + data + "\n", data + data, "\n  " + data + "\r\n\n"} {
+			bailed := fastAgrees(t, []byte(in), OTLPJSON)
+			if bailed != tc.bail && in != data+data {
+				t.Errorf("%s %s: gave up %v, want %v", tc.name, tc.value, bailed, tc.bail)
+			}
+		}
+	}
+	// a value that goes on past its line: jsontext's line mode
+	if !fastAgrees(t, []byte("{\"resourceSpans\":\n[]}\n"), OTLPJSON) {
+		t.Errorf("a value over two lines read in place")
+	}
+}
+
+// FuzzFastLex: whatever the bytes, a part read in place gives what
+// jsontext gives, or gives up.
+func FuzzFastLex(f *testing.F) {
+	files, _ := filepath.Glob("testdata/traces/*.json*")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil && !strings.HasSuffix(name, ".gz") {
+			f.Add(b[:min(len(b), 4096)], uint8(0))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, k uint8) {
+		fastAgrees(t, data, [...]Format{OTLPJSON, JaegerJSON, ZipkinJSON}[k%3])
+	})
+}
+
+func jsonValid(b []byte) bool { return json.Valid(b) }
