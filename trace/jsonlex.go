@@ -25,8 +25,8 @@ var jsonOptions = []jsontext.Options{
 type jlex struct {
 	d      *jsontext.Decoder
 	f      *fastLex // in place of d, for a part in memory
-	key    []byte // normalised key, valid until the next call
-	buf    []byte // scratch for unquoting
+	key    []byte   // normalised key, valid until the next call
+	buf    []byte   // scratch for unquoting
 	intern map[string]string
 	vals   map[string]string // attribute values that repeat: see valueIntern
 }
