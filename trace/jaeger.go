@@ -224,8 +224,8 @@ func (d *jsonDecoder) jaegerKV(st *spanState, where attrList, f func(k, v string
 			var verr error
 			switch string(key) {
 			case "key":
-				k, _, verr = j.strIntern()
-				keyRead, want = true, d.r.wants(where, k)
+				k, want, verr = d.attrKey(where)
+				keyRead = true
 			case "value":
 				if !want {
 					verr = j.skip()

@@ -396,6 +396,28 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 	return true, j.skip()
 }
 
+// attrKey reads an attribute's key (a string value, or an object's
+// member name: Zipkin's tags) as strIntern reads it, and whether the
+// Reader wants the attribute. The key of one it does not want is not
+// made into a string; k is then "".
+func (d *jsonDecoder) attrKey(where attrList) (k string, want bool, err error) {
+	j := d.j
+	v, err := j.readValue()
+	if err != nil {
+		return "", true, errSyntax{err}
+	}
+	if v.Kind() == '"' && len(v) <= 66 {
+		if raw := v[1 : len(v)-1]; plainString(raw) {
+			if !d.r.wantsRaw(where, raw) {
+				return "", false, nil
+			}
+			return j.internRaw(raw), true, nil
+		}
+	}
+	k, _, err = j.scalar(v)
+	return k, d.r.wants(where, k), err
+}
+
 // micros converts Jaeger's and Zipkin's microseconds to nanoseconds.
 // startMicros reads a span's start, in microseconds since the epoch
 // (Jaeger's startTime, Zipkin's timestamp), into s.Start; st.start tells

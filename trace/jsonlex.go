@@ -96,8 +96,18 @@ func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, er
 	if !plainString(raw) {
 		return j.scalar(v)
 	}
+	return internBytes(table, raw, restart), true, nil
+}
+
+// internRaw returns the string of raw (a plain string's inside) from the
+// table of strIntern.
+func (j *jlex) internRaw(raw []byte) string { return internBytes(j.intern, raw, false) }
+
+// internBytes returns raw's string from table, adding it. A full table
+// stops taking new strings, or with restart starts over.
+func internBytes(table map[string]string, raw []byte, restart bool) string {
 	if s, ok := table[string(raw)]; ok {
-		return s, true, nil
+		return s
 	}
 	s := string(raw)
 	switch {
@@ -107,7 +117,7 @@ func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, er
 		clear(table)
 		table[s] = s
 	}
-	return s, true, nil
+	return s
 }
 
 func (j *jlex) textValue() (string, error) {
@@ -249,14 +259,7 @@ func (j *jlex) rawKey() (string, error) {
 		// interned as strIntern does: tag keys and process ids repeat
 		raw = raw[1 : len(raw)-1]
 		if plainString(raw) {
-			if s, ok := j.intern[string(raw)]; ok {
-				return s, nil
-			}
-			s := string(raw)
-			if len(j.intern) < maxIntern {
-				j.intern[s] = s
-			}
-			return s, nil
+			return j.internRaw(raw), nil
 		}
 	}
 	return j.unquote(v), nil

@@ -275,8 +275,14 @@ func (d *jsonDecoder) keyValue(sel bool, where attrList) (k, v string, keep bool
 		var e error
 		switch string(key) {
 		case "key":
-			k, _, e = j.strIntern()
-			keyRead, want = true, !sel || e != nil || d.r.wants(where, k)
+			if sel {
+				k, want, e = d.attrKey(where)
+				want = want || e != nil
+			} else {
+				k, _, e = j.strIntern()
+				want = true
+			}
+			keyRead = true
 		case "value":
 			if !want {
 				e = j.skip()

@@ -104,33 +104,45 @@ const (
 // wants reports whether the attribute key of list l is to be read: kept
 // (KeepAttrs), or interpreted by the reader.
 func (r *Reader) wants(l attrList, key string) bool {
-	if r.keep == nil {
+	if r.keep == nil || readerKey(l, key) {
 		return true
 	}
+	if r.check {
+		return CheckAttrs(key) // (a direct call: key does not escape)
+	}
+	return r.keep(key)
+}
+
+// wantsRaw is wants for a key as written (a plain JSON string's inside),
+// without making a string of it where it can be helped.
+func (r *Reader) wantsRaw(l attrList, raw []byte) bool {
+	if r.keep == nil || readerKey(l, string(raw)) {
+		return true
+	}
+	if r.check {
+		return CheckAttrs(string(raw))
+	}
+	return r.keep(string(raw))
+}
+
+// readerKey reports whether the reader itself reads key of list l.
+func readerKey(l attrList, key string) bool {
 	switch l {
 	case resourceAttrs:
-		if key == "service.name" {
-			return true
-		}
+		return key == "service.name"
 	case linkAttrs:
-		if key == "opentracing.ref_type" {
-			return true
-		}
+		return key == "opentracing.ref_type"
 	case jaegerTags:
 		switch key {
 		case "span.kind", "error", "otel.status_code", "otel.status_description":
 			return true
 		}
 	case jaegerFields:
-		if key == "event" {
-			return true
-		}
+		return key == "event"
 	case zipkinTags:
-		if key == "error" {
-			return true
-		}
+		return key == "error"
 	}
-	return r.keep(key)
+	return false
 }
 
 // Reader reads traces from one input, one complete trace at a time.
@@ -163,6 +175,7 @@ type Reader struct {
 	format Format
 	window int
 	keep   func(key string) bool // KeepAttrs; nil: every attribute
+	check  bool                  // keep is CheckAttrs (CheckInput)
 	dec    decoder
 
 	open    map[TraceID]*pending

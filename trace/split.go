@@ -73,7 +73,7 @@ func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, in
 	if err != nil {
 		return nil, 0, err
 	}
-	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
 	if f == OTLPProto || !lineMode(br, new(jsontext.Decoder)) || longFirstLine(br) {
 		if again != nil && f != OTLPProto {
 			if shape, skip, ok := docCut(br, f); ok {
@@ -255,7 +255,7 @@ func (c *Checker) readAll(rd *Reader, traces *[]*Trace, preps *[]prepared) bool 
 // in place (see fastLex).
 func newPartReaderIn(data []byte, name string, f Format, lines int) *Reader {
 	rd := &Reader{name: name, format: f, part: true, lineBase: lines,
-		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
 	rd.dec = newFastDecoder(rd, data, f, true, lines)
 	return rd
 }
@@ -264,7 +264,7 @@ func newPartReaderIn(data []byte, name string, f Format, lines int) *Reader {
 // first line is the input's line lines+1.
 func newPartReader(r io.Reader, name string, f Format, lines int) *Reader {
 	rd := &Reader{name: name, format: f, part: true, lineBase: lines,
-		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
 	rd.dec = newJSONDecoder(rd, bufio.NewReaderSize(r, 64<<10), f)
 	return rd
 }

@@ -169,7 +169,7 @@ type docPart struct {
 // newDocPartReader returns a reader of the elements in r, whose first
 // byte is on the input's line lines+1.
 func newDocPartReader(r io.Reader, name string, f Format, shape docShape, lines int, last bool) *Reader {
-	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
 	parts := []io.Reader{strings.NewReader(shape.prefix), r}
 	if !last {
 		parts = append(parts, strings.NewReader(shape.suffix))
@@ -190,7 +190,7 @@ func newDocPartReader(r io.Reader, name string, f Format, shape docShape, lines 
 // newDocPartReaderIn is newDocPartReader for a part in memory, with
 // the prefix and suffix, read in place (see fastLex).
 func newDocPartReaderIn(b []byte, name string, f Format, shape docShape, lines int) *Reader {
-	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs}
+	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
 	d := newFastDecoder(rd, b, f, shape.lineMode, lines)
 	rd.dec = d
 	for range shape.tokens {

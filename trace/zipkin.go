@@ -192,11 +192,11 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		defer func() { d.attrs, s.Attrs = s.Attrs, cloneAttrs(s.Attrs) }()
 	}
 	for j.more() {
-		k, err := j.rawKey()
+		k, want, err := d.attrKey(zipkinTags)
 		if err != nil {
 			return err
 		}
-		if !d.r.wants(zipkinTags, k) {
+		if !want {
 			if err := j.skip(); err != nil {
 				return err
 			}
