@@ -108,7 +108,7 @@ func (r *Reader) wants(l attrList, key string) bool {
 		return true
 	}
 	if r.check {
-		return CheckAttrs(key) // (a direct call: key does not escape)
+		return checkAttr(key)
 	}
 	return r.keep(key)
 }
@@ -116,31 +116,31 @@ func (r *Reader) wants(l attrList, key string) bool {
 // wantsRaw is wants for a key as written (a plain JSON string's inside),
 // without making a string of it where it can be helped.
 func (r *Reader) wantsRaw(l attrList, raw []byte) bool {
-	if r.keep == nil || readerKey(l, string(raw)) {
+	if r.keep == nil || readerKey(l, raw) {
 		return true
 	}
 	if r.check {
-		return CheckAttrs(string(raw))
+		return checkAttr(raw)
 	}
 	return r.keep(string(raw))
 }
 
 // readerKey reports whether the reader itself reads key of list l.
-func readerKey(l attrList, key string) bool {
+func readerKey[K string | []byte](l attrList, key K) bool {
 	switch l {
 	case resourceAttrs:
-		return key == "service.name"
+		return string(key) == "service.name"
 	case linkAttrs:
-		return key == "opentracing.ref_type"
+		return string(key) == "opentracing.ref_type"
 	case jaegerTags:
-		switch key {
+		switch string(key) {
 		case "span.kind", "error", "otel.status_code", "otel.status_description":
 			return true
 		}
 	case jaegerFields:
-		return key == "event"
+		return string(key) == "event"
 	case zipkinTags:
-		return key == "error"
+		return string(key) == "error"
 	}
 	return false
 }

@@ -253,8 +253,12 @@ func (s *Span) Peer() (value, key string) {
 // RPC naming of a span (spanView.read); messaging destinations (mapping
 // rules); status codes and error.type (a failed exchange, a timeout).
 // A key the check comes to read must be added here.
-func CheckAttrs(key string) bool {
-	switch key {
+func CheckAttrs(key string) bool { return checkAttr(key) }
+
+// checkAttr is CheckAttrs for a key as a string or as bytes (a switch on
+// the bytes as a string makes no string).
+func checkAttr[K string | []byte](key K) bool {
+	switch string(key) {
 	case
 		// PeerKeys (Peer, peerValues), the URL's host (peerValues)
 		"peer.service",
