@@ -218,6 +218,7 @@ func (d *jsonDecoder) damaged(err error) {
 	d.st = stTop
 	if more {
 		r.damaged(line, tid, "line", what, "line "+strconv.Itoa(line), "line skipped: "+what+detail+left)
+		r.commit() // kept: a damaged line after it takes back its own unit only
 		d.j.d.Reset(d.in, jsonOptions...)
 		return
 	}

@@ -186,3 +186,33 @@ func TestCheckInputTraceComesBack(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedLinesInARow: two damaged lines in a row are each listed
+// and counted (the second's rollback once took back the first's
+// problem), by a Reader and by CheckInput alike.
+func TestDamagedLinesInARow(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(dir, "sim-provisioning.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitN(src, []byte("\n"), 5)[:4]
+	for _, i := range []int{1, 2} {
+		// broken after the first span
+		k := bytes.Index(lines[i], []byte(`"endTimeUnixNano"`))
+		lines[i] = slices.Concat(lines[i][:k], []byte("!"), lines[i][k:])
+	}
+	data := append(bytes.Join(lines, []byte("\n")), '\n')
+	prov, _ := testdiagram.Read(t, "../testdata/provisioning.mmd")
+	flow.Build(prov)
+	want := checkJSON(t, prov, "in.jsonl", data, 1)
+	for _, line := range []string{`"in.jsonl:2"`, `"in.jsonl:3"`, `"malformed": 2,`} {
+		if !bytes.Contains(want, []byte(line)) {
+			t.Errorf("no %s in:\n%s", line, want)
+		}
+	}
+	restore := trace.SetPartBytes(1)
+	defer restore()
+	if got := checkInputJSON(t, prov, "in.jsonl", data, 2); !bytes.Equal(got, want) {
+		t.Errorf("CheckInput, a line a part:\n%s\nwant:\n%s", got, want)
+	}
+}
