@@ -173,7 +173,7 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 	case "logs":
 		s.Events, verr = d.jaegerLogs(s.Events, st)
 	case "processid":
-		js.processID, _, verr = j.str()
+		js.processID, _, verr = j.strIntern()
 	case "process":
 		var p jaegerProcess
 		p, verr = d.jaegerProcess()
@@ -193,7 +193,7 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 			switch string(key) {
 			case "reftype":
 				var t string
-				t, _, verr = j.str()
+				t, _, verr = j.strValue()
 				r.followsFrom = strings.EqualFold(t, "FOLLOWS_FROM") || t == "1"
 			case "traceid":
 				r.tid, _, verr = j.str()

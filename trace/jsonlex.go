@@ -89,6 +89,9 @@ func (j *jlex) internIn(table map[string]string, restart bool) (string, bool, er
 	if err != nil {
 		return "", false, errSyntax{err}
 	}
+	if v.Kind() == '0' && len(v) <= 66 {
+		return internBytes(table, v, restart), true, nil // numbers as written repeat too
+	}
 	if v.Kind() != '"' || len(v) > 66 {
 		return j.scalar(v)
 	}

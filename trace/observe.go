@@ -111,7 +111,7 @@ type Observed struct {
 // measured inside it. Exchanges are sorted by their adjusted start, a
 // parent before its children.
 func Observe(t *Trace, m *Mapping) *Observed {
-	o := &Observed{TraceID: t.ID}
+	o := &Observed{TraceID: t.ID, Participants: make([]string, 0, 8)}
 	n := len(t.Spans)
 	byID := make(map[SpanID]int, n)
 	for i := range t.Spans {
@@ -265,10 +265,12 @@ func Observe(t *Trace, m *Mapping) *Observed {
 
 	// Exchanges.
 	bySpan := make([]*ObservedExchange, n) // the server span (or root server) -> its exchange
-	var ex []*ObservedExchange
-	var opener []int // the span that opened ex[k]
-	for _, p := range pairs {
-		e := &ObservedExchange{}
+	ex := make([]*ObservedExchange, 0, len(pairs))
+	opener := make([]int, 0, len(pairs))         // the span that opened ex[k]
+	slab := make([]ObservedExchange, len(pairs)) // the exchanges, one allocation
+	cands := candidates(make([]*flow.Message, 0, len(pairs)+4))
+	for k, p := range pairs {
+		e := &slab[k]
 		var reason string
 		switch {
 		case p.client >= 0:
@@ -331,10 +333,10 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		}
 		if reason == "" {
 			if e.Client != nil {
-				e.Candidates = m.Messages(e.From, e.To, e.Client)
+				e.Candidates = cands.of(m, e.From, e.To, e.Client)
 			}
 			if len(e.Candidates) == 0 && e.Server != nil {
-				e.Candidates = m.Messages(e.From, e.To, e.Server)
+				e.Candidates = cands.of(m, e.From, e.To, e.Server)
 			}
 			if len(e.Candidates) == 0 {
 				reason = "no diagram message from " + e.From + " to " + e.To + " matches"
@@ -484,4 +486,21 @@ func fault(e *ObservedExchange, late bool) (bool, string) {
 func timeoutText(s string) bool {
 	s = strings.ToLower(s)
 	return strings.Contains(s, "deadline") || strings.Contains(s, "timeout") || strings.Contains(s, "timed out")
+}
+
+// candidates holds the candidate messages of a trace's exchanges in one
+// backing array, each exchange's at its own length and capacity.
+type candidates []*flow.Message
+
+// of is m.Messages(from, to, s), in c's array while it has room.
+func (c *candidates) of(m *Mapping, from, to string, s *Span) []*flow.Message {
+	n := len(*c)
+	got := m.lookup(from, to, s, (*c)[n:], -1)
+	if len(got) == 0 {
+		return nil
+	}
+	if len(got) <= cap(*c)-n {
+		*c = (*c)[:n+len(got)] // appended in place
+	}
+	return got[:len(got):len(got)]
 }

@@ -164,7 +164,7 @@ func (d *jsonDecoder) otlpSpan() error {
 			s.Name, _, verr = j.strIntern()
 		case "kind":
 			var k string
-			if k, _, verr = j.str(); verr == nil {
+			if k, _, verr = j.strValue(); verr == nil {
 				s.Kind, verr = parseKind(k)
 			}
 		case "starttimeunixnano":
@@ -207,11 +207,11 @@ func (d *jsonDecoder) otlpStatus(s *Span, st *spanState) error {
 		switch string(key) {
 		case "code":
 			var c string
-			if c, _, verr = j.str(); verr == nil {
+			if c, _, verr = j.strValue(); verr == nil {
 				s.Status, verr = parseStatus(c)
 			}
 		case "message":
-			s.StatusMessage, _, verr = j.str()
+			s.StatusMessage, _, verr = j.strValue()
 		default:
 			verr = j.skip()
 		}
@@ -434,7 +434,7 @@ func (d *jsonDecoder) otlpEvents(list []Event, st *spanState) ([]Event, error) {
 			var verr error
 			switch string(key) {
 			case "name":
-				e.Name, _, verr = j.str()
+				e.Name, _, verr = j.strValue()
 			case "timeunixnano":
 				e.Time, _, verr = j.int()
 			case "attributes":

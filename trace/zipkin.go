@@ -59,7 +59,7 @@ func (d *jsonDecoder) zipkinSpan() error {
 		case "kind":
 			var k string
 			var ok bool
-			if k, ok, verr = j.str(); verr == nil && ok {
+			if k, ok, verr = j.strValue(); verr == nil && ok {
 				s.Kind, verr = zipkinKind(k)
 			}
 		case "timestamp":
@@ -133,9 +133,9 @@ func (d *jsonDecoder) zipkinEndpoint() (Endpoint, error) {
 		case "servicename":
 			e.Service, _, verr = j.strIntern()
 		case "ipv4":
-			e.IPv4, _, verr = j.str()
+			e.IPv4, _, verr = j.strValue()
 		case "ipv6":
-			e.IPv6, _, verr = j.str()
+			e.IPv6, _, verr = j.strValue()
 		case "port":
 			var p int64
 			p, _, verr = j.int()
@@ -164,7 +164,7 @@ func (d *jsonDecoder) zipkinAnnotations(list []Event, st *spanState) ([]Event, e
 					e.Time, _ = micros(us)
 				}
 			case "value":
-				e.Name, _, verr = j.str()
+				e.Name, _, verr = j.strValue()
 			default:
 				verr = j.skip()
 			}
