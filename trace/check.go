@@ -221,10 +221,7 @@ func (c *Checker) add(t *Trace, p prepared) {
 	var minStart, maxEnd int64
 	roots := 0
 	var rootSpan *Span
-	ids := make(map[SpanID]bool, len(t.Spans))
-	for i := range t.Spans {
-		ids[t.Spans[i].SpanID] = true
-	}
+	ids := newSpanIDs(t.Spans)
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if i == 0 || s.Start < minStart {
@@ -233,7 +230,7 @@ func (c *Checker) add(t *Trace, p prepared) {
 		if i == 0 || s.End > maxEnd {
 			maxEnd = s.End
 		}
-		if s.ParentID.IsZero() || !ids[s.ParentID] {
+		if s.ParentID.IsZero() || !ids.has(s.ParentID) {
 			roots++
 			rootSpan = s
 		}
@@ -285,12 +282,7 @@ func (c *Checker) add(t *Trace, p prepared) {
 	c.addSlow(t.ID, ex, e2e, minStart, maxEnd)
 
 	// Outcome and cascade.
-	children := make([][]*ObservedExchange, len(ex))
-	for _, e := range ex {
-		if e.Parent != nil {
-			children[e.Parent.Index] = append(children[e.Parent.Index], e)
-		}
-	}
+	children := childLists(ex)[:len(ex)]
 	retried := func(e *ObservedExchange) bool {
 		sib := ex
 		if e.Parent != nil {
@@ -471,17 +463,70 @@ func (c *Checker) drawn(e *ObservedExchange) bool {
 	return info != nil && info.Exchange != nil && info.Exchange.Request == e.Message && failureDrawn(info.Exchange)
 }
 
+// spanIDs tells whether a trace has a span of an id: by a scan of a
+// small trace's spans, by a set for a large one.
+type spanIDs struct {
+	spans []Span
+	set   map[SpanID]struct{}
+}
+
+func newSpanIDs(spans []Span) spanIDs {
+	ids := spanIDs{spans: spans}
+	if len(spans) > 32 {
+		ids.set = make(map[SpanID]struct{}, len(spans))
+		for i := range spans {
+			ids.set[spans[i].SpanID] = struct{}{}
+		}
+	}
+	return ids
+}
+
+func (ids spanIDs) has(id SpanID) bool {
+	if ids.set != nil {
+		_, ok := ids.set[id]
+		return ok
+	}
+	for i := range ids.spans {
+		if ids.spans[i].SpanID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// childLists returns the children of each exchange of ex in ex's order,
+// list i for ex[i] and list len(ex) for the roots, all in one array.
+func childLists(ex []*ObservedExchange) [][]*ObservedExchange {
+	n := len(ex)
+	parent := func(e *ObservedExchange) int {
+		if e.Parent != nil {
+			return e.Parent.Index
+		}
+		return n
+	}
+	first := make([]int32, n+2)
+	for _, e := range ex {
+		first[parent(e)+1]++
+	}
+	for p := range n + 1 {
+		first[p+1] += first[p]
+	}
+	all := make([]*ObservedExchange, n)
+	lists := make([][]*ObservedExchange, n+1)
+	for p := range lists {
+		lists[p] = all[first[p]:first[p]:first[p+1]]
+	}
+	for _, e := range ex {
+		p := parent(e)
+		lists[p] = append(lists[p], e)
+	}
+	return lists
+}
+
 // criticalPath adds each exchange's time on the trace's critical path
 // (CRISP over the exchange tree, from the trace's last end back).
 func (c *Checker) criticalPath(ex []*ObservedExchange, start, end int64) {
-	children := make([][]*ObservedExchange, len(ex)+1) // last: the trace's roots
-	for _, e := range ex {
-		p := len(ex)
-		if e.Parent != nil {
-			p = e.Parent.Index
-		}
-		children[p] = append(children[p], e)
-	}
+	children := childLists(ex) // last: the trace's roots
 	var walk func(p int, lo, hi int64, depth int)
 	walk = func(p int, lo, hi int64, depth int) {
 		if depth > len(ex) {
