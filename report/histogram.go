@@ -191,7 +191,7 @@ type histogramJSON struct {
 // {"hdr": "HISTF…", "sum_ns": "…", "min_ns": …, "max_ns": …, "clamped": …}:
 // compact (a few KB however many values), and exact for merging.
 func (h *Histogram) MarshalJSON() ([]byte, error) {
-	enc, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	enc, err := encodeHDR(h.h)
 	if err != nil {
 		return nil, fmt.Errorf("histogram: %w", err)
 	}
