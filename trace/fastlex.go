@@ -385,3 +385,168 @@ func (f *fastLex) line(off int) int {
 	f.nlOff = off
 	return f.nlN + 1
 }
+
+// An attribute the check does not want is skipped whole where it is
+// written the usual way, compact: OTLP's {"key":"K","value":V} and
+// Jaeger's {"key":"K","type":"T","value":V}. kvAt matches one at the
+// next token and returns its key and where it ends; nothing is read
+// until skipTo(end). Anything else (blanks, members in another order,
+// a key with escapes or longer than 64 bytes, a value that is not
+// valid JSON) is not matched, and the attribute is read token by token.
+
+// kvAt matches an attribute at the next token; typed: Jaeger's.
+func (f *fastLex) kvAt(typed bool) (key []byte, end int, ok bool) {
+	if k, ok := f.peek(); !ok || k != '{' {
+		return nil, 0, false
+	}
+	b, i := f.b, f.pos
+	const open, typ, value = `{"key":"`, `,"type":"`, `,"value":`
+	if !hasAt(b, i, open) {
+		return nil, 0, false
+	}
+	i += len(open)
+	ks := i
+	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
+		i++
+	}
+	if i >= len(b) || b[i] != '"' || i-ks > 64 {
+		return nil, 0, false
+	}
+	key = b[ks:i]
+	i++
+	if typed {
+		if !hasAt(b, i, typ) {
+			return nil, 0, false
+		}
+		if i, ok = scanString(b, i+len(typ)-1); !ok {
+			return nil, 0, false
+		}
+	}
+	if !hasAt(b, i, value) {
+		return nil, 0, false
+	}
+	if i, ok = f.skipAny(i + len(value)); !ok || i >= len(b) || b[i] != '}' {
+		return nil, 0, false
+	}
+	return key, i + 1, true
+}
+
+func hasAt(b []byte, i int, s string) bool {
+	return len(b)-i >= len(s) && string(b[i:i+len(s)]) == s
+}
+
+// skipTo moves past what kvAt matched, a value of the array being read.
+func (f *fastLex) skipTo(end int) {
+	f.pos, f.last, f.ready = end, end, false
+	f.afterValue(false)
+}
+
+// skipAny returns the end of the JSON value at b[i], validated as peek
+// and readValue validate it; ok is false for anything they would not
+// read, and for nesting deeper than 16.
+func (f *fastLex) skipAny(i int) (int, bool) {
+	b := f.b
+	var stack [16]byte
+	n := 0
+	const (
+		value = iota // a value
+		after        // after a value: ',' or the close, or the end at depth 0
+		name         // an object member's name and ':'
+	)
+	st := value
+	for {
+		if st != value || n > 0 {
+			// blanks, but no line end inside a value in line mode
+			for i < len(b) && blankByte[b[i]] {
+				if b[i] == '\n' && f.lines {
+					return 0, false
+				}
+				i++
+			}
+		}
+		if i >= len(b) {
+			return 0, false
+		}
+		c := b[i]
+		switch st {
+		case value:
+			var ok bool
+			switch {
+			case c == '"':
+				i, ok = scanString(b, i)
+			case c == '-' || '0' <= c && c <= '9':
+				i, ok = scanNumber(b, i)
+			case c == 't' && hasAt(b, i, "true"):
+				i, ok = i+4, true
+			case c == 'f' && hasAt(b, i, "false"):
+				i, ok = i+5, true
+			case c == 'n' && hasAt(b, i, "null"):
+				i, ok = i+4, true
+			case c == '{' || c == '[':
+				if n == len(stack) {
+					return 0, false
+				}
+				stack[n] = c
+				n++
+				i++
+				for i < len(b) && blankByte[b[i]] {
+					if b[i] == '\n' && f.lines {
+						return 0, false
+					}
+					i++
+				}
+				switch {
+				case i >= len(b):
+					return 0, false
+				case c == '{' && b[i] == '}', c == '[' && b[i] == ']':
+					n--
+					i++
+					st = after
+				case c == '{':
+					st = name
+				}
+				continue
+			}
+			if !ok {
+				return 0, false
+			}
+			st = after
+		case after:
+			if n == 0 {
+				return i, true
+			}
+			switch {
+			case c == ',' && stack[n-1] == '{':
+				i++
+				st = name
+			case c == ',':
+				i++
+				st = value
+			case c == '}' && stack[n-1] == '{', c == ']' && stack[n-1] == '[':
+				n--
+				i++
+			default:
+				return 0, false
+			}
+		case name:
+			var ok bool
+			if c != '"' {
+				return 0, false
+			}
+			if i, ok = scanString(b, i); !ok {
+				return 0, false
+			}
+			for i < len(b) && blankByte[b[i]] {
+				if b[i] == '\n' && f.lines {
+					return 0, false
+				}
+				i++
+			}
+			if i >= len(b) || b[i] != ':' {
+				return 0, false
+			}
+			i++
+			st = value
+		}
+	}
+}

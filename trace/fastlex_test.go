@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,7 +77,7 @@ func TestFastLexFixtures(t *testing.T) {
 // TestFastLexEdges: JSON at the edges of the grammar, and what is not
 // JSON, read in place or left to jsontext, the same either way.
 func TestFastLexEdges(t *testing.T) {
-	span := `{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1a1a1a1a1a1a1a1","name":%s,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000","attributes":[{"key":"http.route","value":%s}]}`
+	span := `{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1a1a1a1a1a1a1a1","name":%s,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000","attributes":[{"key":"http.route","value":%[2]s},{"key":"x.unkept","value":%[2]s},{"key":"x.unkept","type":"string","value":%[2]s}]}`
 	line := func(name, value string) string {
 		return `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"app"}}]},"scopeSpans":[{"spans":[` + fmt.Sprintf(span, name, value) + `]}]}]}`
 	}
@@ -139,3 +140,53 @@ func FuzzFastLex(f *testing.F) {
 }
 
 func jsonValid(b []byte) bool { return json.Valid(b) }
+
+// TestKVAt: an attribute kvAt matches is valid JSON, and ends where it
+// says; mutations of valid ones are matched only while still valid.
+func TestKVAt(t *testing.T) {
+	values := []string{`{"stringValue":"GET"}`, `{"intValue":"12"}`, `{"doubleValue":-1.5e3}`, `"x"`, `7`, `true`, `null`,
+		`{"arrayValue":{"values":[{"intValue":1},{"kvlistValue":{"values":[{"key":"a","value":{"boolValue":false}}]}}]}}`,
+		`[ 1 , [ ] , { } , {"a" : "b\"\\\u00e9"} ]`}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, v := range values {
+		for _, typed := range []bool{false, true} {
+			mid := ""
+			if typed {
+				mid = `"type":"string",`
+			}
+			attr := `{"key":"x.k",` + mid + `"value":` + v + `}`
+			for n := range 3000 {
+				b := []byte(attr)
+				if n > 0 { // mutate a byte, or cut
+					switch rng.IntN(3) {
+					case 0:
+						const set = "{}[],:\"\\ \n0-.eEtfnulx"
+						b[rng.IntN(len(b))] = set[rng.IntN(len(set))]
+					case 1:
+						b = b[:rng.IntN(len(b))]
+					case 2:
+						k := rng.IntN(len(b))
+						b = append(b[:k:k], b[k+1:]...)
+					}
+				}
+				for _, lines := range []bool{false, true} {
+					f := newFastLex(append(bytes.Clone(b), " ]"...), lines)
+					f.stack, f.st = []byte{'['}, lxFirst // inside an array
+					key, end, ok := f.kvAt(typed)
+					if !ok {
+						if n == 0 && !lines {
+							t.Errorf("%s: not matched", b)
+						}
+						continue
+					}
+					if !json.Valid(b[:end]) || end != len(b) || n == 0 && string(key) != "x.k" {
+						t.Errorf("%s: matched %q up to %d, key %q", b, b[:min(end, len(b))], end, key)
+					}
+					if lines && bytes.IndexByte(b, '\n') >= 0 {
+						t.Errorf("%s: matched over a line end in line mode", b)
+					}
+				}
+			}
+		}
+	}
+}

@@ -218,6 +218,9 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 func (d *jsonDecoder) jaegerKV(st *spanState, where attrList, f func(k, v string)) error {
 	j := d.j
 	_, err := j.array(func() error {
+		if d.skipKV(where, true) {
+			return nil
+		}
 		var k, v string
 		keyRead, want := false, true
 		ok, err := j.object(func(key []byte) error {

@@ -397,6 +397,22 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 	return true, j.skip()
 }
 
+// skipKV skips the next attribute of where whole, read in place, if it
+// is written the usual way and the Reader does not want it (see kvAt);
+// typed: Jaeger's. It reports whether it did.
+func (d *jsonDecoder) skipKV(where attrList, typed bool) bool {
+	f := d.j.f
+	if f == nil || d.r.keep == nil {
+		return false
+	}
+	key, end, ok := f.kvAt(typed)
+	if !ok || d.r.wantsRaw(where, key) {
+		return false
+	}
+	f.skipTo(end)
+	return true
+}
+
 // attrKey reads an attribute's key (a string value, or an object's
 // member name: Zipkin's tags) as strIntern reads it, and whether the
 // Reader wants the attribute. The key of one it does not want is not

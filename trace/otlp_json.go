@@ -228,6 +228,9 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState, where attrList) ([]A
 		list, d.attrs = d.attrs[:0], nil // taken while in use
 	}
 	_, err := d.j.array(func() error {
+		if d.skipKV(where, false) {
+			return nil
+		}
 		k, v, ok, err := d.keyValue(true, where)
 		if err != nil {
 			if fatal(err) {
