@@ -431,6 +431,28 @@ func (f *fastLex) kvAt(typed bool) (key []byte, end int, ok bool) {
 	return key, i + 1, true
 }
 
+// memberAt matches, at the next token, an object member "K":V written
+// compact, K a plain key of at most 64 bytes, and returns K and where
+// the member ends.
+func (f *fastLex) memberAt() (key []byte, end int, ok bool) {
+	if k, ok := f.peek(); !ok || k != '"' || !f.isName() {
+		return nil, 0, false
+	}
+	b, i := f.b, f.pos+1
+	ks := i
+	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
+		i++
+	}
+	if i+1 >= len(b) || b[i] != '"' || b[i+1] != ':' || i-ks > 64 {
+		return nil, 0, false
+	}
+	key = b[ks:i]
+	if end, ok = f.skipAny(i + 2); !ok {
+		return nil, 0, false
+	}
+	return key, end, true
+}
+
 func hasAt(b []byte, i int, s string) bool {
 	return len(b)-i >= len(s) && string(b[i:i+len(s)]) == s
 }
@@ -455,6 +477,9 @@ func (f *fastLex) skipAny(i int) (int, bool) {
 	)
 	st := value
 	for {
+		if st == after && n == 0 {
+			return i, true // the end of the value, before any blanks
+		}
 		if st != value || n > 0 {
 			// blanks, but no line end inside a value in line mode
 			for i < len(b) && blankByte[b[i]] {
@@ -512,9 +537,6 @@ func (f *fastLex) skipAny(i int) (int, bool) {
 			}
 			st = after
 		case after:
-			if n == 0 {
-				return i, true
-			}
 			switch {
 			case c == ',' && stack[n-1] == '{':
 				i++

@@ -190,3 +190,35 @@ func TestKVAt(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberAt: a tag memberAt matches is valid JSON and ends where the
+// value does.
+func TestMemberAt(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		end  int // 0: not matched
+		lmod bool
+	}{
+		{`{"a.b":"c","d":1}`, 10, false},
+		{`{"a.b":{"x":[1,2,{}]} ,"d":1}`, 21, false},
+		{`{"a.b" :"c"}`, 0, false},
+		{`{"a\"b":"c"}`, 0, false},
+		{`{"a.b":"c`, 0, false},
+		{`{"a.b":[1,` + "\n" + `2]}`, 0, true},
+		{`{"a.b":[1,` + "\n" + `2]}`, 13, false},
+		{`{"a.b":tru}`, 0, false},
+		{`{"a.b":01}`, 8, false}, // the "1" after is the next peek's bail
+	} {
+		f := newFastLex([]byte(tc.in), tc.lmod)
+		if err := f.readToken(); err != nil {
+			t.Fatal(err)
+		}
+		_, end, ok := f.memberAt()
+		if !ok {
+			end = 0
+		}
+		if end != tc.end {
+			t.Errorf("%s: end %d, want %d", tc.in, end, tc.end)
+		}
+	}
+}

@@ -413,6 +413,20 @@ func (d *jsonDecoder) skipKV(where attrList, typed bool) bool {
 	return true
 }
 
+// skipTag is skipKV for a Zipkin tag, a member "K":V of the tags object.
+func (d *jsonDecoder) skipTag() bool {
+	f := d.j.f
+	if f == nil || d.r.keep == nil {
+		return false
+	}
+	key, end, ok := f.memberAt()
+	if !ok || d.r.wantsRaw(zipkinTags, key) {
+		return false
+	}
+	f.skipTo(end)
+	return true
+}
+
 // attrKey reads an attribute's key (a string value, or an object's
 // member name: Zipkin's tags) as strIntern reads it, and whether the
 // Reader wants the attribute. The key of one it does not want is not

@@ -192,6 +192,9 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		defer func() { d.attrs, s.Attrs = s.Attrs, cloneAttrs(s.Attrs) }()
 	}
 	for j.more() {
+		if d.skipTag() {
+			continue
+		}
 		k, want, err := d.attrKey(zipkinTags)
 		if err != nil {
 			return err
