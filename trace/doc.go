@@ -31,7 +31,10 @@
 // line ends into parts that workers decode, observe and align, and the
 // parts are counted in input order, so the result is the same, byte for
 // byte, for any number of workers ([Checker.AddAll] does the same for
-// the traces of any Next function). It reads only the attributes the
+// the traces of any Next function). A Jaeger envelope or a Zipkin array
+// of traces read from a file is cut at its traces likewise. A part in
+// memory is read in place by a lexer of its own (fastlex.go), which
+// leaves anything but valid JSON to jsontext. It reads only the attributes the
 // check uses ([CheckAttrs]): with [KeepAttrs], the values of the others
 // are skipped unread and left out of the spans.
 //
