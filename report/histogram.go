@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -37,7 +38,8 @@ const (
 //
 // Histograms merge by adding counts, so the merge of per-worker histograms
 // does not depend on how runs were spread over workers. A Histogram is not
-// safe for concurrent use; its zero value is not usable (use NewHistogram).
+// safe for concurrent use; its zero value is an empty histogram, as
+// NewHistogram returns.
 // Its JSON form (see MarshalJSON) lets results carry it across shards.
 type Histogram struct {
 	h        *hdrhistogram.Histogram
@@ -47,20 +49,30 @@ type Histogram struct {
 	clamped  int64
 }
 
-// NewHistogram returns an empty Histogram.
+// NewHistogram returns an empty Histogram. Its 311 kB of counters are
+// allocated when the first value comes: a check or a simulation holds
+// dozens of histograms, many of which a small input never fills.
 func NewHistogram() *Histogram {
-	return &Histogram{h: newHDR()}
+	return &Histogram{}
 }
 
 func newHDR() *hdrhistogram.Histogram {
 	return hdrhistogram.New(1, int64(MaxRecordable), SignificantDigits)
 }
 
-// Record adds one value. It does not allocate.
+// emptyHDR is the encoding of an empty histogram of the geometry, for
+// one that holds no values yet.
+var emptyHDR = sync.OnceValues(func() (string, error) { return encodeHDR(newHDR()) })
+
+// Record adds one value. It does not allocate, but for the first value
+// (the counters: see NewHistogram).
 func (h *Histogram) Record(d time.Duration) {
 	v := int64(d)
 	if v < 0 {
 		v = 0
+	}
+	if h.h == nil {
+		h.h = newHDR()
 	}
 	if h.h.TotalCount() == 0 || v < h.min {
 		h.min = v
@@ -95,11 +107,19 @@ func (h *Histogram) Merge(other *Histogram) {
 	h.sumLo, c = bits.Add64(h.sumLo, other.sumLo, 0)
 	h.sumHi += other.sumHi + c
 	h.clamped += other.clamped
+	if h.h == nil {
+		h.h = newHDR()
+	}
 	h.h.Merge(other.h) // same geometry: nothing is dropped
 }
 
 // Count is the number of values recorded.
-func (h *Histogram) Count() int64 { return h.h.TotalCount() }
+func (h *Histogram) Count() int64 {
+	if h.h == nil {
+		return 0
+	}
+	return h.h.TotalCount()
+}
 
 // Clamped is the number of values above MaxRecordable.
 func (h *Histogram) Clamped() int64 { return h.clamped }
@@ -171,7 +191,9 @@ func ms(ns int64) float64 { return float64(ns) / 1e6 }
 
 // Reset empties the histogram, keeping its memory.
 func (h *Histogram) Reset() {
-	h.h.Reset()
+	if h.h != nil {
+		h.h.Reset()
+	}
 	h.sumHi, h.sumLo, h.min, h.max, h.clamped = 0, 0, 0, 0, 0
 }
 
@@ -191,7 +213,13 @@ type histogramJSON struct {
 // {"hdr": "HISTF…", "sum_ns": "…", "min_ns": …, "max_ns": …, "clamped": …}:
 // compact (a few KB however many values), and exact for merging.
 func (h *Histogram) MarshalJSON() ([]byte, error) {
-	enc, err := encodeHDR(h.h)
+	var enc string
+	var err error
+	if h.h == nil {
+		enc, err = emptyHDR()
+	} else {
+		enc, err = encodeHDR(h.h)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("histogram: %w", err)
 	}
@@ -250,6 +278,9 @@ type Bucket struct {
 // histogram or a cumulative distribution. Bounds are kept inside the exact
 // [Min, Max]; values above MaxRecordable are in the last bucket.
 func (h *Histogram) Buckets() []Bucket {
+	if h.h == nil {
+		return nil
+	}
 	var bs []Bucket
 	for _, bar := range h.h.Distribution() {
 		if bar.Count == 0 {
