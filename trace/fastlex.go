@@ -431,6 +431,30 @@ func (f *fastLex) kvAt(typed bool) (key []byte, end int, ok bool) {
 	return key, i + 1, true
 }
 
+// readName reads an object member's name, at the next token, normalised
+// as jlex.nextKey normalises it (lower case, '_' and '-' left out) into
+// dst, in one pass; ok is false, and nothing read, for a name with
+// escapes or bytes past ASCII (nextKey reads those).
+func (f *fastLex) readName(dst []byte) (key []byte, ok bool) {
+	if k, ok := f.peek(); !ok || k != '"' || !f.isName() {
+		return nil, false
+	}
+	b, i := f.b, f.pos+1
+	dst = dst[:0]
+	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
+		if c := b[i]; c != '_' && c != '-' {
+			dst = append(dst, keyLower[c])
+		}
+		i++
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	f.pos = i + 1
+	f.last, f.ready, f.st = f.pos, false, lxColon
+	return dst, true
+}
+
 // memberAt matches, at the next token, an object member "K":V written
 // compact, K a plain key of at most 64 bytes, and returns K and where
 // the member ends.

@@ -209,6 +209,12 @@ func (j *jlex) array(fn func() error) (ok bool, err error) {
 
 // nextKey reads an object member's name and returns it normalised.
 func (j *jlex) nextKey() ([]byte, error) {
+	if j.f != nil {
+		if key, ok := j.f.readName(j.key); ok {
+			j.key = key
+			return key, nil
+		}
+	}
 	v, err := j.readValue()
 	if err != nil {
 		return nil, errSyntax{err}
