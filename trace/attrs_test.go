@@ -124,9 +124,7 @@ func resultJSON(t *testing.T, c *trace.Checker, rd *trace.Reader, n int, err err
 // and destination, peers); and CheckInput, which reads with
 // KeepAttrs(CheckAttrs), gives it too. (No input can differ for a damaged
 // value: see TestKeepAttrsDamagedValues.) CheckInput runs at its default
-// part size: cut into parts of a line, check_damaged.txtar's
-// twice.ndjson gives a problem more than a Reader does, with or without
-// KeepAttrs.
+// part size (TestAddAllWorkers cuts parts of a line).
 func TestCheckAttrsResults(t *testing.T) {
 	var diagrams []*flow.Diagram
 	for _, p := range []string{"testdata/checkout.mmd", "testdata/clients.mmd", "testdata/grpc-checkout.mmd", "../testdata/provisioning.mmd"} {

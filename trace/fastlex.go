@@ -338,19 +338,14 @@ func scanNumber(b []byte, i int) (end int, ok bool) {
 	case b[i] == '0':
 		i++
 	case '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
+		i = digits(b, i)
 	default:
 		return 0, false
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if d := digits(b, i+1); d > i+1 {
+			i = d
+		} else {
 			return 0, false
 		}
 	}
@@ -359,15 +354,21 @@ func scanNumber(b []byte, i int) (end int, ok bool) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if d := digits(b, i); d > i {
+			i = d
+		} else {
 			return 0, false
 		}
 	}
 	return i, true
+}
+
+// digits returns the end of the run of digits at b[i].
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // skipValue skips the next value.

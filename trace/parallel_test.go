@@ -25,19 +25,7 @@ func checkJSON(t *testing.T, d *flow.Diagram, name string, data []byte, workers 
 	}
 	c := trace.NewChecker(d, nil, trace.NewAligner(d))
 	n, err := c.AddAll(rd.Next, workers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := c.Result()
-	in := &report.Input{Problems: []report.Problem{}}
-	rd.AddTo(in)
-	res.Input = in
-	var b bytes.Buffer
-	if err := report.WriteJSON(&b, res); err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(&b, "\ntraces returned: %d\nwarnings: %q\n", n, rd.Warnings())
-	return b.Bytes()
+	return resultJSON(t, c, rd, n, err)
 }
 
 // damagedProvisioning is the simulator's 50 traces repeated with fresh
@@ -77,19 +65,7 @@ func checkInputJSON(t *testing.T, d *flow.Diagram, name string, data []byte, wor
 	t.Helper()
 	c := trace.NewChecker(d, nil, trace.NewAligner(d))
 	rd, n, err := c.CheckInput(bytes.NewReader(data), name, workers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := c.Result()
-	in := &report.Input{Problems: []report.Problem{}}
-	rd.AddTo(in)
-	res.Input = in
-	var b bytes.Buffer
-	if err := report.WriteJSON(&b, res); err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(&b, "\ntraces returned: %d\nwarnings: %q\n", n, rd.Warnings())
-	return b.Bytes()
+	return resultJSON(t, c, rd, n, err)
 }
 
 // TestAddAllWorkers: the result is the same, byte for byte, for any
