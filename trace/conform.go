@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"encoding/binary"
 	"slices"
 	"sync"
 
@@ -134,7 +135,26 @@ type aligner struct {
 	drawn    []bool // the symbol's failure is drawn: it never ends the flow
 	nfa      *dfaLike
 	shortest int
+
+	// memo keeps the searches of sequences already aligned: traces of
+	// one flow repeat a few sequences (see searchMemo).
+	memoMu sync.RWMutex
+	memo   map[string]memoAlignment
 }
+
+// memoAlignment is a search's result: its moves (without exchanges) and
+// cost.
+type memoAlignment struct {
+	moves []move
+	cost  int
+}
+
+// Bounds of the memo: how many sequences it keeps, and how long one may
+// be (a trace that long rarely repeats).
+const (
+	memoSequences = 4096
+	memoSymbols   = 64
+)
 
 // ---- automaton construction ----
 
@@ -491,6 +511,44 @@ type move struct {
 	ex   *ObservedExchange // sync and log moves
 }
 
+// searchMemo is search, by a sequence's result kept from an earlier
+// trace when it has one: search depends on the sequence (symbols,
+// candidates, failures) alone. The memo keeps at most memoSequences
+// sequences of at most memoSymbols symbols, the first met.
+func (a *aligner) searchMemo(syms []int32, cands [][]int32, failed []bool) ([]move, int) {
+	if len(syms) > memoSymbols {
+		return a.search(syms, cands, failed)
+	}
+	key := make([]byte, 0, 64)
+	for i, sym := range syms {
+		f := int32(0)
+		if failed[i] {
+			f = 1
+		}
+		key = binary.AppendUvarint(key, uint64(sym)<<1|uint64(f))
+		key = binary.AppendUvarint(key, uint64(len(cands[i])))
+		for _, c := range cands[i] {
+			key = binary.AppendUvarint(key, uint64(c))
+		}
+	}
+	a.memoMu.RLock()
+	m, ok := a.memo[string(key)]
+	a.memoMu.RUnlock()
+	if ok {
+		return slices.Clone(m.moves), m.cost
+	}
+	moves, cost := a.search(syms, cands, failed)
+	a.memoMu.Lock()
+	if a.memo == nil {
+		a.memo = map[string]memoAlignment{}
+	}
+	if len(a.memo) < memoSequences {
+		a.memo[string(key)] = memoAlignment{moves: slices.Clone(moves), cost: cost}
+	}
+	a.memoMu.Unlock()
+	return moves, cost
+}
+
 // Align computes the least-cost alignment of obs's mapped exchanges with
 // the diagram (see the description at the top of the file).
 func (a *aligner) Align(obs *Observed) *Alignment {
@@ -533,7 +591,7 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 		cands = append(cands, cs)
 		failed = append(failed, ex.Failed)
 	}
-	moves, cost := a.search(syms, cands, failed)
+	moves, cost := a.searchMemo(syms, cands, failed)
 	for i := range moves {
 		if moves[i].kind != moveModel {
 			p := moves[i].sym
