@@ -3,6 +3,11 @@ package trace_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -144,4 +149,87 @@ func FuzzCheckInputDocument(f *testing.F) {
 			t.Errorf("the result differs from the Reader's:\n%s\nwant:\n%s", got, want)
 		}
 	})
+}
+
+// longDocument returns the document in src on one line longer than
+// what sniffing looks at (so read a line at a time, cut at its traces),
+// its traces repeated with fresh trace ids.
+func longDocument(t *testing.T, src []byte) []byte {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var elems []any
+	jaeger := false
+	switch d := doc.(type) {
+	case map[string]any:
+		elems, jaeger = d["data"].([]any), true
+	case []any:
+		elems = d
+	}
+	ids := regexp.MustCompile(`"trace[iI][dD]":"([0-9a-f]{8,32})"`)
+	var parts []string
+	for k := 0; len(strings.Join(parts, ",")) < 80<<10; k++ {
+		for _, e := range elems {
+			b, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(b)
+			found := map[string]bool{}
+			for _, m := range ids.FindAllStringSubmatch(text, -1) {
+				found[m[1]] = true
+			}
+			short := slices.SortedFunc(maps.Keys(found), func(a, b string) int { return len(a) - len(b) })
+			for _, id := range short {
+				text = strings.ReplaceAll(text, id, id[:len(id)-4]+fmt.Sprintf("%04x", k))
+			}
+			parts = append(parts, text)
+		}
+	}
+	if jaeger {
+		return []byte(`{"data":[` + strings.Join(parts, ",") + `]}`)
+	}
+	return []byte(`[` + strings.Join(parts, ",") + `]`)
+}
+
+// TestCheckInputLongLine: a document on one long line (read a line at
+// a time), whole or damaged, gives the Reader's result when cut.
+func TestCheckInputLongLine(t *testing.T) {
+	checkout, _ := checkoutDiagram(t)
+	for _, name := range []string{"jaeger-envelope.json", "zipkin-traces.json"} {
+		src, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := longDocument(t, src)
+		if len(b) < 64<<10 || bytes.IndexByte(b, '\n') >= 0 {
+			t.Fatalf("%s: %d bytes", name, len(b))
+		}
+		n := len(b)
+		i := secondElement(b)
+		for vname, data := range map[string][]byte{
+			"whole":         b,
+			"cut":           b[:n-200],
+			"broken":        append(append(bytes.Clone(b[:n/2]), "}x{"...), b[n/2:]...),
+			"two commas":    append(append(bytes.Clone(b[:i]), ","...), b[i:]...),
+			"a trace again": append(append(bytes.Clone(b[:n-1]), ","...), b[1:i-1]...),
+			"more lines":    append(append(bytes.Clone(b), '\n'), src...),
+		} {
+			if vname == "a trace again" && name == "jaeger-envelope.json" {
+				data = append(data, "]}"...)
+			} else if vname == "a trace again" {
+				data = append(data, ']')
+			}
+			t.Run(name+"/"+vname, func(t *testing.T) {
+				want := checkJSON(t, checkout, name, data, 1)
+				restore := trace.SetPartBytes(4 << 10)
+				defer restore()
+				if got := checkInputJSON(t, checkout, name, data, 2); !bytes.Equal(got, want) {
+					t.Errorf("the result differs from the Reader's:\n%s\nwant:\n%s", got, want)
+				}
+			})
+		}
+	}
 }
