@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/choreo-dev/choreo/flow"
