@@ -78,13 +78,7 @@ func runCheck(ctx context.Context, args []string, io stdio) error {
 	for _, t := range fs.Args()[1:] {
 		ins = append(ins, input{"TRACE", t})
 	}
-	if err := stdinOnce(ins...); err != nil {
-		return err
-	}
-	if err := checkOutputs(output{"-o", *out}, output{"--suggest-map", *suggestMap}); err != nil {
-		return err
-	}
-	f, err := loadDiagram(io, fs.Arg(0))
+	f, err := openDiagram(io, ins, output{"-o", *out}, output{"--suggest-map", *suggestMap})
 	if err != nil {
 		return err
 	}

@@ -103,13 +103,7 @@ func runDrill(ctx context.Context, args []string, io stdio) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{msg: fmt.Sprintf("unknown --format %q: use text or json", *format)}
 	}
-	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}); err != nil {
-		return err
-	}
-	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
-		return err
-	}
-	f, err := loadDiagram(io, fs.Arg(0))
+	f, err := openDiagram(io, []input{{"DIAGRAM", fs.Arg(0)}, {"--profile", *profile}}, output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog})
 	if err != nil {
 		return err
 	}

@@ -66,13 +66,7 @@ func runLint(ctx context.Context, args []string, io stdio) error {
 	if *scenario != "" && *profile == "" {
 		return &usageError{msg: "--scenario needs --profile"}
 	}
-	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}); err != nil {
-		return err
-	}
-	if err := checkOutputs(output{"-o", *out}); err != nil {
-		return err
-	}
-	f, err := loadDiagram(io, fs.Arg(0))
+	f, err := openDiagram(io, []input{{"DIAGRAM", fs.Arg(0)}, {"--profile", *profile}}, output{"-o", *out})
 	if err != nil {
 		return err
 	}

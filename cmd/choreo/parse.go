@@ -71,6 +71,19 @@ func runParse(ctx context.Context, args []string, io stdio) error {
 	return writeOutput(io, *out, data)
 }
 
+// openDiagram checks a command's files before it reads any, standard
+// input given to one input at most (ins[0] is the diagram) and outputs
+// that can be written, then loads the diagram.
+func openDiagram(io stdio, ins []input, outs ...output) (*diagramFile, error) {
+	if err := stdinOnce(ins...); err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(outs...); err != nil {
+		return nil, err
+	}
+	return loadDiagram(io, ins[0].path)
+}
+
 // loadDiagram reads and parses a diagram, printing warnings and a
 // positioned error with the line and a caret on stderr.
 func loadDiagram(io stdio, path string) (*diagramFile, error) {

@@ -91,13 +91,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	case *maxTraces < 1 || *maxSpans < 1 || *maxBody < 1:
 		return &usageError{msg: "--max-traces, --max-spans and --max-body must be at least 1"}
 	}
-	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--map", *mapFile}, input{"--profile", *profile}); err != nil {
-		return err
-	}
-	if err := checkOutputs(output{"-o", *out}); err != nil {
-		return err
-	}
-	f, err := loadDiagram(io, fs.Arg(0))
+	f, err := openDiagram(io, []input{{"DIAGRAM", fs.Arg(0)}, {"--map", *mapFile}, {"--profile", *profile}}, output{"-o", *out})
 	if err != nil {
 		return err
 	}

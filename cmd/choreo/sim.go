@@ -96,13 +96,7 @@ func runSim(ctx context.Context, args []string, io stdio) error {
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
-	if err := stdinOnce(input{"DIAGRAM", fs.Arg(0)}, input{"--profile", *profile}, input{"--compare", *compare}); err != nil {
-		return err
-	}
-	if err := checkOutputs(output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog}); err != nil {
-		return err
-	}
-	f, err := loadDiagram(io, fs.Arg(0))
+	f, err := openDiagram(io, []input{{"DIAGRAM", fs.Arg(0)}, {"--profile", *profile}, {"--compare", *compare}}, output{"-o", *out}, output{"--traces", *traces}, output{"--fault-log", *rf.faultLog})
 	if err != nil {
 		return err
 	}
