@@ -218,7 +218,7 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 func (d *jsonDecoder) jaegerKV(st *spanState, where attrList, f func(k, v string)) error {
 	j := d.j
 	_, err := j.array(func() error {
-		if d.skipKV(where, true) {
+		if d.skipUnwanted(where) {
 			return nil
 		}
 		var k, v string
@@ -247,7 +247,7 @@ func (d *jsonDecoder) jaegerKV(st *spanState, where attrList, f func(k, v string
 			return nil
 		})
 		if !keyRead {
-			want = d.r.wants(where, "")
+			want = wants(d.r, where, "")
 		}
 		if ok && err == nil && want {
 			f(k, v)

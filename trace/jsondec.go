@@ -397,30 +397,27 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 	return true, j.skip()
 }
 
-// skipKV skips the next attribute of where whole, read in place, if it
-// is written the usual way and the Reader does not want it (see kvAt);
-// typed: Jaeger's. It reports whether it did.
-func (d *jsonDecoder) skipKV(where attrList, typed bool) bool {
+// skipUnwanted skips the next attribute of where whole, read in place,
+// if it is written the usual way for its list and the Reader does not
+// want it (see kvAt): a Zipkin tag "K":V, a Jaeger {"key","type","value"},
+// an OTLP {"key","value"}. It reports whether it did.
+func (d *jsonDecoder) skipUnwanted(where attrList) bool {
 	f := d.j.f
 	if f == nil || d.r.keep == nil {
 		return false
 	}
-	key, end, ok := f.kvAt(typed)
-	if !ok || d.r.wantsRaw(where, key) {
-		return false
+	var key []byte
+	var end int
+	var ok bool
+	switch where {
+	case zipkinTags:
+		key, end, ok = f.memberAt()
+	case jaegerTags, jaegerProcTags, jaegerFields:
+		key, end, ok = f.kvAt(true)
+	default:
+		key, end, ok = f.kvAt(false)
 	}
-	f.skipTo(end)
-	return true
-}
-
-// skipTag is skipKV for a Zipkin tag, a member "K":V of the tags object.
-func (d *jsonDecoder) skipTag() bool {
-	f := d.j.f
-	if f == nil || d.r.keep == nil {
-		return false
-	}
-	key, end, ok := f.memberAt()
-	if !ok || d.r.wantsRaw(zipkinTags, key) {
+	if !ok || wants(d.r, where, key) {
 		return false
 	}
 	f.skipTo(end)
@@ -439,14 +436,14 @@ func (d *jsonDecoder) attrKey(where attrList) (k string, want bool, err error) {
 	}
 	if v.Kind() == '"' && len(v) <= 66 {
 		if raw := v[1 : len(v)-1]; plainString(raw) {
-			if !d.r.wantsRaw(where, raw) {
+			if !wants(d.r, where, []byte(raw)) {
 				return "", false, nil
 			}
 			return j.internRaw(raw), true, nil
 		}
 	}
 	k, _, err = j.scalar(v)
-	return k, d.r.wants(where, k), err
+	return k, wants(d.r, where, k), err
 }
 
 // micros converts Jaeger's and Zipkin's microseconds to nanoseconds.

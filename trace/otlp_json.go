@@ -228,7 +228,7 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState, where attrList) ([]A
 		list, d.attrs = d.attrs[:0], nil // taken while in use
 	}
 	_, err := d.j.array(func() error {
-		if d.skipKV(where, false) {
+		if d.skipUnwanted(where) {
 			return nil
 		}
 		k, v, ok, err := d.keyValue(true, where)
@@ -308,7 +308,7 @@ func (d *jsonDecoder) keyValue(sel bool, where attrList) (k, v string, keep bool
 		return "", "", false, err
 	}
 	if sel && !keyRead {
-		want = d.r.wants(where, "")
+		want = wants(d.r, where, "")
 	}
 	if !want {
 		return k, "", false, nil

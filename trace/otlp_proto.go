@@ -151,7 +151,7 @@ func (d *protoDecoder) resourceSpans(rs *tracev1.ResourceSpans) {
 	var resource []Attr
 	var service string
 	for _, kv := range rs.GetResource().GetAttributes() {
-		if !d.r.wants(resourceAttrs, kv.GetKey()) {
+		if !wants(d.r, resourceAttrs, kv.GetKey()) {
 			continue
 		}
 		v, _ := protoAnyText(kv.GetValue(), 0)
@@ -215,7 +215,7 @@ func (d *protoDecoder) span(ps *tracev1.Span, service, scope string, resource []
 	}
 	s.Start, s.End = int64(start), int64(end)
 	for _, kv := range ps.GetAttributes() {
-		if !d.r.wants(spanAttrs, kv.GetKey()) {
+		if !wants(d.r, spanAttrs, kv.GetKey()) {
 			continue
 		}
 		v, _ := protoAnyText(kv.GetValue(), 0)
@@ -224,7 +224,7 @@ func (d *protoDecoder) span(ps *tracev1.Span, service, scope string, resource []
 	for _, e := range ps.GetEvents() {
 		ev := Event{Name: e.GetName(), Time: int64(min(e.GetTimeUnixNano(), math.MaxInt64))}
 		for _, kv := range e.GetAttributes() {
-			if !d.r.wants(eventAttrs, kv.GetKey()) {
+			if !wants(d.r, eventAttrs, kv.GetKey()) {
 				continue
 			}
 			v, _ := protoAnyText(kv.GetValue(), 0)
@@ -238,7 +238,7 @@ func (d *protoDecoder) span(ps *tracev1.Span, service, scope string, resource []
 			continue
 		}
 		for _, kv := range l.GetAttributes() {
-			if !d.r.wants(linkAttrs, kv.GetKey()) {
+			if !wants(d.r, linkAttrs, kv.GetKey()) {
 				continue
 			}
 			v, _ := protoAnyText(kv.GetValue(), 0)

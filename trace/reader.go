@@ -102,27 +102,17 @@ const (
 )
 
 // wants reports whether the attribute key of list l is to be read: kept
-// (KeepAttrs), or interpreted by the reader.
-func (r *Reader) wants(l attrList, key string) bool {
+// (KeepAttrs), or interpreted by the reader. The key may be its bytes as
+// written (a plain JSON string's inside): no string is made of them to
+// test the check's keys.
+func wants[K string | []byte](r *Reader, l attrList, key K) bool {
 	if r.keep == nil || readerKey(l, key) {
 		return true
 	}
 	if r.check {
 		return checkAttr(key)
 	}
-	return r.keep(key)
-}
-
-// wantsRaw is wants for a key as written (a plain JSON string's inside),
-// without making a string of it where it can be helped.
-func (r *Reader) wantsRaw(l attrList, raw []byte) bool {
-	if r.keep == nil || readerKey(l, raw) {
-		return true
-	}
-	if r.check {
-		return checkAttr(raw)
-	}
-	return r.keep(string(raw))
+	return r.keep(string(key))
 }
 
 // readerKey reports whether the reader itself reads key of list l.

@@ -73,7 +73,7 @@ func (c *Checker) CheckInput(r io.Reader, name string, workers int) (*Reader, in
 	if err != nil {
 		return nil, 0, err
 	}
-	sum := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
+	sum := newCheckReader(name, f)
 	if f == OTLPProto || !lineMode(br, new(jsontext.Decoder)) || longFirstLine(br) {
 		if again != nil && f != OTLPProto {
 			if shape, skip, ok := docCut(br, f); ok {
@@ -251,11 +251,17 @@ func (c *Checker) readAll(rd *Reader, traces *[]*Trace, preps *[]prepared) bool 
 	}
 }
 
+// newCheckReader returns a Reader of CheckInput's, for a decoder to be
+// set: it keeps the attributes CheckAttrs keeps.
+func newCheckReader(name string, f Format) *Reader {
+	return &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
+}
+
 // newPartReaderIn returns a reader of one part of an NDJSON input, read
 // in place (see fastLex).
 func newPartReaderIn(data []byte, name string, f Format, lines int) *Reader {
-	rd := &Reader{name: name, format: f, part: true, lineBase: lines,
-		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
+	rd := newCheckReader(name, f)
+	rd.part, rd.lineBase = true, lines
 	rd.dec = newFastDecoder(rd, data, f, true, lines)
 	return rd
 }
@@ -263,8 +269,8 @@ func newPartReaderIn(data []byte, name string, f Format, lines int) *Reader {
 // newPartReader returns a reader of one part of an NDJSON input, whose
 // first line is the input's line lines+1.
 func newPartReader(r io.Reader, name string, f Format, lines int) *Reader {
-	rd := &Reader{name: name, format: f, part: true, lineBase: lines,
-		open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
+	rd := newCheckReader(name, f)
+	rd.part, rd.lineBase = true, lines
 	rd.dec = newJSONDecoder(rd, bufio.NewReaderSize(r, 64<<10), f)
 	return rd
 }

@@ -155,21 +155,16 @@ func (s *elemScan) next(b []byte, i int, commas bool) (int, byte) {
 // Reader of its own on a worker; last: the part goes on with the rest
 // of the input (rest), and is read on the counting goroutine.
 type docPart struct {
-	data   []byte
-	lines  int  // newlines of the input before data
-	bad    bool // no element where the cutting found one: damage
-	last   bool
-	rest   io.Reader
-	rd     *Reader
-	traces []*Trace
-	preps  []prepared
-	done   chan struct{}
+	part
+	bad  bool // no element where the cutting found one: damage
+	last bool
+	rest io.Reader
 }
 
 // newDocPartReader returns a reader of the elements in r, whose first
 // byte is on the input's line lines+1.
 func newDocPartReader(r io.Reader, name string, f Format, shape docShape, lines int, last bool) *Reader {
-	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
+	rd := newCheckReader(name, f)
 	parts := []io.Reader{strings.NewReader(shape.prefix), r}
 	if !last {
 		parts = append(parts, strings.NewReader(shape.suffix))
@@ -178,25 +173,26 @@ func newDocPartReader(r io.Reader, name string, f Format, shape docShape, lines 
 	d := newJSONDecoderIn(rd, newInput(br, shape.lineMode), f)
 	d.in.base = lines
 	rd.dec = d
-	// The prefix is well-formed: its tokens put the decoder where the
-	// document's elements are.
+	shape.prime(d)
+	return rd
+}
+
+// prime reads the prefix that d's input starts with: well-formed, its
+// tokens put d where the document's elements are.
+func (shape docShape) prime(d *jsonDecoder) {
 	for range shape.tokens {
-		d.j.d.ReadToken()
+		d.j.readToken()
 	}
 	d.st = shape.st
-	return rd
 }
 
 // newDocPartReaderIn is newDocPartReader for a part in memory, with
 // the prefix and suffix, read in place (see fastLex).
 func newDocPartReaderIn(b []byte, name string, f Format, shape docShape, lines int) *Reader {
-	rd := &Reader{name: name, format: f, open: map[TraceID]*pending{}, done: map[TraceID]struct{}{}, keep: CheckAttrs, check: true}
+	rd := newCheckReader(name, f)
 	d := newFastDecoder(rd, b, f, shape.lineMode, lines)
 	rd.dec = d
-	for range shape.tokens {
-		d.j.readToken()
-	}
-	d.st = shape.st
+	shape.prime(d)
 	return rd
 }
 
@@ -239,7 +235,7 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 			if c != ',' {
 				break // the array's end: the last part
 			}
-			p := &docPart{data: data[:i], lines: lines, bad: blank(data[:i]), done: make(chan struct{})}
+			p := &docPart{part: part{data: data[:i], lines: lines, done: make(chan struct{})}, bad: blank(data[:i])}
 			lines += bytes.Count(data[:i+1], nlByte)
 			next := takePartBuf()[:0]
 			next = append(next, data[i+1:]...)
@@ -253,7 +249,7 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 		}
 		// After a comma, an element must come before the array ends.
 		k := skipBlank(data, 0)
-		p := &docPart{data: data, lines: lines, bad: cut && k < len(data) && data[k] == ']', last: true, rest: br, done: make(chan struct{})}
+		p := &docPart{part: part{data: data, lines: lines, done: make(chan struct{})}, bad: cut && k < len(data) && data[k] == ']', last: true, rest: br}
 		close(p.done)
 		ordered <- p
 	}()

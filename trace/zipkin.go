@@ -192,7 +192,7 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		defer func() { d.attrs, s.Attrs = s.Attrs, cloneAttrs(s.Attrs) }()
 	}
 	for j.more() {
-		if d.skipTag() {
+		if d.skipUnwanted(zipkinTags) {
 			continue
 		}
 		k, want, err := d.attrKey(zipkinTags)
