@@ -26,6 +26,28 @@ type SlowTraces struct {
 	// no mapped caller).
 	Traces      int64 `json:"traces"`
 	Unexplained int64 `json:"unexplained"`
+	// Analysed, when set, is how many of the slow traces had their cause
+	// looked for, fewer than Traces: a check keeps the slowest traces
+	// only up to a bound, so past it the causes (and Unexplained, and the
+	// shares) are those of the slowest Analysed. Zero: all of them.
+	Analysed int64 `json:"analysed,omitempty"`
+}
+
+// analysed is how many slow traces the causes cover.
+func (st *SlowTraces) analysed() int64 {
+	if st.Analysed > 0 {
+		return st.Analysed
+	}
+	return st.Traces
+}
+
+// analysedNote says, when the causes cover only the slowest of the slow
+// traces, how many: "; causes from the slowest 16,384".
+func analysedNote(st *SlowTraces) string {
+	if st.Analysed == 0 {
+		return ""
+	}
+	return "; causes from the slowest " + count(st.Analysed)
 }
 
 // CompareSlow orders slow causes as results list them: most traces
@@ -90,8 +112,8 @@ func (p *textPrinter) slowCauses(r *Result) {
 		return
 	}
 	p.section("")
-	p.printf("%s: %s of %s (%s) %s\n", p.paint("Slow traces", sgrBold), count(st.Traces), count(r.Runs),
-		percent(ratio(st.Traces, r.Runs)), slowRule(st))
+	p.printf("%s: %s of %s (%s) %s%s\n", p.paint("Slow traces", sgrBold), count(st.Traces), count(r.Runs),
+		percent(ratio(st.Traces, r.Runs)), slowRule(st), analysedNote(st))
 	for _, c := range r.Slow {
 		line := slowLine(p.name, c, func(s string) string { return s })
 		if len(c.Examples) > 0 {
@@ -126,6 +148,9 @@ func (p *mdWriter) slowCauses() {
 		p.printf("the limit of the SLO %s.", mdCode(st.Target, false))
 	} else {
 		p.printf("their own p95 end to end (no end\\_to\\_end SLO is set).")
+	}
+	if st.Analysed > 0 {
+		p.printf(" Causes were looked for in the slowest %s of them.", count(st.Analysed))
 	}
 	p.printf(" The cause of each is the exchange whose own time on the critical path (its duration less" +
 		" its nested exchanges') ran furthest over its typical own time, the median; the most frequent first.\n\n")
@@ -190,7 +215,7 @@ func (p *htmlPage) slowCauses() {
 	}
 	p.print("<section id=\"slow\">\n<h2>Slow traces</h2>\n")
 	p.printf("<p>%s of %s traces (%s) %s.</p>\n", count(st.Traces), count(p.r.Runs),
-		percent(ratio(st.Traces, p.r.Runs)), htmlEsc(slowRule(st)))
+		percent(ratio(st.Traces, p.r.Runs)), htmlEsc(slowRule(st)+analysedNote(st)))
 	p.print("<p class=\"note\">Each slow trace grouped by its cause: the exchange whose own time on the critical path (its duration less its nested exchanges') ran furthest over its typical own time (the median), and the exchanges it slowed in turn (innermost first).</p>\n<ul class=\"sentences\">\n")
 	for _, c := range p.r.Slow {
 		line := slowLine(p.name, c, htmlEsc)
@@ -213,7 +238,7 @@ func (p *htmlPage) slowCauses() {
 // cascades: causes with the same exchange and chain add their traces and
 // their excess histograms, keep the first three examples in the order of
 // the results, and are ordered by CompareSlow; shares are computed again
-// over the merged slow traces. TypicalMS is the mean of the results'
+// over the merged slow traces whose causes were looked for (Analysed). TypicalMS is the mean of the results'
 // typical own times, weighted by their traces.
 //
 // Each result chose its slow traces and typical own times on its own
@@ -236,13 +261,14 @@ func mergeSlow(out *Result, rs []*Result) {
 		if r.SlowTraces != nil {
 			if st == nil {
 				s := *r.SlowTraces
-				s.Traces, s.Unexplained = 0, 0
+				s.Traces, s.Unexplained, s.Analysed = 0, 0, 0
 				st = &s
 			} else if st.By != r.SlowTraces.By || st.Target != r.SlowTraces.Target || st.LimitMS != r.SlowTraces.LimitMS {
 				st.By, st.Target, st.LimitMS = "mixed", "", 0
 			}
 			st.Traces += r.SlowTraces.Traces
 			st.Unexplained += r.SlowTraces.Unexplained
+			st.Analysed += r.SlowTraces.analysed()
 		}
 		for i, c := range r.Slow {
 			key := fmt.Sprint(c.N, c.Chain)
@@ -259,6 +285,9 @@ func mergeSlow(out *Result, rs []*Result) {
 			}
 		}
 	}
+	if st != nil && st.Analysed == st.Traces {
+		st.Analysed = 0 // every result looked at all its slow traces
+	}
 	out.SlowTraces = st
 	out.Slow = nil
 	if out.Histograms != nil {
@@ -270,8 +299,8 @@ func mergeSlow(out *Result, rs []*Result) {
 	}
 	slices.SortFunc(as, func(a, b *agg) int { return CompareSlow(&a.c, &b.c) })
 	for _, a := range as {
-		if st != nil && st.Traces > 0 {
-			a.c.Share = float64(a.c.Traces) / float64(st.Traces)
+		if st != nil && st.analysed() > 0 {
+			a.c.Share = float64(a.c.Traces) / float64(st.analysed())
 		}
 		if a.c.Traces > 0 {
 			a.c.TypicalMS = a.typical / float64(a.c.Traces)

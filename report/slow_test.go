@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,41 @@ func TestMergeSlow(t *testing.T) {
 	}
 	if c := got.Slow[0]; c.N != 3 || c.Traces != 10 || c.TypicalMS != (6*10+4*14)/10.0 {
 		t.Errorf("first cause %+v, want #3 in 10 traces, typical 11.6ms", c)
+	}
+}
+
+// When a check looked for the causes of its slowest traces only, every
+// report says so, and a merge adds up the traces looked at: shares are
+// over them.
+func TestSlowAnalysed(t *testing.T) {
+	r := slowResult(t, 400, "", 300, shopTypical, shopSlow()) // 14 analysed
+	r.SlowTraces.Traces, r.SlowTraces.Analysed = 20, 14
+	for name, want := range map[string]string{
+		"text":     "(the traces' own p95 end_to_end); causes from the slowest 14",
+		"markdown": "Causes were looked for in the slowest 14 of them.",
+		"html":     "causes from the slowest 14.",
+		"json":     `"analysed": 14`,
+	} {
+		var b bytes.Buffer
+		if err := Renderers[name](&b, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, b.String())
+		}
+	}
+	full := slowResult(t, 200, "", 300, shopTypical, shopSlow()[:10]) // 10 slowed by the query, all analysed
+	for _, x := range []*Result{r, full} {
+		x.Source = "sim"
+	}
+	got, err := Merge(r, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := got.SlowTraces; st.Traces != 30 || st.Analysed != 24 {
+		t.Errorf("merged slow traces %+v, want 30 with 24 analysed", st)
+	}
+	if c := got.Slow[0]; c.Traces != 20 || math.Abs(c.Share-20.0/24) > 1e-12 {
+		t.Errorf("merged cause %+v, want 20 traces, share 20/24", c)
 	}
 }

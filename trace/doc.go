@@ -264,10 +264,16 @@
 //     None of it depends on the order the traces come in.
 //
 // The typical own times are a histogram per exchange. The traces that
-// may be slow are kept until Result as 32 bytes, plus 16 for each
+// may be slow are kept until Result as 48 bytes, plus 16 for each
 // distinct chain on their critical path: with an end_to_end SLO only
-// the traces over it; without one every trace, since the p95 is known
-// only at the end (about 110 MB for a million traces of five chains).
+// the traces over it; without one any trace, since the p95 is known only
+// at the end. At most the 16,384 slowest are kept (by end_to_end, then
+// the smaller trace id), so memory stays flat in the number of traces
+// (about 3 MB for five chains), and a trace that cannot be among them
+// is not walked. Every slow trace is among them while there are at most
+// 16,384 (with the p95 rule, a check of up to about 330,000 traces);
+// past that SlowTraces counts them all and Analysed says that the
+// causes are those of the slowest 16,384.
 // report.Merge adds up the causes of results by exchange and chain,
 // each result having chosen its slow traces and typical own times on
 // its own traces (see its doc).

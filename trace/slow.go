@@ -13,27 +13,37 @@ import (
 // slower than this quantile of the checked traces' end_to_end.
 const slowQuantile = 0.95
 
+// slowKeep is how many traces the slow-cause record keeps at most: the
+// slowest (by end_to_end, then the smaller trace id). Every slow trace
+// is among them while there are no more than slowKeep slow traces (a
+// check of up to about 330,000 traces under the p95 rule); past that the
+// causes are those of the slowest slowKeep (SlowTraces.Analysed).
+const slowKeep = 1 << 14
+
 // slowCauses finds the root causes of slow traces (the package doc's
-// "Slow traces" says how). It streams: per trace it keeps a fixed-size
+// "Slow traces" says how). It streams: per trace it keeps a small
 // record and, for the exchanges on the trace's critical path, one own
 // time per distinct chain (the same exchange under the same callers: a
 // loop's iterations share one, the longest); the typical own times are
-// histograms. With an end_to_end SLO only the traces that breach it are
-// kept; without one every trace is, since the p95 that decides is known
-// only at the end.
+// histograms. With an end_to_end SLO only the traces that breach it may
+// be kept; without one any trace may, since the p95 that decides is
+// known only at the end. Either way at most slowKeep traces are kept,
+// the slowest: a trace that cannot be among them is not walked.
 type slowCauses struct {
 	own []*report.Histogram // by measured exchange: own time of each occurrence
 
 	nodes map[[2]int32]int32 // chain trie: (parent node, exchange) → node
 	node  []slowNode
 
-	traces  []slowTrace
-	entries []slowEntry
+	kept     []slowTrace  // a min-heap by slower: the fastest kept first
+	keep     int          // how many at most: slowKeep (tests set fewer)
+	breaches int64        // with an SLO: the traces over its limit
 
 	// Scratch, reused from trace to trace.
-	k       []int32 // measured exchange of each observed exchange, -1: none
-	ownNS   []int64 // own time of each observed exchange
-	first   []int32 // children of p: kids[first[p]:first[p+1]] (p = n: roots)
+	entries []slowEntry // the current trace's critical path
+	k       []int32     // measured exchange of each observed exchange, -1: none
+	ownNS   []int64     // own time of each observed exchange
+	first   []int32     // children of p: kids[first[p]:first[p+1]] (p = n: roots)
 	kids    []int32
 	seen    []uint32 // per node (they grow with node): the trace (gen) that last
 	pos     []int32  // recorded it, and where in entries
@@ -45,12 +55,21 @@ type slowCauses struct {
 // (-1: none, a root of the trace).
 type slowNode struct{ parent, k int32 }
 
-// slowTrace is what a kept trace leaves: its id, end_to_end, and its
-// entries[off:off+n].
+// slowTrace is what a kept trace leaves: its id, end_to_end, and the
+// own times on its critical path.
 type slowTrace struct {
-	id     TraceID
-	e2e    int64
-	off, n int32
+	id      TraceID
+	e2e     int64
+	entries []slowEntry
+}
+
+// slower reports whether a is kept before b: the longer end_to_end, then
+// the smaller trace id.
+func slower(a, b *slowTrace) bool {
+	if a.e2e != b.e2e {
+		return a.e2e > b.e2e
+	}
+	return bytes.Compare(a.id[:], b.id[:]) < 0
 }
 
 // slowEntry is the own time of an exchange on a trace's critical path,
@@ -88,6 +107,9 @@ func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, e2e, start, end in
 			s.own[i] = report.NewHistogram()
 		}
 		s.nodes = map[[2]int32]int32{}
+		if s.keep <= 0 {
+			s.keep = slowKeep
+		}
 	}
 	limit, _, slo := c.slowLimit()
 	breach := slo && e2e > limit
@@ -140,14 +162,63 @@ func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, e2e, start, end in
 	if slo && !breach {
 		return // never slow: nothing more to keep
 	}
+	if breach {
+		s.breaches++
+	}
 
-	// The critical path, as criticalPath walks it: the own time of each
-	// measured exchange on it, under its chain.
+	// Keep the trace if it is among the slowKeep slowest so far (the
+	// fastest kept makes room), and only then walk its critical path,
+	// as criticalPath walks it: the own time of each measured exchange
+	// on it, under its chain.
+	t := slowTrace{id: id, e2e: e2e}
+	full := len(s.kept) == s.keep
+	if full && !slower(&t, &s.kept[0]) {
+		return
+	}
 	s.gen++
-	t := slowTrace{id: id, e2e: e2e, off: int32(len(s.entries))}
+	s.entries = s.entries[:0]
 	s.walk(ex, n, start, end, -1, 0)
-	t.n = int32(len(s.entries)) - t.off
-	s.traces = append(s.traces, t)
+	if full { // in place of the fastest kept, in its array if it fits
+		t.entries = append(s.kept[0].entries[:0], s.entries...)
+		s.kept[0] = t
+		s.down(0)
+		return
+	}
+	t.entries = slices.Clone(s.entries)
+	s.kept = append(s.kept, t)
+	s.up(len(s.kept) - 1)
+}
+
+// up and down restore the heap order of kept (the fastest first) after
+// the trace at i was added or replaced.
+func (s *slowCauses) up(i int) {
+	h := s.kept
+	for i > 0 {
+		p := (i - 1) / 2
+		if !slower(&h[p], &h[i]) {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (s *slowCauses) down(i int) {
+	h := s.kept
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && slower(&h[c], &h[c+1]) {
+			c++
+		}
+		if !slower(&h[i], &h[c]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
 }
 
 // exParent is the index of e's parent exchange, n for a root.
@@ -283,13 +354,15 @@ func (c *Checker) slowResult(res *report.Result) {
 		s.typical[k] = int64(h.Quantile(0.5)) // typical: the median
 	}
 	aggs := map[int32]*slowAgg{}
-	for _, t := range s.traces {
+	var analysed int64
+	for i := range s.kept {
+		t := &s.kept[i]
 		if t.e2e <= limit {
 			continue
 		}
-		st.Traces++
+		analysed++
 		best, bestNode := int64(0), int32(-1)
-		for _, e := range s.entries[t.off : t.off+t.n] {
+		for _, e := range t.entries {
 			if x := e.own - s.typical[s.node[e.node].k]; x > best {
 				best, bestNode = x, e.node
 			}
@@ -307,6 +380,24 @@ func (c *Checker) slowResult(res *report.Result) {
 		a.excess.Record(time.Duration(best))
 		a.examples = addExample(a.examples, slowExample{excess: best, id: t.id})
 	}
+	// Every slow trace was kept unless the record is full of them; then
+	// the slow traces are counted apart: the SLO's breaches, or the
+	// traces over the p95, which is the top of a bucket of the
+	// end_to_end histogram (so the buckets above it hold them exactly).
+	st.Traces = analysed
+	switch {
+	case len(s.kept) < s.keep || s.kept[0].e2e <= limit:
+	case slo:
+		st.Traces = s.breaches
+	default:
+		st.Traces = res.Histograms.EndToEnd.Over(time.Duration(limit))
+	}
+	if st.Traces < analysed { // values over the histogram's clamp count at it
+		st.Traces = analysed
+	}
+	if analysed < st.Traces {
+		st.Analysed = analysed
+	}
 	if st.Traces == 0 {
 		return
 	}
@@ -320,9 +411,7 @@ func (c *Checker) slowResult(res *report.Result) {
 		for x := a.node; x >= 0; x = s.node[x].parent {
 			sc.Chain = append(sc.Chain, c.exs[s.node[x].k].Request.N)
 		}
-		if st.Traces > 0 {
-			sc.Share = float64(a.traces) / float64(st.Traces)
-		}
+		sc.Share = float64(a.traces) / float64(analysed)
 		for _, e := range a.examples {
 			sc.Examples = append(sc.Examples, e.id.String())
 		}

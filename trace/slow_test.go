@@ -281,3 +281,77 @@ func TestSlowNone(t *testing.T) {
 		t.Errorf("without an SLO: slow %+v %+v, want none (all traces equal: none over the p95)", res.Slow, res.SlowTraces)
 	}
 }
+
+// The record keeps the slowest traces only, up to a bound: past it the
+// slow traces are all counted, the causes are those of the slowest
+// (Analysed), and neither depends on the order of the traces. Under the
+// bound nothing changes.
+func TestSlowKeepsTheSlowest(t *testing.T) {
+	d := parseDiagram(t, slowShop)
+	for _, tc := range []struct {
+		name   string
+		slo    []report.SLOTarget
+		normal int
+		keep   int
+		want   []int64 // traces of each cause: the query's, the checkout's
+		tr, an int64   // SlowTraces.Traces, .Analysed
+	}{
+		{name: "SLO, under the bound", slo: slowSLO, normal: 100, keep: 10, want: []int64{6, 4}, tr: 10},
+		{name: "SLO, over the bound", slo: slowSLO, normal: 100, keep: 5, want: []int64{5}, tr: 10, an: 5},
+		{name: "SLO, the bound at a tie of causes", slo: slowSLO, normal: 100, keep: 8, want: []int64{6, 2}, tr: 10, an: 8},
+		{name: "p95, under the bound", normal: 190, keep: 10, want: []int64{6, 4}, tr: 10},
+		{name: "p95, over the bound", normal: 190, keep: 5, want: []int64{5}, tr: 10, an: 5},
+		{name: "p95, the bound fills with fast traces", normal: 190, keep: 150, want: []int64{6, 4}, tr: 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var traces []*Trace
+			for i := range tc.normal {
+				traces = append(traces, shopTrace(byte(i+1), int64(i%5), 0, 0, 0))
+			}
+			// the query's delays make the six slowest (≥ 500ms), then the
+			// checkout's own work (≥ 400ms)
+			for i := range 6 {
+				traces = append(traces, shopTrace(byte(tc.normal+1+i), 0, 400*msec+int64(i), 0, 0))
+			}
+			for i := range 4 {
+				traces = append(traces, shopTrace(byte(tc.normal+7+i), 0, 0, 0, 300*msec+int64(i)))
+			}
+			var first *report.Result
+			for seed := uint64(1); seed < 5; seed++ {
+				c := NewChecker(d, nil, NewAligner(d))
+				c.SLO = tc.slo
+				c.slow.keep = tc.keep
+				for _, i := range rand.New(rand.NewPCG(seed, 1)).Perm(len(traces)) {
+					c.Add(traces[i])
+				}
+				res := c.Result()
+				if seed > 1 {
+					if diff := cmp.Diff(first.Slow, res.Slow); diff != "" {
+						t.Errorf("another order of the traces gives other causes (-first +again):\n%s", diff)
+					}
+					if diff := cmp.Diff(first.SlowTraces, res.SlowTraces); diff != "" {
+						t.Errorf("another order of the traces gives other slow traces (-first +again):\n%s", diff)
+					}
+					continue
+				}
+				first = res
+				st := res.SlowTraces
+				if st == nil || st.Traces != tc.tr || st.Analysed != tc.an || st.Unexplained != 0 {
+					t.Fatalf("slow traces %+v, want %d, %d analysed (0: all)", st, tc.tr, tc.an)
+				}
+				var got []int64
+				var share float64
+				for _, c := range res.Slow {
+					got = append(got, c.Traces)
+					share += c.Share
+				}
+				if !cmp.Equal(got, tc.want) || !near(share, 1, 1e-9) {
+					t.Errorf("causes in %v traces (shares summing to %v), want %v summing to 1", got, share, tc.want)
+				}
+				if len(c.slow.kept) > tc.keep {
+					t.Errorf("%d traces kept, want at most %d", len(c.slow.kept), tc.keep)
+				}
+			}
+		})
+	}
+}
