@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/choreo-dev/choreo/flow"
@@ -113,14 +114,17 @@ type Observed struct {
 func Observe(t *Trace, m *Mapping) *Observed {
 	o := &Observed{TraceID: t.ID, Participants: make([]string, 0, 8)}
 	n := len(t.Spans)
-	byID := make(map[SpanID]int, n)
+	sc := observePool.Get().(*observeScratch)
+	defer sc.put()
+	byID := sc.byID
 	for i := range t.Spans {
 		byID[t.Spans[i].SpanID] = i
 	}
 	inferKinds(t.Spans, byID) // spans without a kind: see kind.go
 	// The children of span id x, in span order, are kids[first[k]:first[k+1]]
 	// with k = byID[x] (spans that share an id share their children).
-	first := make([]int32, n+1)
+	first := reuseSlice(sc.first, n+1)
+	clear(first)
 	for i := range t.Spans {
 		if p := t.Spans[i].ParentID; !p.IsZero() {
 			if k, ok := byID[p]; ok {
@@ -131,8 +135,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	for k := range n {
 		first[k+1] += first[k]
 	}
-	kids := make([]int, first[n])
-	fill := slices.Clone(first[:n])
+	kids := reuseSlice(sc.kids, int(first[n]))
+	fill := append(sc.fill[:0], first[:n]...)
+	sc.first, sc.kids, sc.fill = first, kids, fill
 	for i := range t.Spans {
 		if p := t.Spans[i].ParentID; !p.IsZero() {
 			if k, ok := byID[p]; ok {
@@ -159,8 +164,10 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	}
 
 	// Participants, and the services that map to none.
-	part := make([]string, n)
-	unmapped := map[string]bool{}
+	part := reuseSlice(sc.part, n)
+	clear(part)
+	sc.part = part
+	unmapped := sc.unmapped
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if id, ok := m.Participant(s); ok {
@@ -179,7 +186,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		return s.Kind == Client || s.Kind == Producer || (s.Kind == Unspecified && s.Remote.Service != "")
 	}
 	// Consumers linked to a producer (not through their parent).
-	linked := map[SpanID][]int{}
+	linked := sc.linked
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if s.Kind != Consumer {
@@ -192,9 +199,9 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		}
 	}
 
-	type pair struct{ client, server int } // -1 when absent
-	var pairs []pair
-	paired := make([]bool, n)
+	pairs := sc.pairs[:0]
+	paired := reuseSlice(sc.paired, n)
+	clear(paired)
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if !isClient(s) {
@@ -228,7 +235,8 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	// its parent (so a shifted server takes its subtree along), plus, for
 	// a server in another service than its client, the shift that fits it
 	// into the client as both stand after their ancestors' shifts.
-	serverOf := make([]int, n) // the client of server span i, or -1
+	sc.pairs, sc.paired = pairs, paired
+	serverOf := reuseSlice(sc.serverOf, n) // the client of server span i, or -1
 	for i := range serverOf {
 		serverOf[i] = -1
 	}
@@ -237,8 +245,11 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			serverOf[p.server] = p.client
 		}
 	}
-	delta := make([]int64, n)
-	done := make([]bool, n)
+	delta := reuseSlice(sc.delta, n)
+	done := reuseSlice(sc.done, n)
+	clear(delta)
+	clear(done)
+	sc.serverOf, sc.delta, sc.done = serverOf, delta, done
 	var adjust func(i int, depth int)
 	adjust = func(i int, depth int) {
 		if done[i] {
@@ -264,9 +275,11 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	end := func(i int) int64 { return t.Spans[i].End + delta[i] }
 
 	// Exchanges.
-	bySpan := make([]*ObservedExchange, n) // the server span (or root server) -> its exchange
+	bySpan := reuseSlice(sc.bySpan, n) // the server span (or root server) -> its exchange
+	clear(bySpan)
+	sc.bySpan = bySpan
 	ex := make([]*ObservedExchange, 0, len(pairs))
-	opener := make([]int, 0, len(pairs))         // the span that opened ex[k]
+	opener := sc.opener[:0]                      // the span that opened ex[k]
 	slab := make([]ObservedExchange, len(pairs)) // the exchanges, one allocation
 	cands := candidates(make([]*flow.Message, 0, len(pairs)+4))
 	for k, p := range pairs {
@@ -369,6 +382,8 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		}
 	}
 
+	sc.opener = opener
+
 	// Parents: the exchange whose server span is the nearest ancestor of
 	// the span that opened this one.
 	for k, e := range ex {
@@ -394,6 +409,50 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	}
 	o.Exchanges = ex
 	return o
+}
+
+// pair is a client span and its server span, -1 when absent.
+type pair struct{ client, server int }
+
+// observeScratch is what Observe works in and forgets: kept from trace
+// to trace (observePool) so that observing a trace allocates only what
+// it returns.
+type observeScratch struct {
+	byID     map[SpanID]int
+	unmapped map[string]bool
+	linked   map[SpanID][]int
+	first    []int32
+	fill     []int32
+	kids     []int
+	part     []string
+	pairs    []pair
+	paired   []bool
+	done     []bool
+	serverOf []int
+	delta    []int64
+	bySpan   []*ObservedExchange
+	opener   []int
+}
+
+var observePool = sync.Pool{New: func() any {
+	return &observeScratch{byID: map[SpanID]int{}, unmapped: map[string]bool{}, linked: map[SpanID][]int{}}
+}}
+
+// maxScratchMap is the size past which a scratch map is dropped rather
+// than cleared: clearing costs its capacity, which one big trace grows.
+const maxScratchMap = 4096
+
+// put forgets the trace (what points into it) and returns sc to the pool.
+func (sc *observeScratch) put() {
+	clear(sc.part)
+	clear(sc.bySpan)
+	if len(sc.byID) > maxScratchMap || len(sc.linked) > maxScratchMap {
+		sc.byID, sc.linked = map[SpanID]int{}, map[SpanID][]int{}
+	}
+	clear(sc.byID)
+	clear(sc.linked)
+	clear(sc.unmapped)
+	observePool.Put(sc)
 }
 
 // skewTolerance is how far a server span may lie outside its client's

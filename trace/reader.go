@@ -589,6 +589,9 @@ func (r *Reader) finish(t *Trace) {
 // (same service, parent = the shared id) under it (trace-formats.md §3.3,
 // Zipkin's SpanNode).
 func unshare(t *Trace) {
+	if !sharedIDs(t.Spans) {
+		return
+	}
 	ids := make(map[SpanID]int, len(t.Spans))
 	dup := false
 	for i := range t.Spans {
@@ -634,6 +637,30 @@ func unshare(t *Trace) {
 }
 
 func isServerSide(k Kind) bool { return k == Server || k == Consumer }
+
+// sharedIDs reports whether two spans share an id: by comparing each
+// pair in a small trace (most traces, which share none: no map to
+// build), by a set in a large one.
+func sharedIDs(spans []Span) bool {
+	if len(spans) > 32 {
+		set := make(map[SpanID]struct{}, len(spans))
+		for i := range spans {
+			if _, ok := set[spans[i].SpanID]; ok {
+				return true
+			}
+			set[spans[i].SpanID] = struct{}{}
+		}
+		return false
+	}
+	for i := range spans {
+		for j := range i {
+			if spans[i].SpanID == spans[j].SpanID {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // synthID derives an id for a shared span's server half: the original
 // with its high bytes xor-ed with "SHARED", changed until unused.
