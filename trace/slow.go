@@ -35,9 +35,9 @@ type slowCauses struct {
 	nodes map[[2]int32]int32 // chain trie: (parent node, exchange) → node
 	node  []slowNode
 
-	kept     []slowTrace  // a min-heap by slower: the fastest kept first
-	keep     int          // how many at most: slowKeep (tests set fewer)
-	breaches int64        // with an SLO: the traces over its limit
+	kept     []slowTrace // a min-heap by slower: the fastest kept first
+	keep     int         // how many at most: slowKeep (tests set fewer)
+	breaches int64       // with an SLO: the traces over its limit
 
 	// Scratch, reused from trace to trace.
 	entries []slowEntry // the current trace's critical path
