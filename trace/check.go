@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"cmp"
 	"slices"
 	"sort"
 	"strconv"
@@ -97,6 +96,11 @@ type Checker struct {
 	seen map[string]bool
 
 	slow slowCauses // the root causes of slow traces: see slow.go
+	tree exTree     // the exchange tree of the trace being counted
+
+	// callAttempts' results for the trace being counted
+	retried    []bool
+	firstStart []int64
 
 	fit *fitCounts // what `choreo fit` needs, when KeepFit asked: see fit.go
 }
@@ -255,7 +259,8 @@ func (c *Checker) add(t *Trace, p prepared) {
 	// failed attempt that another attempt of its call retries is neither
 	// a failure nor a time of the exchange, and the attempt that ends the
 	// call is timed from the call's first send (retries included).
-	again, first := callAttempts(ex)
+	c.retried, c.firstStart = callAttempts(ex, c.retried, c.firstStart)
+	again, first := c.retried, c.firstStart
 	for _, e := range ex {
 		if i := c.msgIndex(e.Message); i >= 0 {
 			if e.Client != nil && e.Server != nil {
@@ -278,18 +283,15 @@ func (c *Checker) add(t *Trace, p prepared) {
 			}
 		}
 	}
-	c.criticalPath(ex, minStart, maxEnd)
-	c.addSlow(t.ID, ex, e2e, minStart, maxEnd)
+	tree := &c.tree
+	tree.build(ex)
+	c.criticalPath(ex, tree, minStart, maxEnd)
+	c.addSlow(t.ID, ex, tree, e2e, minStart, maxEnd)
 
 	// Outcome and cascade.
-	children := childLists(ex)[:len(ex)]
 	retried := func(e *ObservedExchange) bool {
-		sib := ex
-		if e.Parent != nil {
-			sib = children[e.Parent.Index]
-		}
-		for _, s := range sib {
-			if s.Index > e.Index && s.Parent == e.Parent && s.Message == e.Message && !s.Failed {
+		for _, si := range tree.children(exParent(e, len(ex))) {
+			if s := ex[si]; s.Index > e.Index && s.Message == e.Message && !s.Failed {
 				return true
 			}
 		}
@@ -317,8 +319,8 @@ func (c *Checker) add(t *Trace, p prepared) {
 		var walk func(e *ObservedExchange, d int)
 		walk = func(e *ObservedExchange, d int) {
 			leaf := true
-			for _, ch := range children[e.Index] {
-				if live(ch) {
+			for _, ci := range tree.children(e.Index) {
+				if ch := ex[ci]; live(ch) {
 					leaf = false
 					walk(ch, d+1)
 				}
@@ -494,58 +496,25 @@ func (ids spanIDs) has(id SpanID) bool {
 	return false
 }
 
-// childLists returns the children of each exchange of ex in ex's order,
-// list i for ex[i] and list len(ex) for the roots, all in one array.
-func childLists(ex []*ObservedExchange) [][]*ObservedExchange {
-	n := len(ex)
-	parent := func(e *ObservedExchange) int {
-		if e.Parent != nil {
-			return e.Parent.Index
-		}
-		return n
-	}
-	first := make([]int32, n+2)
-	for _, e := range ex {
-		first[parent(e)+1]++
-	}
-	for p := range n + 1 {
-		first[p+1] += first[p]
-	}
-	all := make([]*ObservedExchange, n)
-	lists := make([][]*ObservedExchange, n+1)
-	for p := range lists {
-		lists[p] = all[first[p]:first[p]:first[p+1]]
-	}
-	for _, e := range ex {
-		p := parent(e)
-		lists[p] = append(lists[p], e)
-	}
-	return lists
-}
-
 // criticalPath adds each exchange's time on the trace's critical path
 // (CRISP over the exchange tree, from the trace's last end back).
-func (c *Checker) criticalPath(ex []*ObservedExchange, start, end int64) {
-	children := childLists(ex) // last: the trace's roots
+func (c *Checker) criticalPath(ex []*ObservedExchange, tree *exTree, start, end int64) {
 	var walk func(p int, lo, hi int64, depth int)
 	walk = func(p int, lo, hi int64, depth int) {
 		if depth > len(ex) {
 			return
 		}
-		kids := slices.Clone(children[p])
-		slices.SortStableFunc(kids, func(a, b *ObservedExchange) int {
-			return cmp.Compare(b.Start+b.Duration, a.Start+a.Duration)
-		})
 		cursor := hi
-		for _, k := range kids {
-			ks, ke := max(k.Start, lo), min(k.Start+k.Duration, cursor)
-			if k.Start+k.Duration > cursor || ke <= ks {
+		for _, ki := range tree.latestFirst(p) {
+			k := ex[ki]
+			ks, ke := max(k.Start, lo), min(exEnd(k), cursor)
+			if exEnd(k) > cursor || ke <= ks {
 				continue
 			}
 			if i, ok := c.exIndex[k.Message]; ok && k.Message != nil {
 				c.agg.CriticalPath(i, ke-ks)
 			}
-			walk(k.Index, ks, ke, depth+1)
+			walk(int(ki), ks, ke, depth+1)
 			cursor = ks
 		}
 	}
@@ -635,16 +604,18 @@ func (c *Checker) Result() *report.Result {
 // call is the attempts of one message under one parent up to the first
 // that succeeds (loops repeat calls). retried[i] reports that another
 // attempt of its call follows exchange i; first[i] is when the first
-// attempt of its call started.
-func callAttempts(ex []*ObservedExchange) (retried []bool, first []int64) {
+// attempt of its call started. They are made in retried's and first's
+// arrays when those are long enough.
+func callAttempts(ex []*ObservedExchange, retried []bool, first []int64) ([]bool, []int64) {
 	type key struct {
 		m *flow.Message
 		p *ObservedExchange
 	}
 	open := map[key]*ObservedExchange{} // the first attempt of the open call
 	last := map[key]*ObservedExchange{} // its last failed attempt
-	retried = make([]bool, len(ex))
-	first = make([]int64, len(ex))
+	retried = reuseSlice(retried, len(ex))
+	clear(retried)
+	first = reuseSlice(first, len(ex))
 	for _, e := range ex {
 		first[e.Index] = e.Start
 		if e.Message == nil {

@@ -43,10 +43,9 @@ type slowCauses struct {
 	entries []slowEntry // the current trace's critical path
 	k       []int32     // measured exchange of each observed exchange, -1: none
 	ownNS   []int64     // own time of each observed exchange
-	first   []int32     // children of p: kids[first[p]:first[p+1]] (p = n: roots)
-	kids    []int32
-	seen    []uint32 // per node (they grow with node): the trace (gen) that last
-	pos     []int32  // recorded it, and where in entries
+	tree    *exTree     // the trace's, as add built it
+	seen    []uint32    // per node (they grow with node): the trace (gen) that last
+	pos     []int32     // recorded it, and where in entries
 	gen     uint32
 	typical []int64 // per measured exchange: the median own time (Result)
 }
@@ -97,9 +96,9 @@ func (c *Checker) slowLimit() (limit int64, target string, ok bool) {
 
 // addSlow records a checked trace: the own time of each of its measured
 // exchanges, and for a trace that may turn out slow its critical path's
-// own times. ex are the trace's exchanges, e2e its end_to_end, and
-// [start, end] its span.
-func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, e2e, start, end int64) {
+// own times. ex are the trace's exchanges, tree their tree, e2e its
+// end_to_end, and [start, end] its span.
+func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, tree *exTree, e2e, start, end int64) {
 	s := &c.slow
 	if s.own == nil {
 		s.own = make([]*report.Histogram, len(c.exs))
@@ -116,33 +115,13 @@ func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, e2e, start, end in
 	n := len(ex)
 	s.k = reuseSlice(s.k, n)
 	s.ownNS = reuseSlice(s.ownNS, n)
-	s.first = reuseSlice(s.first, n+3)
-	s.kids = reuseSlice(s.kids, n)
-	clear(s.first)
 	for i, e := range ex {
 		s.k[i] = -1
 		if k, ok := c.exIndex[e.Message]; ok && e.Message != nil {
 			s.k[i] = int32(k)
 		}
-		s.first[exParent(e, n)+2]++
 	}
-	// a counting sort by parent: after it, p's children (n: the roots)
-	// are kids[first[p]:first[p+1]], in index order
-	for p := 2; p < len(s.first); p++ {
-		s.first[p] += s.first[p-1]
-	}
-	for i, e := range ex {
-		p := exParent(e, n) + 1
-		s.kids[s.first[p]] = int32(i)
-		s.first[p]++
-	}
-	// each group latest-ending first (CRISP), the earlier exchange first
-	// among equal ends, as criticalPath does
-	for p := 0; p <= n; p++ {
-		slices.SortStableFunc(s.kids[s.first[p]:s.first[p+1]], func(a, b int32) int {
-			return cmp.Compare(exEnd(ex[b]), exEnd(ex[a]))
-		})
-	}
+	s.tree = tree
 
 	// Own time of every measured exchange: its duration less the time
 	// its nested measured exchanges spend on its critical path (time in
@@ -221,17 +200,6 @@ func (s *slowCauses) down(i int) {
 	}
 }
 
-// exParent is the index of e's parent exchange, n for a root.
-func exParent(e *ObservedExchange, n int) int {
-	if e.Parent != nil {
-		return e.Parent.Index
-	}
-	return n
-}
-
-// exEnd is when e ended: its start plus its duration.
-func exEnd(e *ObservedExchange) int64 { return e.Start + e.Duration }
-
 // reuseSlice returns a slice of n elements, reusing s's array when it can
 // (the contents are not cleared).
 func reuseSlice[T any](s []T, n int) []T {
@@ -250,7 +218,7 @@ func (s *slowCauses) cover(ex []*ObservedExchange, p int, lo, hi int64, depth in
 		return 0
 	}
 	cursor, total := hi, int64(0)
-	for _, ki := range s.kids[s.first[p]:s.first[p+1]] {
+	for _, ki := range s.tree.latestFirst(p) {
 		k := ex[ki]
 		ks, ke := max(k.Start, lo), min(exEnd(k), cursor)
 		if exEnd(k) > cursor || ke <= ks {
@@ -274,7 +242,7 @@ func (s *slowCauses) walk(ex []*ObservedExchange, p int, lo, hi int64, owner int
 		return
 	}
 	cursor := hi
-	for _, ki := range s.kids[s.first[p]:s.first[p+1]] {
+	for _, ki := range s.tree.latestFirst(p) {
 		k := ex[ki]
 		ks, ke := max(k.Start, lo), min(exEnd(k), cursor)
 		if exEnd(k) > cursor || ke <= ks {
