@@ -515,11 +515,11 @@ type move struct {
 // trace when it has one: search depends on the sequence (symbols,
 // candidates, failures) alone. The memo keeps at most memoSequences
 // sequences of at most memoSymbols symbols, the first met.
-func (a *aligner) searchMemo(syms []int32, cands [][]int32, failed []bool) ([]move, int) {
+func (a *aligner) searchMemo(syms []int32, cands [][]int32, failed []bool, sc *alignScratch) ([]move, int) {
 	if len(syms) > memoSymbols {
 		return a.search(syms, cands, failed)
 	}
-	key := make([]byte, 0, 64)
+	key := sc.key[:0]
 	for i, sym := range syms {
 		f := int32(0)
 		if failed[i] {
@@ -531,11 +531,13 @@ func (a *aligner) searchMemo(syms []int32, cands [][]int32, failed []bool) ([]mo
 			key = binary.AppendUvarint(key, uint64(c))
 		}
 	}
+	sc.key = key
 	a.memoMu.RLock()
 	m, ok := a.memo[string(key)]
 	a.memoMu.RUnlock()
 	if ok {
-		return slices.Clone(m.moves), m.cost
+		sc.moves = append(sc.moves[:0], m.moves...)
+		return sc.moves, m.cost
 	}
 	moves, cost := a.search(syms, cands, failed)
 	a.memoMu.Lock()
@@ -554,26 +556,22 @@ func (a *aligner) searchMemo(syms []int32, cands [][]int32, failed []bool) ([]mo
 func (a *aligner) Align(obs *Observed) *Alignment {
 	// Retried attempts: a failed exchange with a later exchange of the
 	// same message under the same parent.
-	type key struct {
-		m *flow.Message
-		p *ObservedExchange
-	}
-	last := map[key]int{}
+	sc := alignPool.Get().(*alignScratch)
+	defer sc.put()
+	last, retried := sc.last, sc.retried
 	for i, ex := range obs.Exchanges {
 		if ex.Message != nil {
-			last[key{ex.Message, ex.Parent}] = i
+			last[attemptKey{ex.Message, ex.Parent}] = i
 		}
 	}
-	retried := map[*ObservedExchange]bool{}
-	var exs []*ObservedExchange
-	var syms []int32
-	var cands [][]int32 // nil where the exchange has one candidate
-	var failed []bool
+	exs, syms, failed := sc.exs[:0], sc.syms[:0], sc.failed[:0]
+	cands := sc.cands[:0] // nil where the exchange has one candidate
+	candBuf := sc.candBuf[:0]
 	for i, ex := range obs.Exchanges {
 		if ex.Message == nil {
 			continue
 		}
-		if ex.Failed && last[key{ex.Message, ex.Parent}] > i {
+		if ex.Failed && last[attemptKey{ex.Message, ex.Parent}] > i {
 			retried[ex] = true
 			continue
 		}
@@ -584,14 +582,17 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 		syms = append(syms, int32(a.symbolOf(ex.Message)))
 		var cs []int32
 		if len(ex.Candidates) > 1 {
+			at := len(candBuf)
 			for _, m := range ex.Candidates {
-				cs = append(cs, int32(a.symbolOf(m)))
+				candBuf = append(candBuf, int32(a.symbolOf(m)))
 			}
+			cs = candBuf[at:len(candBuf):len(candBuf)]
 		}
 		cands = append(cands, cs)
 		failed = append(failed, ex.Failed)
 	}
-	moves, cost := a.searchMemo(syms, cands, failed)
+	sc.exs, sc.syms, sc.failed, sc.cands, sc.candBuf = exs, syms, failed, cands, candBuf
+	moves, cost := a.searchMemo(syms, cands, failed, sc)
 	for i := range moves {
 		if moves[i].kind != moveModel {
 			p := moves[i].sym
@@ -607,18 +608,57 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 	// a retried attempt is the message its retry turned out to be
 	for i, ex := range obs.Exchanges {
 		if retried[ex] {
-			if j := last[key{ex.Message, ex.Parent}]; j > i {
+			if j := last[attemptKey{ex.Message, ex.Parent}]; j > i {
 				ex.Message = obs.Exchanges[j].Message
 			}
 		}
 	}
-	al := &Alignment{Deviations: a.deviations(moves)}
+	al := &Alignment{Deviations: a.deviations(moves, sc)}
 	if worst := len(syms) + a.shortest; worst > 0 {
 		al.Fitness = max(0, 1-float64(cost)/float64(worst))
 	} else {
 		al.Fitness = 1
 	}
 	return al
+}
+
+// attemptKey is a call: its message under its parent exchange.
+type attemptKey struct {
+	m *flow.Message
+	p *ObservedExchange
+}
+
+// alignScratch is what Align works in and forgets, kept from trace to
+// trace (alignPool).
+type alignScratch struct {
+	last    map[attemptKey]int
+	retried map[*ObservedExchange]bool
+	exs     []*ObservedExchange
+	syms    []int32
+	cands   [][]int32
+	candBuf []int32
+	failed  []bool
+	key     []byte
+	moves   []move
+	pair    []int
+	ooo     []bool
+}
+
+var alignPool = sync.Pool{New: func() any {
+	return &alignScratch{last: map[attemptKey]int{}, retried: map[*ObservedExchange]bool{}}
+}}
+
+// put forgets the trace (what points into it) and returns sc to the pool.
+func (sc *alignScratch) put() {
+	if len(sc.last) > maxScratchMap || len(sc.retried) > maxScratchMap {
+		sc.last, sc.retried = map[attemptKey]int{}, map[*ObservedExchange]bool{}
+	}
+	clear(sc.last)
+	clear(sc.retried)
+	clear(sc.exs)
+	clear(sc.cands)
+	clear(sc.moves)
+	alignPool.Put(sc)
 }
 
 // under reports whether one of ex's ancestors is in set.
@@ -851,9 +891,10 @@ func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, 
 // deviations turns moves into deviations: a message that is both a log
 // move and a model move is one out-of-order deviation, and the message
 // between the two moves of a swapped adjacent pair is out of order too.
-func (a *aligner) deviations(moves []move) []Divergence {
+func (a *aligner) deviations(moves []move, sc *alignScratch) []Divergence {
 	// Pair each log move with a model move of the same symbol, in order.
-	pair := make([]int, len(moves))
+	pair := reuseSlice(sc.pair, len(moves))
+	sc.pair = pair
 	for i := range pair {
 		pair[i] = -1
 	}
@@ -868,7 +909,9 @@ func (a *aligner) deviations(moves []move) []Divergence {
 			}
 		}
 	}
-	ooo := make([]bool, len(moves)) // sync moves reported out of order
+	ooo := reuseSlice(sc.ooo, len(moves)) // sync moves reported out of order
+	clear(ooo)
+	sc.ooo = ooo
 	for i, m := range moves {
 		if m.kind != moveLog || pair[i] < 0 {
 			continue
