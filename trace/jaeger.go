@@ -19,7 +19,7 @@ type jaegerSpan struct {
 
 type jaegerRef struct {
 	followsFrom bool
-	tid, sid    string
+	tid, sid    idText
 }
 
 type jaegerProcess struct {
@@ -36,8 +36,7 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 	if _, err := j.open('{'); err != nil {
 		return false, err
 	}
-	clear(d.jspans)
-	d.jspans, d.jdone = d.jspans[:0], 0
+	d.resetJaeger()
 	clear(d.procs)
 	var one jaegerSpan
 	one.st.line = d.line()
@@ -94,11 +93,18 @@ func (d *jsonDecoder) jaegerObject(top bool) (inData bool, err error) {
 	return false, nil
 }
 
+// resetJaeger forgets the Jaeger spans read (and their references).
+func (d *jsonDecoder) resetJaeger() {
+	clear(d.jspans)
+	d.jspans, d.jdone = d.jspans[:0], 0
+	clear(d.jrefs)
+	d.jrefs = d.jrefs[:0]
+}
+
 // jaegerSpanArray reads a bare array of spans with embedded processes
 // (Jaeger's anonymizer output).
 func (d *jsonDecoder) jaegerSpanArray() error {
-	clear(d.jspans)
-	d.jspans, d.jdone = d.jspans[:0], 0
+	d.resetJaeger()
 	clear(d.procs)
 	if err := d.jaegerSpans(); err != nil {
 		return err
@@ -167,7 +173,14 @@ func (d *jsonDecoder) jaegerField(js *jaegerSpan, key []byte) (known bool, err e
 			}
 		}
 	case "references":
-		js.refs, verr = d.jaegerRefs(js.refs, st)
+		if len(js.refs) > 0 { // a second list: after the first
+			js.refs, verr = d.jaegerRefs(js.refs, st)
+			break
+		}
+		// in the decoder's array, which the trace's spans share
+		at := len(d.jrefs)
+		d.jrefs, verr = d.jaegerRefs(d.jrefs, st)
+		js.refs = d.jrefs[at:len(d.jrefs):len(d.jrefs)]
 	case "tags":
 		verr = d.jaegerTags(js, st)
 	case "logs":
@@ -196,9 +209,9 @@ func (d *jsonDecoder) jaegerRefs(list []jaegerRef, st *spanState) ([]jaegerRef, 
 				t, _, verr = j.strValue()
 				r.followsFrom = strings.EqualFold(t, "FOLLOWS_FROM") || t == "1"
 			case "traceid":
-				r.tid, _, verr = j.str()
+				verr = j.id(&r.tid)
 			case "spanid":
-				r.sid, _, verr = j.str()
+				verr = j.id(&r.sid)
 			default:
 				verr = j.skip()
 			}
@@ -391,7 +404,7 @@ func (d *jsonDecoder) jaegerResolve(js *jaegerSpan, cut bool) {
 			}
 			var tid TraceID
 			var sid SpanID
-			if parseID(tid[:], r.tid) != nil || parseID(sid[:], r.sid) != nil {
+			if r.tid.parse(tid[:]) != nil || r.sid.parse(sid[:]) != nil {
 				continue
 			}
 			if tid == s.TraceID {
@@ -406,7 +419,7 @@ func (d *jsonDecoder) jaegerResolve(js *jaegerSpan, cut bool) {
 			continue
 		}
 		var l Link
-		if parseID(l.TraceID[:], r.tid) != nil || parseID(l.SpanID[:], r.sid) != nil {
+		if r.tid.parse(l.TraceID[:]) != nil || r.sid.parse(l.SpanID[:]) != nil {
 			continue
 		}
 		l.FollowsFrom = r.followsFrom

@@ -26,6 +26,7 @@ type jsonDecoder struct {
 	resource []Attr       // and its resource's attributes
 	jspans   []jaegerSpan // Jaeger: the spans of the trace object being read
 	jdone    int          // how many of jspans were read whole
+	jrefs    []jaegerRef  // their references, in one array
 	procs    map[string]jaegerProcess
 	sp       spanState // the span being read
 	attrs    []Attr    // a buffer the attributes of one list are read into, then copied at their size
@@ -266,8 +267,7 @@ func (d *jsonDecoder) drop() (tid string, n int64) {
 	}
 	clear(d.res)
 	d.res, d.resLine, d.resource = d.res[:0], d.resLine[:0], nil
-	clear(d.jspans)
-	d.jspans, d.jdone = d.jspans[:0], 0
+	d.resetJaeger()
 	return tid, n
 }
 
