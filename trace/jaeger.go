@@ -276,7 +276,7 @@ func (d *jsonDecoder) jaegerTags(js *jaegerSpan, st *spanState) error {
 	if len(js.s.Attrs) == 0 {
 		// read into the decoder's buffer, kept at one allocation
 		js.s.Attrs, d.attrs = d.attrs[:0], nil
-		defer func() { d.attrs, js.s.Attrs = js.s.Attrs, cloneAttrs(js.s.Attrs) }()
+		defer func() { d.attrs, js.s.Attrs = js.s.Attrs, d.cloneAttrs(js.s.Attrs) }()
 	}
 	return d.jaegerKV(st, jaegerTags, func(k, v string) {
 		switch k {

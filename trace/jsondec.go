@@ -21,15 +21,16 @@ type jsonDecoder struct {
 	stopped bool // damage ended the input
 	dropped int  // damaged units left out so far
 
-	res      []Span       // OTLP: the spans of the ResourceSpans being read
-	resLine  []int        // and the line each starts on
-	resource []Attr       // and its resource's attributes
-	jspans   []jaegerSpan // Jaeger: the spans of the trace object being read
-	jdone    int          // how many of jspans were read whole
-	jrefs    []jaegerRef  // their references, in one array
-	procs    map[string]jaegerProcess
-	sp       spanState // the span being read
-	attrs    []Attr    // a buffer the attributes of one list are read into, then copied at their size
+	res       []Span       // OTLP: the spans of the ResourceSpans being read
+	resLine   []int        // and the line each starts on
+	resource  []Attr       // and its resource's attributes
+	jspans    []jaegerSpan // Jaeger: the spans of the trace object being read
+	jdone     int          // how many of jspans were read whole
+	jrefs     []jaegerRef  // their references, in one array
+	attrArena []Attr       // where cloneAttrs cuts its copies
+	procs     map[string]jaegerProcess
+	sp        spanState // the span being read
+	attrs     []Attr    // a buffer the attributes of one list are read into, then copied at their size
 }
 
 type jsonState uint8
@@ -469,16 +470,26 @@ func micros(us int64) (int64, bool) {
 	return us * 1000, true
 }
 
-// cloneAttrs returns a copy of list at its length, nil when empty.
-func cloneAttrs(list []Attr) []Attr {
-	if len(list) == 0 {
+// cloneAttrs returns a copy of list at its length and capacity, nil
+// when empty, and clears list (the buffer keeps no strings alive). The
+// copies are cut from one array of attrChunk attributes at a time,
+// which the spans that point into it keep alive, as one allocation.
+func (d *jsonDecoder) cloneAttrs(list []Attr) []Attr {
+	n := len(list)
+	if n == 0 {
 		return nil
 	}
-	out := make([]Attr, len(list))
-	copy(out, list)
-	clear(list) // the buffer keeps no strings alive
-	return out
+	if cap(d.attrArena)-len(d.attrArena) < n {
+		d.attrArena = make([]Attr, 0, max(attrChunk, n))
+	}
+	at := len(d.attrArena)
+	d.attrArena = append(d.attrArena, list...)
+	clear(list)
+	return d.attrArena[at : at+n : at+n]
 }
+
+// attrChunk is how many attributes cloneAttrs takes an array for.
+const attrChunk = 256
 
 // addAttr appends a key and value unless the key is there already (the
 // first of duplicate keys wins; lists longer than 64 are not checked).

@@ -247,7 +247,7 @@ func (d *jsonDecoder) otlpAttrs(list []Attr, st *spanState, where attrList) ([]A
 		return nil
 	})
 	if fresh {
-		d.attrs, list = list, cloneAttrs(list)
+		d.attrs, list = list, d.cloneAttrs(list)
 	}
 	return list, err
 }

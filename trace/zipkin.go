@@ -189,7 +189,7 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 	if len(s.Attrs) == 0 {
 		// read into the decoder's buffer, kept at one allocation
 		s.Attrs, d.attrs = d.attrs[:0], nil
-		defer func() { d.attrs, s.Attrs = s.Attrs, cloneAttrs(s.Attrs) }()
+		defer func() { d.attrs, s.Attrs = s.Attrs, d.cloneAttrs(s.Attrs) }()
 	}
 	for j.more() {
 		if d.skipUnwanted(zipkinTags) {
