@@ -459,14 +459,14 @@ func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 	j := d.j
 	_, err := j.array(func() error {
 		var l Link
-		var tid, sid string
+		var tid, sid idText
 		ok, err := j.object(func(key []byte) error {
 			var verr error
 			switch string(key) {
 			case "traceid":
-				tid, _, verr = j.str()
+				verr = j.id(&tid)
 			case "spanid":
-				sid, _, verr = j.str()
+				verr = j.id(&sid)
 			case "attributes":
 				l.Attrs, verr = d.otlpAttrs(l.Attrs, st, linkAttrs)
 			default:
@@ -477,7 +477,7 @@ func (d *jsonDecoder) otlpLinks(list []Link, st *spanState) ([]Link, error) {
 		if !ok || err != nil {
 			return err
 		}
-		if parseID(l.TraceID[:], tid) != nil || parseID(l.SpanID[:], sid) != nil {
+		if tid.parse(l.TraceID[:]) != nil || sid.parse(l.SpanID[:]) != nil {
 			return nil // a link to nowhere is no link
 		}
 		l.FollowsFrom = linkFollowsFrom(l.Attrs)

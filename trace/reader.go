@@ -524,9 +524,8 @@ func (r *Reader) completeBefore(u int64) {
 		delete(r.open, p.t.ID)
 		r.remember(p.t.ID)
 		if len(p.t.Spans) > 0 {
-			t := p.t
-			r.finish(&t)
-			r.ready = append(r.ready, &t)
+			r.finish(&p.t)
+			r.ready = append(r.ready, &p.t) // p is forgotten: its trace goes
 		}
 	}
 	clear(r.order[len(kept):])
