@@ -211,15 +211,19 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 		defer close(work)
 		defer close(ordered)
 		var s elemScan
-		data := takePartBuf()[:0]
-		scanned, cut := 0, false
+		// Each part's buffer starts with the prefix, and the suffix is
+		// written after its last element, over the bytes copied to the
+		// next part: its Reader reads it in place.
+		pre := len(shape.prefix)
+		data := append(takePartBuf()[:0], shape.prefix...)
+		scanned, cut := pre, false
 		for !stop.Load() {
 			// Read until the part is big enough and a comma ends an
 			// element, or the array ends, or the input does.
-			i, c := s.next(data, scanned, len(data) >= partBytes)
+			i, c := s.next(data, scanned, len(data)-pre >= partBytes)
 			if i < 0 {
 				scanned = len(data)
-				if len(data) > maxPartBytes {
+				if len(data)-pre > maxPartBytes {
 					break // an element too long to hold: the rest is read as it comes
 				}
 				if len(data) == cap(data) {
@@ -235,11 +239,11 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 			if c != ',' {
 				break // the array's end: the last part
 			}
-			p := &docPart{part: part{data: data[:i], lines: lines, done: make(chan struct{})}, bad: blank(data[:i])}
-			lines += bytes.Count(data[:i+1], nlByte)
-			next := takePartBuf()[:0]
+			p := &docPart{part: part{data: data[:i], lines: lines, done: make(chan struct{})}, bad: blank(data[pre:i])}
+			lines += bytes.Count(data[pre:i+1], nlByte)
+			next := append(takePartBuf()[:0], shape.prefix...)
 			next = append(next, data[i+1:]...)
-			data, scanned, cut = next, 0, true
+			data, scanned, cut = next, pre, true
 			work <- p
 			ordered <- p
 		}
@@ -248,7 +252,7 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 			return
 		}
 		// After a comma, an element must come before the array ends.
-		k := skipBlank(data, 0)
+		k := skipBlank(data, pre)
 		p := &docPart{part: part{data: data, lines: lines, done: make(chan struct{})}, bad: cut && k < len(data) && data[k] == ']', last: true, rest: br}
 		close(p.done)
 		ordered <- p
@@ -256,13 +260,13 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var buf []byte // the part with the prefix and suffix, read in place
 			for p := range work {
 				if !p.bad && !stop.Load() {
-					buf = append(append(append(buf[:0], shape.prefix...), p.data...), shape.suffix...)
-					p.rd = newDocPartReaderIn(buf, sum.name, sum.format, shape, p.lines)
+					doc := append(p.data, shape.suffix...) // the prefix, the elements, the suffix
+					p.rd = newDocPartReaderIn(doc, sum.name, sum.format, shape, p.lines)
 					if !c.readAll(p.rd, &p.traces, &p.preps) {
-						p.rd = newDocPartReader(bytes.NewReader(p.data), sum.name, sum.format, shape, p.lines, false)
+						elems := p.data[len(shape.prefix):]
+						p.rd = newDocPartReader(bytes.NewReader(elems), sum.name, sum.format, shape, p.lines, false)
 						c.readAll(p.rd, &p.traces, &p.preps) // a part's Reader meets no error but io.EOF
 					}
 				}
@@ -307,7 +311,7 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 		stop.Store(true)
 	}
 	if last != nil && !stop.Load() {
-		rd := newDocPartReader(io.MultiReader(bytes.NewReader(last.data), last.rest), sum.name, sum.format, shape, last.lines, true)
+		rd := newDocPartReader(io.MultiReader(bytes.NewReader(last.data[len(shape.prefix):]), last.rest), sum.name, sum.format, shape, last.lines, true)
 		m, err := c.AddAll(func() (*Trace, error) {
 			t, err := rd.Next()
 			if rd.broken || err == nil && sum.cameBack(t) {
