@@ -114,6 +114,13 @@ func compareOracle(t *testing.T, name string, h *Histogram, o *oracle) {
 			t.Errorf("%s: Quantile(%v) = %d, want %d", name, q, got, want)
 		}
 	}
+	if h.Count() > 0 { // the library's ValueAtPercentile, unbounded
+		for _, p := range []float64{0, -5, 1e-9, 50, 99.9, 100, 150, math.NaN()} {
+			if got, want := h.h.valueAt(p), o.h.ValueAtPercentile(p); got != want {
+				t.Errorf("%s: valueAt(%v) = %d, want %d", name, p, got, want)
+			}
+		}
+	}
 	s := h.Stats()
 	if got, want := [...]float64{s.P50MS, s.P90MS, s.P95MS, s.P99MS, s.P999MS}, o.percentiles(); got != want {
 		t.Errorf("%s: Stats percentiles %v, want %v", name, got, want)
