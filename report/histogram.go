@@ -25,9 +25,10 @@ const (
 	SignificantDigits = 3
 )
 
-// Histogram records a latency distribution in nanoseconds: an HdrHistogram
-// (1ns … 24h, 3 significant digits, fixed memory, no allocation per value)
-// plus the exact count, sum, minimum and maximum.
+// Histogram records a latency distribution in nanoseconds: the counts of an
+// HdrHistogram (1ns … 24h, 3 significant digits, at most 311 kB, allocated
+// 8 kB at a time as values come, no allocation per value) plus the exact
+// count, sum, minimum and maximum.
 //
 // Percentiles come from the HdrHistogram: the highest value equivalent to
 // the nearest-rank sample (HdrHistogram's convention, so a percentile never
