@@ -147,20 +147,22 @@ func (h *hdrCounts) indexes(ranks []int64, idx []int) {
 		if ch == nil {
 			continue
 		}
-		var s int64
-		for _, n := range ch {
-			s += n
-		}
-		if cum+s < ranks[k] {
-			cum += s
-			continue
-		}
-		for j, n := range ch {
-			cum += n
-			for cum >= ranks[k] {
-				idx[k] = c<<hdrHalfMag | j
-				if k++; k == len(ranks) {
-					return
+		// Blocks of 8 counters that cannot reach the rank are skipped
+		// whole; only a block that does is walked counter by counter.
+		for b := 0; b < hdrHalf; b += 8 {
+			blk := ch[b : b+8 : b+8]
+			s := blk[0] + blk[1] + blk[2] + blk[3] + blk[4] + blk[5] + blk[6] + blk[7]
+			if cum+s < ranks[k] {
+				cum += s
+				continue
+			}
+			for j, n := range blk {
+				cum += n
+				for cum >= ranks[k] {
+					idx[k] = c<<hdrHalfMag | b | j
+					if k++; k == len(ranks) {
+						return
+					}
 				}
 			}
 		}
