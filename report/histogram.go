@@ -25,9 +25,10 @@ const (
 	SignificantDigits = 3
 )
 
-// Histogram records a latency distribution in nanoseconds: an HdrHistogram
-// (1ns … 24h, 3 significant digits, fixed memory, no allocation per value)
-// plus the exact count, sum, minimum and maximum.
+// Histogram records a latency distribution in nanoseconds: the counts of an
+// HdrHistogram (1ns … 24h, 3 significant digits, at most 311 kB, allocated
+// 8 kB at a time as values come, no allocation per value) plus the exact
+// count, sum, minimum and maximum.
 //
 // Percentiles come from the HdrHistogram: the highest value equivalent to
 // the nearest-rank sample (HdrHistogram's convention, so a percentile never
@@ -42,39 +43,42 @@ const (
 // NewHistogram returns.
 // Its JSON form (see MarshalJSON) lets results carry it across shards.
 type Histogram struct {
-	h        *hdrhistogram.Histogram
-	sumHi    uint64 // the sum of the values in nanoseconds, 128 bits
+	h        *hdrCounts // nil until the first value
+	sumHi    uint64     // the sum of the values in nanoseconds, 128 bits
 	sumLo    uint64
 	min, max int64
 	clamped  int64
 }
 
-// NewHistogram returns an empty Histogram. Its 311 kB of counters are
-// allocated when the first value comes: a check or a simulation holds
-// dozens of histograms, many of which a small input never fills.
+// NewHistogram returns an empty Histogram. Its counters are allocated as
+// values come, 8 kB for each range of 1,024 counters a value falls in (see
+// hdrCounts): a check or a simulation holds dozens of histograms, many of
+// which a small input never fills, and a latency distribution touches a few
+// of the 38 ranges.
 func NewHistogram() *Histogram {
 	return &Histogram{}
 }
 
+// newHDR returns an empty library histogram of the geometry, for decoding.
 func newHDR() *hdrhistogram.Histogram {
 	return hdrhistogram.New(1, int64(MaxRecordable), SignificantDigits)
 }
 
 // emptyHDR is the encoding of an empty histogram of the geometry, for
 // one that holds no values yet.
-var emptyHDR = sync.OnceValues(func() (string, error) { return encodeHDR(newHDR()) })
+var emptyHDR = sync.OnceValues(func() (string, error) { return encodeCounts(&hdrCounts{}) })
 
-// Record adds one value. It does not allocate, but for the first value
-// (the counters: see NewHistogram).
+// Record adds one value. It does not allocate, but for the first value in
+// a range of counters (see NewHistogram).
 func (h *Histogram) Record(d time.Duration) {
 	v := int64(d)
 	if v < 0 {
 		v = 0
 	}
 	if h.h == nil {
-		h.h = newHDR()
+		h.h = new(hdrCounts)
 	}
-	if h.h.TotalCount() == 0 || v < h.min {
+	if h.h.total == 0 || v < h.min {
 		h.min = v
 	}
 	if v > h.max {
@@ -87,9 +91,7 @@ func (h *Histogram) Record(d time.Duration) {
 		v = int64(MaxRecordable)
 		h.clamped++
 	}
-	// In range by construction; the only other failure, a total count
-	// past MaxInt64, cannot happen one value at a time.
-	_ = h.h.RecordValue(v)
+	h.h.record(v)
 }
 
 // Merge adds the values of other to h; other is unchanged.
@@ -108,9 +110,9 @@ func (h *Histogram) Merge(other *Histogram) {
 	h.sumHi += other.sumHi + c
 	h.clamped += other.clamped
 	if h.h == nil {
-		h.h = newHDR()
+		h.h = new(hdrCounts)
 	}
-	h.h.Merge(other.h) // same geometry: nothing is dropped
+	h.h.add(other.h) // same geometry: nothing is dropped
 }
 
 // Count is the number of values recorded.
@@ -118,7 +120,7 @@ func (h *Histogram) Count() int64 {
 	if h.h == nil {
 		return 0
 	}
-	return h.h.TotalCount()
+	return h.h.total
 }
 
 // Clamped is the number of values above MaxRecordable.
@@ -151,7 +153,7 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	case q >= 1:
 		return time.Duration(h.max)
 	}
-	return time.Duration(h.bound(h.h.ValueAtQuantile(q * 100)))
+	return time.Duration(h.bound(h.h.valueAt(q * 100)))
 }
 
 // bound keeps a percentile inside the exact [min, max] and at most
@@ -170,9 +172,16 @@ func (h *Histogram) Stats() Stats {
 	if n == 0 {
 		return Stats{}
 	}
+	// the five in one pass over the counts
+	var ranks [len(statPercentiles)]int64
+	for i, q := range statPercentiles {
+		ranks[i] = percentileRank(q, n)
+	}
+	var idx [len(statPercentiles)]int
+	h.h.indexes(ranks[:], idx[:])
 	var p [len(statPercentiles)]float64
 	for i, q := range statPercentiles {
-		p[i] = ms(h.bound(h.h.ValueAtQuantile(q)))
+		p[i] = ms(h.bound(percentileValue(q, idx[i])))
 	}
 	return Stats{
 		Count:  n,
@@ -192,7 +201,7 @@ func ms(ns int64) float64 { return float64(ns) / 1e6 }
 // Reset empties the histogram, keeping its memory.
 func (h *Histogram) Reset() {
 	if h.h != nil {
-		h.h.Reset()
+		h.h.reset()
 	}
 	h.sumHi, h.sumLo, h.min, h.max, h.clamped = 0, 0, 0, 0, 0
 }
@@ -218,7 +227,7 @@ func (h *Histogram) MarshalJSON() ([]byte, error) {
 	if h.h == nil {
 		enc, err = emptyHDR()
 	} else {
-		enc, err = encodeHDR(h.h)
+		enc, err = encodeCounts(h.h)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("histogram: %w", err)
@@ -255,11 +264,11 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("histogram: hdr: %d values outside 0 … %v", dropped, MaxRecordable)
 	}
 	lo := new(big.Int).And(sum, new(big.Int).SetUint64(math.MaxUint64))
-	h.h = hh
+	h.h = importHDR(hh)
 	h.sumHi = new(big.Int).Rsh(sum, 64).Uint64()
 	h.sumLo = lo.Uint64()
 	h.min, h.max, h.clamped = j.MinNS, j.MaxNS, j.Clamped
-	if hh.TotalCount() == 0 {
+	if h.h.total == 0 {
 		h.min, h.max = 0, 0
 	}
 	return nil
@@ -281,16 +290,35 @@ func (h *Histogram) Buckets() []Bucket {
 	if h.h == nil {
 		return nil
 	}
-	var bs []Bucket
-	for _, bar := range h.h.Distribution() {
-		if bar.Count == 0 {
+	n := 0
+	for _, c := range h.h.chunks {
+		if c != nil {
+			for _, x := range c {
+				if x != 0 {
+					n++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	bs := make([]Bucket, 0, n)
+	for k, c := range h.h.chunks {
+		if c == nil {
 			continue
 		}
-		bs = append(bs, Bucket{
-			Low:   time.Duration(max(bar.From, h.min)),
-			High:  time.Duration(h.bound(bar.To)),
-			Count: bar.Count,
-		})
+		for j, x := range c {
+			if x == 0 {
+				continue
+			}
+			i := k<<hdrHalfMag | j
+			bs = append(bs, Bucket{
+				Low:   time.Duration(max(hdrValue(i), h.min)),
+				High:  time.Duration(h.bound(hdrHighest(i))),
+				Count: x,
+			})
+		}
 	}
 	if n := len(bs); n > 0 && h.clamped > 0 {
 		bs[n-1].High = time.Duration(h.max)
@@ -308,4 +336,25 @@ func (h *Histogram) Over(d time.Duration) int64 {
 		}
 	}
 	return n
+}
+
+// importHDR returns the counts of hh, a histogram of the geometry.
+func importHDR(hh *hdrhistogram.Histogram) *hdrCounts {
+	h := &hdrCounts{total: hh.TotalCount()}
+	counts := hh.Export().Counts
+	for k := range h.chunks {
+		if k*hdrHalf >= len(counts) {
+			break
+		}
+		src := counts[k*hdrHalf : min((k+1)*hdrHalf, len(counts))]
+		for j, x := range src {
+			if x != 0 {
+				if h.chunks[k] == nil {
+					h.alloc(k)
+				}
+				h.chunks[k][j] = x
+			}
+		}
+	}
+	return h
 }
