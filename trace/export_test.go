@@ -8,3 +8,7 @@ func SetPartBytes(n int) (restore func()) {
 	partBytes = n
 	return func() { partBytes = old }
 }
+
+// Rereads is how many documents CheckInput has read again, for damage
+// or a wrong guess of where a part ends.
+func Rereads() int64 { return rereads.Load() }

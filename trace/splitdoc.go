@@ -34,6 +34,7 @@ type docShape struct {
 	tokens         int       // the prefix's tokens
 	st             jsonState // the decoder's state after the prefix
 	lineMode       bool      // the input is read a line at a time (see input)
+	boundary       string    // how an element's end and the next's start look, as written compact (see guess)
 }
 
 // maxDocPrefix bounds how far a document's start is looked at for the
@@ -63,7 +64,7 @@ func docCut(br *bufio.Reader, f Format) (shape docShape, skip int, ok bool) {
 		if i >= len(b) || b[i] != '[' {
 			return shape, 0, false
 		}
-		shape = docShape{prefix: `{"data":[`, suffix: `]}`, tokens: 3, st: stJaegerData}
+		shape = docShape{prefix: `{"data":[`, suffix: `]}`, tokens: 3, st: stJaegerData, boundary: jaegerBoundary}
 	case ZipkinJSON:
 		// [[ with blanks between: the first element is an array of spans
 		if i >= len(b) || b[i] != '[' {
@@ -72,7 +73,7 @@ func docCut(br *bufio.Reader, f Format) (shape docShape, skip int, ok bool) {
 		if k := skipBlank(b, i+1); k >= len(b) || b[k] != '[' {
 			return shape, 0, false
 		}
-		shape = docShape{prefix: `[`, suffix: `]`, tokens: 1, st: stZipkinOuter}
+		shape = docShape{prefix: `[`, suffix: `]`, tokens: 1, st: stZipkinOuter, boundary: "],["}
 	default:
 		return shape, 0, false
 	}
@@ -84,6 +85,63 @@ func skipBlank(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// rereads counts the documents read again (tests: a guess that holds
+// costs no second reading).
+var rereads atomic.Int64
+
+// jaegerBoundary starts the boundary between two traces of a Jaeger
+// envelope as Jaeger writes them: the trace's id, then its spans (a
+// span, also an object after a comma, has its spanID there).
+const jaegerBoundary = `},{"traceID":"`
+
+// guessParts is how many times partBytes guess looks for a boundary
+// before the cutting follows the text instead.
+const guessParts = 4
+
+// guess finds, in data from i on, the comma between two elements as the
+// shape's boundary looks when written compact (Zipkin's "],[", Jaeger's
+// `},{"traceID":"…","spans":[`), without following the text from its
+// start: it returns the comma's index, or -1 and where to look again
+// when more data has come. A guess can be wrong (the boundary's bytes
+// inside a string, or an odd document): then the part before it ends
+// within an element, which its Reader finds cut short (the suffix
+// closes the array, not the element), and the input is read again as
+// for damage. A part's Reader that reads its part whole read elements
+// from the part's start to the guessed comma, so the guess was right
+// and the next part starts at an element too.
+func (shape docShape) guess(data []byte, i int) (comma, resume int) {
+	pat := shape.boundary
+	for {
+		m := bytes.Index(data[i:], []byte(pat))
+		if m < 0 {
+			return -1, max(i, len(data)-len(pat)+1)
+		}
+		m += i
+		if pat != jaegerBoundary {
+			return m + 1, m
+		}
+		// the trace's id, then its spans
+		j := m + len(pat)
+		q := bytes.IndexByte(data[j:min(len(data), j+65)], '"')
+		if q < 0 {
+			if len(data) < j+65 {
+				return -1, m // the id goes on in what comes next
+			}
+			i = m + 1
+			continue
+		}
+		rest := data[j+q:]
+		const spans = `","spans":[`
+		if len(rest) < len(spans) {
+			return -1, m
+		}
+		if bytes.HasPrefix(rest, []byte(spans)) {
+			return m + 1, m
+		}
+		i = m + 1
+	}
 }
 
 // elemScan follows a JSON text far enough to find the commas between
@@ -217,12 +275,30 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 		pre := len(shape.prefix)
 		data := append(takePartBuf()[:0], shape.prefix...)
 		scanned, cut := pre, false
+		guessing := shape.boundary != ""
 		for !stop.Load() {
 			// Read until the part is big enough and a comma ends an
 			// element, or the array ends, or the input does.
-			i, c := s.next(data, scanned, len(data)-pre >= partBytes)
+			var i int
+			c := byte(',')
+			if guessing {
+				i = -1
+				if len(data)-pre >= partBytes {
+					i, scanned = shape.guess(data, max(scanned, pre+partBytes-len(jaegerBoundary)))
+				}
+				if i < 0 && len(data)-pre >= guessParts*partBytes {
+					// no element ends as the usual ones do: follow the
+					// text from the part's start
+					guessing, s, scanned = false, elemScan{}, pre
+				}
+			}
+			if !guessing {
+				i, c = s.next(data, scanned, len(data)-pre >= partBytes)
+			}
 			if i < 0 {
-				scanned = len(data)
+				if !guessing {
+					scanned = len(data)
+				}
 				if len(data)-pre > maxPartBytes {
 					break // an element too long to hold: the rest is read as it comes
 				}
@@ -343,6 +419,7 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 	}
 	// Damage: one Reader reads the input again; the traces counted
 	// already are the first it returns.
+	rereads.Add(1)
 	seq, err := again()
 	if err != nil {
 		sum.traces = int64(n)

@@ -49,6 +49,14 @@ func docVariants(t *testing.T, doc []byte) map[string][]byte {
 			v[base.name+", twice"] = append(append(bytes.Clone(b), '\n'), b...)
 		}
 		v[base.name+", garbage after"] = append(bytes.Clone(b), " xyz"...)
+		// what a boundary between traces looks like, in a string: a
+		// guess there is wrong (see docShape.guess)
+		for _, name := range []string{`"name":"`, `"operationName":"`} {
+			if i := bytes.Index(b, []byte(name)); i >= 0 {
+				i += len(name)
+				v[base.name+", a boundary in a string"] = append(append(bytes.Clone(b[:i]), `],[},{\"traceID\":\"1\",\"spans\":[`...), b[i:]...)
+			}
+		}
 		// between the first two elements: a comma too many, a null, a number
 		if i := secondElement(b); i > 0 {
 			v[base.name+", two commas"] = append(append(bytes.Clone(b[:i]), ","...), b[i:]...)
@@ -110,6 +118,16 @@ func TestCheckInputDocuments(t *testing.T) {
 			})
 		}
 	}
+}
+
+// indent returns the JSON document b indented.
+func indent(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // FuzzCheckInputDocument: whatever the bytes, CheckInput gives what a
@@ -216,6 +234,10 @@ func TestCheckInputLongLine(t *testing.T) {
 			"two commas":    append(append(bytes.Clone(b[:i]), ","...), b[i:]...),
 			"a trace again": append(append(bytes.Clone(b[:n-1]), ","...), b[1:i-1]...),
 			"more lines":    append(append(bytes.Clone(b), '\n'), src...),
+			"indented":      indent(t, b),
+			// what a boundary between traces looks like, in a string:
+			// a guess there is wrong (see docShape.guess)
+			"a boundary in a string": bytes.Replace(b, []byte(`"name":"`), []byte(`"name":"],[},{\"traceID\":\"1\",\"spans\":[`), 1),
 		} {
 			if vname == "a trace again" && name == "jaeger-envelope.json" {
 				data = append(data, "]}"...)
@@ -226,8 +248,14 @@ func TestCheckInputLongLine(t *testing.T) {
 				want := checkJSON(t, checkout, name, data, 1)
 				restore := trace.SetPartBytes(4 << 10)
 				defer restore()
+				before := trace.Rereads()
 				if got := checkInputJSON(t, checkout, name, data, 2); !bytes.Equal(got, want) {
 					t.Errorf("the result differs from the Reader's:\n%s\nwant:\n%s", got, want)
+				}
+				// a whole document is cut where its traces end, by guess
+				// (on one line) or by following it (indented), and read once
+				if again := trace.Rereads() - before; again > 0 && (vname == "whole" || vname == "indented") {
+					t.Errorf("the document was read %d more times", again)
 				}
 			})
 		}
