@@ -10,7 +10,8 @@ const flagParentRemote = 0x300
 // without a span.kind tag, a Zipkin span without kind) and [Internal]
 // (Zipkin has no internal kind, so an OTLP or Jaeger internal span is a
 // kind-less span in Zipkin: both are judged alike, and the same trace
-// gives the same answers in every format). byID indexes spans by span id.
+// gives the same answers in every format). parentOf gives the index of a
+// span's parent span, -1 for none.
 //
 //   - A span whose parent runs in another service, or whose OTLP flags
 //     say its parent is remote, is a [Server]: the callee's side of a
@@ -28,7 +29,7 @@ const flagParentRemote = 0x300
 // service, or a parent missing from the trace, tells nothing. Spans with
 // a remote kind (server, client, producer, consumer) keep it. A second
 // pass finds nothing left to infer.
-func inferKinds(spans []Span, byID map[SpanID]int) {
+func inferKinds(spans []Span, parentOf func(int) int) {
 	some := false
 	for i := range spans {
 		if local(spans[i].Kind) {
@@ -40,11 +41,7 @@ func inferKinds(spans []Span, byID map[SpanID]int) {
 		return
 	}
 	parent := func(i int) *Span {
-		s := &spans[i]
-		if s.ParentID.IsZero() {
-			return nil
-		}
-		if j, ok := byID[s.ParentID]; ok && j != i {
+		if j := parentOf(i); j >= 0 {
 			return &spans[j]
 		}
 		return nil

@@ -18,7 +18,7 @@ type ks struct {
 	flags      uint32
 }
 
-func kindSpans(in []ks) ([]Span, map[SpanID]int) {
+func kindSpans(in []ks) ([]Span, func(int) int) {
 	spans := make([]Span, len(in))
 	byID := map[SpanID]int{}
 	for i, k := range in {
@@ -28,7 +28,13 @@ func kindSpans(in []ks) ([]Span, map[SpanID]int) {
 		}
 		byID[spans[i].SpanID] = i
 	}
-	return spans, byID
+	parentOf := func(i int) int {
+		if j, ok := byID[spans[i].ParentID]; ok && j != i && !spans[i].ParentID.IsZero() {
+			return j
+		}
+		return -1
+	}
+	return spans, parentOf
 }
 
 func TestInferKinds(t *testing.T) {
@@ -68,8 +74,8 @@ func TestInferKinds(t *testing.T) {
 			[]Kind{Unspecified}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			spans, byID := kindSpans(tc.spans)
-			inferKinds(spans, byID)
+			spans, parentOf := kindSpans(tc.spans)
+			inferKinds(spans, parentOf)
 			got := make([]Kind, len(spans))
 			for i := range spans {
 				got[i] = spans[i].Kind
@@ -77,7 +83,7 @@ func TestInferKinds(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("kinds %v, want %v (%s)", got, tc.want, tc.reason)
 			}
-			inferKinds(spans, byID)
+			inferKinds(spans, parentOf)
 			for i := range spans {
 				if spans[i].Kind != got[i] {
 					t.Errorf("a second pass changed span %d to %v", i, spans[i].Kind)

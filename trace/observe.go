@@ -116,20 +116,23 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	n := len(t.Spans)
 	sc := observePool.Get().(*observeScratch)
 	defer sc.put()
-	byID := sc.byID
-	for i := range t.Spans {
-		byID[t.Spans[i].SpanID] = i
+	// rep[i]: the span that span i's id names (of spans that share an
+	// id, the last: they share their children); up[i]: the span its
+	// parent id names, -1 when none (itself included, for kids).
+	rep, up := sc.index(t.Spans)
+	parentOf := func(i int) int {
+		if j := int(up[i]); j != i {
+			return j
+		}
+		return -1
 	}
-	inferKinds(t.Spans, byID) // spans without a kind: see kind.go
-	// The children of span id x, in span order, are kids[first[k]:first[k+1]]
-	// with k = byID[x] (spans that share an id share their children).
+	inferKinds(t.Spans, parentOf) // spans without a kind: see kind.go
+	// The children of span k, in span order, are kids[first[k]:first[k+1]].
 	first := reuseSlice(sc.first, n+1)
 	clear(first)
 	for i := range t.Spans {
-		if p := t.Spans[i].ParentID; !p.IsZero() {
-			if k, ok := byID[p]; ok {
-				first[k+1]++
-			}
+		if k := up[i]; k >= 0 {
+			first[k+1]++
 		}
 	}
 	for k := range n {
@@ -139,28 +142,14 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	fill := append(sc.fill[:0], first[:n]...)
 	sc.first, sc.kids, sc.fill = first, kids, fill
 	for i := range t.Spans {
-		if p := t.Spans[i].ParentID; !p.IsZero() {
-			if k, ok := byID[p]; ok {
-				kids[fill[k]] = i
-				fill[k]++
-			}
+		if k := up[i]; k >= 0 {
+			kids[fill[k]] = i
+			fill[k]++
 		}
 	}
-	children := func(x SpanID) []int {
-		if k, ok := byID[x]; ok {
-			return kids[first[k]:first[k+1]]
-		}
-		return nil
-	}
-	parentOf := func(i int) int {
-		s := &t.Spans[i]
-		if s.ParentID.IsZero() {
-			return -1
-		}
-		if j, ok := byID[s.ParentID]; ok && j != i {
-			return j
-		}
-		return -1
+	children := func(i int) []int { // of span i's id
+		k := rep[i]
+		return kids[first[k]:first[k+1]]
 	}
 
 	// Participants, and the services that map to none.
@@ -212,7 +201,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 			want = Consumer
 		}
 		found := false
-		for _, list := range [2][]int{children(s.SpanID), linked[s.SpanID]} {
+		for _, list := range [2][]int{children(i), linked[s.SpanID]} {
 			for _, c := range list {
 				if k := t.Spans[c].Kind; k == want || (want == Server && k == Consumer) || (want == Consumer && k == Server) {
 					pairs = append(pairs, pair{i, c})
@@ -419,6 +408,7 @@ type pair struct{ client, server int }
 // it returns.
 type observeScratch struct {
 	byID     map[SpanID]int
+	rep, up  []int32
 	unmapped map[string]bool
 	linked   map[SpanID][]int
 	first    []int32
@@ -437,6 +427,51 @@ type observeScratch struct {
 var observePool = sync.Pool{New: func() any {
 	return &observeScratch{byID: map[SpanID]int{}, unmapped: map[string]bool{}, linked: map[SpanID][]int{}}
 }}
+
+// smallTrace is how many spans a trace has at most for index to find
+// ids by comparing them all, not through a map.
+const smallTrace = 24
+
+// index returns, for each span, the span its id names and the span its
+// parent id names (-1: none), as a map from id to the last span with it
+// gives them.
+func (sc *observeScratch) index(spans []Span) (rep, up []int32) {
+	n := len(spans)
+	rep, up = reuseSlice(sc.rep, n), reuseSlice(sc.up, n)
+	sc.rep, sc.up = rep, up
+	if n <= smallTrace {
+		last := func(id SpanID) int32 {
+			for j := n - 1; j >= 0; j-- {
+				if spans[j].SpanID == id {
+					return int32(j)
+				}
+			}
+			return -1
+		}
+		for i := range spans {
+			rep[i] = last(spans[i].SpanID)
+			up[i] = -1
+			if p := spans[i].ParentID; !p.IsZero() {
+				up[i] = last(p)
+			}
+		}
+		return rep, up
+	}
+	byID := sc.byID
+	for i := range spans {
+		byID[spans[i].SpanID] = i
+	}
+	for i := range spans {
+		rep[i] = int32(byID[spans[i].SpanID])
+		up[i] = -1
+		if p := spans[i].ParentID; !p.IsZero() {
+			if k, ok := byID[p]; ok {
+				up[i] = int32(k)
+			}
+		}
+	}
+	return rep, up
+}
 
 // maxScratchMap is the size past which a scratch map is dropped rather
 // than cleared: clearing costs its capacity, which one big trace grows.

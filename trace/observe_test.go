@@ -434,3 +434,36 @@ func TestDefaultMappingLabels(t *testing.T) {
 		}
 	}
 }
+
+// index finds spans by id the same way by comparing ids (small traces)
+// as through a map (large ones): ids shared, repeated, a span its own
+// parent, parents missing.
+func TestObserveIndex(t *testing.T) {
+	for n := 1; n <= 3*smallTrace; n++ {
+		spans := make([]Span, n)
+		for i := range spans {
+			// ids from a small range: shared often; parent 0: none
+			spans[i].SpanID = SpanID{7: byte(1 + (i*7)%(n/2+1))}
+			if p := (i * 5) % (n + 2); p > 0 {
+				spans[i].ParentID = SpanID{7: byte(p)}
+			}
+		}
+		var sc observeScratch
+		sc.byID = map[SpanID]int{}
+		rep, up := sc.index(spans)
+		// the map's answers, whatever n is
+		byID := map[SpanID]int{}
+		for i := range spans {
+			byID[spans[i].SpanID] = i
+		}
+		for i := range spans {
+			wantUp := int32(-1)
+			if k, ok := byID[spans[i].ParentID]; ok && !spans[i].ParentID.IsZero() {
+				wantUp = int32(k)
+			}
+			if rep[i] != int32(byID[spans[i].SpanID]) || up[i] != wantUp {
+				t.Fatalf("%d spans, span %d: rep %d up %d, want %d and %d", n, i, rep[i], up[i], byID[spans[i].SpanID], wantUp)
+			}
+		}
+	}
+}
