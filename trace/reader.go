@@ -168,13 +168,14 @@ type Reader struct {
 	check  bool                  // keep is CheckAttrs (CheckInput)
 	dec    decoder
 
-	open    map[TraceID]*pending
-	order   []*pending // open traces, first seen first
-	unit    int64
-	ready   []*Trace
-	done    map[TraceID]struct{}
-	doneLog []TraceID // ring of completed ids, for done's bound
-	doneAt  int
+	open     map[TraceID]*pending
+	lastOpen *pending   // the open trace that took the last span
+	order    []*pending // open traces, first seen first
+	unit     int64
+	ready    []*Trace
+	done     map[TraceID]struct{}
+	doneLog  []TraceID // ring of completed ids, for done's bound
+	doneAt   int
 
 	// part: the reader reads one part of an NDJSON input cut at line
 	// ends (CheckInput), whose first line is the input's lineBase+1
@@ -450,7 +451,12 @@ func (r *Reader) warn(text, then string) {
 // pendingFor returns the open trace id, opening it, or nil if the trace
 // was already returned.
 func (r *Reader) pendingFor(id TraceID) *pending {
-	if p, ok := r.open[id]; ok {
+	p := r.lastOpen // the spans of a trace mostly come together
+	if p == nil || p.t.ID != id {
+		p = r.open[id]
+	}
+	if p != nil {
+		r.lastOpen = p
 		if p.last != r.unit {
 			r.marks = append(r.marks, mark{p: p, spans: len(p.t.Spans), malformed: p.t.Malformed, last: p.last})
 			p.last = r.unit
@@ -460,8 +466,9 @@ func (r *Reader) pendingFor(id TraceID) *pending {
 	if _, ok := r.done[id]; ok {
 		return nil
 	}
-	p := &pending{t: Trace{ID: id, Spans: takeSpans()}, last: r.unit}
+	p = &pending{t: Trace{ID: id, Spans: takeSpans()}, last: r.unit}
 	r.open[id] = p
+	r.lastOpen = p
 	r.order = append(r.order, p)
 	r.marks = append(r.marks, mark{p: p, created: true})
 	return p
@@ -493,6 +500,7 @@ func (r *Reader) rollback() (tid string, spans int64) {
 		}
 		if m.created {
 			delete(r.open, p.t.ID)
+			r.lastOpen = nil
 			p.gone = true
 			continue
 		}
@@ -522,6 +530,7 @@ func (r *Reader) completeBefore(u int64) {
 			continue
 		}
 		delete(r.open, p.t.ID)
+		r.lastOpen = nil
 		r.remember(p.t.ID)
 		if len(p.t.Spans) > 0 {
 			r.finish(&p.t)
