@@ -222,3 +222,39 @@ func TestMemberAt(t *testing.T) {
 		}
 	}
 }
+
+// Zipkin tags read in place, runs of unwanted ones skipped at once
+// (skipUnwantedRun), give what jsontext gives: wanted tags among them,
+// first or last, names with escapes, values that are not strings,
+// blanks, broken values.
+func TestZipkinTagsInPlace(t *testing.T) {
+	span := `{"traceId":"5b8efff798038103d269b633813fc60c","id":"a1a1a1a1a1a1a1a1","kind":"CLIENT","name":"get","timestamp":1772445600000000,"duration":1000,"localEndpoint":{"serviceName":"app"},"tags":%s}`
+	for _, tc := range []struct {
+		tags string
+		bail bool
+	}{
+		{`{}`, false},
+		{`{"a":"1"}`, false},
+		{`{"a":"1","b":"2","c":"3"}`, false},
+		{`{"a":"1","peer.service":"db","b":"2"}`, false},
+		{`{"peer.service":"db","a":"1","b":"2"}`, false},
+		{`{"a":"1","b":"2","peer.service":"db"}`, false},
+		{`{"a":"1","error":"boom","http.response.status_code":"503","b":"2"}`, false},
+		{`{"a":"1","b\u0041":"2","c":"3"}`, false},
+		{`{"a":"1","b":2,"c":"3","d":true,"e":null}`, false},
+		{`{"a":"1", "b":"2" ,"c" : "3"}`, false},
+		{`{"a":"1","b":"x\"y\\z\u00e9","c":"3"}`, false},
+		{`{"a":"1","b":{"x":"y"},"c":["3"]}`, false},
+		{`{"a":"1","a":"2","peer.service":"x","peer.service":"y"}`, false},
+		{`{"a":"1","b":"2",}`, true},
+		{`{"a":"1","b":"2"`, true},
+		{`{"a":"1","b":"2\x"}`, true},
+		{`{"a":"1","b":"2""c":"3"}`, true},
+		{`{"a":"1",,"c":"3"}`, true},
+	} {
+		data := []byte(fmt.Sprintf(span, tc.tags) + "\n")
+		if bailed := fastAgrees(t, data, ZipkinJSON); bailed != tc.bail {
+			t.Errorf("tags %s: read in place %v, want %v", tc.tags, !bailed, !tc.bail)
+		}
+	}
+}

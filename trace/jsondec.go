@@ -425,6 +425,45 @@ func (d *jsonDecoder) skipUnwanted(where attrList) bool {
 	return true
 }
 
+// skipUnwantedRun skips, in place, the members of the object being
+// read that the Reader does not want (where says which list it is),
+// while they are written compact as most are ("choreo.run":"0": a name
+// without escapes, a string value) — skipUnwanted's work for a run of
+// them in one loop. It stops before a wanted member or anything else,
+// for the caller to read as usual.
+func (d *jsonDecoder) skipUnwantedRun(where attrList) {
+	f := d.j.f
+	if f == nil || d.r.keep == nil {
+		return
+	}
+	if k, ok := f.peek(); !ok || k != '"' || !f.isName() {
+		return
+	}
+	b, i, end := f.b, f.pos, -1
+	for {
+		ks := i + 1
+		k := ks
+		for k < len(b) && strPlain[b[k]] && b[k] < 0x80 {
+			k++
+		}
+		if k+2 >= len(b) || b[k] != '"' || b[k+1] != ':' || b[k+2] != '"' || k-ks > 64 || wants(d.r, where, b[ks:k]) {
+			break
+		}
+		e, ok := scanString(b, k+2)
+		if !ok {
+			break
+		}
+		end = e
+		if e+1 >= len(b) || b[e] != ',' || b[e+1] != '"' {
+			break
+		}
+		i = e + 1
+	}
+	if end >= 0 {
+		f.skipTo(end)
+	}
+}
+
 // attrKey reads an attribute's key (a string value, or an object's
 // member name: Zipkin's tags) as strIntern reads it, and whether the
 // Reader wants the attribute. The key of one it does not want is not

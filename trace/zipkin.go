@@ -191,7 +191,11 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		s.Attrs, d.attrs = d.attrs[:0], nil
 		defer func() { d.attrs, s.Attrs = s.Attrs, d.cloneAttrs(s.Attrs) }()
 	}
-	for j.more() {
+	for {
+		d.skipUnwantedRun(zipkinTags)
+		if !j.more() {
+			break
+		}
 		if d.skipUnwanted(zipkinTags) {
 			continue
 		}
