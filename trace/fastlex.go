@@ -400,7 +400,12 @@ func (f *fastLex) kvAt(typed bool) (key []byte, end int, ok bool) {
 	if k, ok := f.peek(); !ok || k != '{' {
 		return nil, 0, false
 	}
-	b, i := f.b, f.pos
+	return f.kvAtIndex(f.pos, typed)
+}
+
+// kvAtIndex matches an attribute at b[i] as kvAt does.
+func (f *fastLex) kvAtIndex(i int, typed bool) (key []byte, end int, ok bool) {
+	b := f.b
 	const open, typ, value = `{"key":"`, `,"type":"`, `,"value":`
 	if !hasAt(b, i, open) {
 		return nil, 0, false
@@ -463,7 +468,14 @@ func (f *fastLex) memberAt() (key []byte, end int, ok bool) {
 	if k, ok := f.peek(); !ok || k != '"' || !f.isName() {
 		return nil, 0, false
 	}
-	b, i := f.b, f.pos+1
+	return f.memberAtIndex(f.pos)
+}
+
+// memberAtIndex matches a member at b[i] (its name's quote) as
+// memberAt does.
+func (f *fastLex) memberAtIndex(i int) (key []byte, end int, ok bool) {
+	b := f.b
+	i++
 	ks := i
 	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
 		i++

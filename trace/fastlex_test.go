@@ -224,7 +224,7 @@ func TestMemberAt(t *testing.T) {
 }
 
 // Zipkin tags read in place, runs of unwanted ones skipped at once
-// (skipUnwantedRun), give what jsontext gives: wanted tags among them,
+// (skipUnwanted), give what jsontext gives: wanted tags among them,
 // first or last, names with escapes, values that are not strings,
 // blanks, broken values.
 func TestZipkinTagsInPlace(t *testing.T) {
@@ -255,6 +255,48 @@ func TestZipkinTagsInPlace(t *testing.T) {
 		data := []byte(fmt.Sprintf(span, tc.tags) + "\n")
 		if bailed := fastAgrees(t, data, ZipkinJSON); bailed != tc.bail {
 			t.Errorf("tags %s: read in place %v, want %v", tc.tags, !bailed, !tc.bail)
+		}
+	}
+}
+
+// OTLP attributes and Jaeger tags read in place, runs of unwanted ones
+// skipped at once, give what jsontext gives.
+func TestAttributeRunsInPlace(t *testing.T) {
+	otlp := `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"app"}}]},"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1a1a1a1a1a1a1a1","name":"get","kind":3,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000","attributes":[%s]}]}]}]}`
+	jaeger := `{"traceID":"5b8efff798038103d269b633813fc60c","spans":[{"traceID":"5b8efff798038103d269b633813fc60c","spanID":"a1a1a1a1a1a1a1a1","operationName":"get","references":[],"startTime":1772445600000000,"duration":900000,"tags":[%s],"logs":[],"processID":"p1","warnings":null}],"processes":{"p1":{"serviceName":"app","tags":[%[1]s]}}}`
+	kv := func(typed bool, k, v string) string {
+		if typed {
+			return `{"key":"` + k + `","type":"string","value":` + v + `}`
+		}
+		return `{"key":"` + k + `","value":{"stringValue":` + v + `}}`
+	}
+	for _, typed := range []bool{false, true} {
+		a, b, c := kv(typed, "a", `"1"`), kv(typed, "b", `"2"`), kv(typed, "c", `"3"`)
+		peer, status := kv(typed, "peer.service", `"db"`), kv(typed, "http.response.status_code", `"503"`)
+		for _, tc := range []struct {
+			attrs string
+			bail  bool
+		}{
+			{``, false},
+			{a, false},
+			{a + "," + b + "," + c, false},
+			{a + "," + peer + "," + b, false},
+			{peer + "," + a + "," + b + "," + status, false},
+			{a + "," + b + "," + peer + "," + c + "," + status, false},
+			{a + ", " + b + " ," + c, false},
+			{a + "," + `{"value":{"stringValue":"x"},"key":"d"}` + "," + b, false},
+			{a + "," + kv(typed, `b\u0041`, `"2"`) + "," + c, false},
+			{a + "," + b + ",", true},
+			{a + ",," + b, true},
+			{a + "," + kv(typed, "b", `"2\x"`) + "," + c, true},
+		} {
+			format, line := OTLPJSON, fmt.Sprintf(otlp, tc.attrs)
+			if typed {
+				format, line = JaegerJSON, fmt.Sprintf(jaeger, tc.attrs)
+			}
+			if bailed := fastAgrees(t, []byte(line+"\n"), format); bailed != tc.bail {
+				t.Errorf("%v attributes %s: read in place %v, want %v", format, tc.attrs, !bailed, !tc.bail)
+			}
 		}
 	}
 }

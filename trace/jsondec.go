@@ -398,70 +398,57 @@ func (d *jsonDecoder) stepValue() (bool, error) {
 	return true, j.skip()
 }
 
-// skipUnwanted skips the next attribute of where whole, read in place,
-// if it is written the usual way for its list and the Reader does not
-// want it (see kvAt): a Zipkin tag "K":V, a Jaeger {"key","type","value"},
-// an OTLP {"key","value"}. It reports whether it did.
+// skipUnwanted skips, read in place, the next attributes of where the
+// Reader does not want (see kvAt), while they are written the usual way
+// for their list, each right after the previous one's comma: Zipkin
+// tags "K":V, Jaeger {"key","type","value"}, OTLP {"key","value"}. It
+// stops before a wanted attribute or anything else, for the caller to
+// read as usual, and reports whether it skipped any.
 func (d *jsonDecoder) skipUnwanted(where attrList) bool {
 	f := d.j.f
 	if f == nil || d.r.keep == nil {
 		return false
 	}
-	var key []byte
-	var end int
-	var ok bool
-	switch where {
-	case zipkinTags:
-		key, end, ok = f.memberAt()
-	case jaegerTags, jaegerProcTags, jaegerFields:
-		key, end, ok = f.kvAt(true)
-	default:
-		key, end, ok = f.kvAt(false)
-	}
-	if !ok || wants(d.r, where, key) {
+	k, ok := f.peek()
+	if !ok {
 		return false
 	}
-	f.skipTo(end)
-	return true
-}
-
-// skipUnwantedRun skips, in place, the members of the object being
-// read that the Reader does not want (where says which list it is),
-// while they are written compact as most are ("choreo.run":"0": a name
-// without escapes, a string value) — skipUnwanted's work for a run of
-// them in one loop. It stops before a wanted member or anything else,
-// for the caller to read as usual.
-func (d *jsonDecoder) skipUnwantedRun(where attrList) {
-	f := d.j.f
-	if f == nil || d.r.keep == nil {
-		return
+	start := byte('{') // what starts an attribute
+	if where == zipkinTags {
+		start = '"'
+		if !f.isName() {
+			return false
+		}
 	}
-	if k, ok := f.peek(); !ok || k != '"' || !f.isName() {
-		return
+	if k != jsontext.Kind(start) {
+		return false
 	}
 	b, i, end := f.b, f.pos, -1
 	for {
-		ks := i + 1
-		k := ks
-		for k < len(b) && strPlain[b[k]] && b[k] < 0x80 {
-			k++
+		var key []byte
+		var e int
+		switch where {
+		case zipkinTags:
+			key, e, ok = f.memberAtIndex(i)
+		case jaegerTags, jaegerProcTags, jaegerFields:
+			key, e, ok = f.kvAtIndex(i, true)
+		default:
+			key, e, ok = f.kvAtIndex(i, false)
 		}
-		if k+2 >= len(b) || b[k] != '"' || b[k+1] != ':' || b[k+2] != '"' || k-ks > 64 || wants(d.r, where, b[ks:k]) {
-			break
-		}
-		e, ok := scanString(b, k+2)
-		if !ok {
+		if !ok || wants(d.r, where, key) {
 			break
 		}
 		end = e
-		if e+1 >= len(b) || b[e] != ',' || b[e+1] != '"' {
+		if e+1 >= len(b) || b[e] != ',' || b[e+1] != start {
 			break
 		}
 		i = e + 1
 	}
-	if end >= 0 {
-		f.skipTo(end)
+	if end < 0 {
+		return false
 	}
+	f.skipTo(end)
+	return true
 }
 
 // attrKey reads an attribute's key (a string value, or an object's

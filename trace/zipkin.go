@@ -191,11 +191,7 @@ func (d *jsonDecoder) zipkinTags(s *Span, st *spanState) error {
 		s.Attrs, d.attrs = d.attrs[:0], nil
 		defer func() { d.attrs, s.Attrs = s.Attrs, d.cloneAttrs(s.Attrs) }()
 	}
-	for {
-		d.skipUnwantedRun(zipkinTags)
-		if !j.more() {
-			break
-		}
+	for j.more() {
 		if d.skipUnwanted(zipkinTags) {
 			continue
 		}
