@@ -300,3 +300,50 @@ func TestAttributeRunsInPlace(t *testing.T) {
 		}
 	}
 }
+
+// A Zipkin span written as Zipkin writes it is read in one pass
+// (zipkinSpanInPlace); any other is read token by token; both give
+// what jsontext gives.
+func TestZipkinSpanInPlace(t *testing.T) {
+	const canonical = `{"traceId":"5b8efff798038103d269b633813fc60c","parentId":"b1b1b1b1b1b1b1b1","id":"a1a1a1a1a1a1a1a1","kind":"CLIENT","name":"get cart","timestamp":1772445600000000,"duration":1000,"localEndpoint":{"serviceName":"app","ipv4":"10.0.0.1","port":8080},"remoteEndpoint":{"serviceName":"db"},"tags":{"a":"1","peer.service":"db","http.response.status_code":"503","error":"boom","b":"x\"y\u00e9"},"shared":false,"debug":true}`
+	for _, tc := range []struct {
+		name    string
+		span    string
+		inPlace bool
+	}{
+		{"canonical", canonical, true},
+		{"few members", `{"traceId":"5b8efff798038103d269b633813fc60c","id":"a1","timestamp":1,"duration":0}`, true},
+		{"empty", `{}`, true},
+		{"no duration", `{"traceId":"5b","id":"a1","timestamp":12}`, true},
+		{"empty endpoint and tags", `{"traceId":"5b","id":"a1","timestamp":12,"duration":3,"localEndpoint":{},"tags":{}}`, true},
+		{"shared server", `{"traceId":"5b","id":"a1","kind":"SERVER","shared":true,"timestamp":12,"duration":3}`, true},
+		{"id too long", `{"traceId":"5b8efff798038103d269b633813fc60c00","id":"a1","timestamp":1,"duration":1}`, false},
+		{"blank", `{"traceId":"5b", "id":"a1","timestamp":1,"duration":1}`, false},
+		{"snake case", `{"trace_id":"5b","id":"a1","timestamp":1,"duration":1}`, false},
+		{"twice", `{"traceId":"5b","id":"a1","id":"a2","timestamp":1,"duration":1}`, false},
+		{"escaped name", `{"traceId":"5b","id":"a1","name":"a\"b","timestamp":1,"duration":1}`, false},
+		{"non-ASCII name", `{"traceId":"5b","id":"a1","name":"café","timestamp":1,"duration":1}`, false},
+		{"string timestamp", `{"traceId":"5b","id":"a1","timestamp":"1","duration":1}`, false},
+		{"float duration", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1.5}`, false},
+		{"negative duration", `{"traceId":"5b","id":"a1","timestamp":1,"duration":-1}`, false},
+		{"timestamp out of range", `{"traceId":"5b","id":"a1","timestamp":999999999999999999,"duration":1}`, false},
+		{"leading zero", `{"traceId":"5b","id":"a1","timestamp":01,"duration":1}`, false},
+		{"unknown kind", `{"traceId":"5b","id":"a1","kind":"LOCAL","timestamp":1,"duration":1}`, false},
+		{"annotations", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1,"annotations":[{"timestamp":1,"value":"x"}]}`, false},
+		{"tag number", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1,"tags":{"a":1}}`, false},
+		{"other member", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1,"x":1}`, false},
+		{"endpoint member", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1,"localEndpoint":{"serviceName":"a","x":1}}`, false},
+		{"broken", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1,}`, false},
+		{"cut", `{"traceId":"5b","id":"a1","timestamp":1,"duration":1`, false},
+	} {
+		for _, wrap := range []string{"[%s]\n", "[%[1]s,%[1]s]\n"} {
+			data := []byte(fmt.Sprintf(wrap, tc.span))
+			fastAgrees(t, data, ZipkinJSON)
+			rd := newPartReaderIn(data, "x", ZipkinJSON, 0)
+			readPart(rd)
+			if got := rd.dec.(*jsonDecoder).inPlace > 0; got != tc.inPlace {
+				t.Errorf("%s: read in one pass %v, want %v", tc.name, got, tc.inPlace)
+			}
+		}
+	}
+}

@@ -26,6 +26,9 @@ func (d *jsonDecoder) zipkinSpans() error {
 			}
 			continue
 		}
+		if d.zipkinSpanInPlace() {
+			continue
+		}
 		if err := d.zipkinSpan(); err != nil {
 			return err
 		}
@@ -84,6 +87,12 @@ func (d *jsonDecoder) zipkinSpan() error {
 	if err != nil {
 		return err
 	}
+	d.zipkinDone(&s, st, dur)
+	return nil
+}
+
+// zipkinDone finishes a span read (its duration dur, µs) and adds it.
+func (d *jsonDecoder) zipkinDone(s *Span, st *spanState, dur int64) {
 	s.Service = s.Local.Service
 	if s.Kind == Client {
 		s.Shared = false // as Zipkin's builder: only a server half is shared
@@ -100,11 +109,10 @@ func (d *jsonDecoder) zipkinSpan() error {
 	if !st.start {
 		st.fail("missing timestamp (incomplete span)")
 	}
-	st.ids(&s)
-	if d.usable(&s, st) {
-		d.r.add(&s, st.line)
+	st.ids(s)
+	if d.usable(s, st) {
+		d.r.add(s, st.line)
 	}
-	return nil
 }
 
 // zipkinKind reads CLIENT, SERVER, PRODUCER or CONSUMER, in any case.
