@@ -347,3 +347,46 @@ func TestZipkinSpanInPlace(t *testing.T) {
 		}
 	}
 }
+
+// An OTLP span written as the SDKs write it is read in one pass
+// (otlpSpanInPlace); any other token by token; both give what jsontext
+// gives.
+func TestOTLPSpanInPlace(t *testing.T) {
+	const canonical = `{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1a1a1a1a1a1a1a1","parentSpanId":"b1b1b1b1b1b1b1b1","traceState":"x=1","name":"GET /cart","kind":3,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000","flags":256,"attributes":[{"key":"a","value":{"stringValue":"1"}},{"key":"peer.service","value":{"stringValue":"db"}},{"key":"b","value":{"doubleValue":1.5}},{"key":"http.response.status_code","value":{"intValue":"503"}},{"key":"c","value":{"arrayValue":{"values":[]}}}],"droppedAttributesCount":0,"events":[],"links":[],"status":{"code":2,"message":"boom"}}`
+	line := func(span string) []byte {
+		return []byte(`{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"app"}}]},"scopeSpans":[{"scope":{"name":"s"},"spans":[` + span + `]}]}]}` + "\n")
+	}
+	for _, tc := range []struct {
+		name    string
+		span    string
+		inPlace bool
+	}{
+		{"canonical", canonical, true},
+		{"two", canonical + "," + canonical, true},
+		{"few members", `{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2"}`, true},
+		{"empty", `{}`, true},
+		{"kind by name, status by name", `{"traceId":"5b","spanId":"a1","kind":"SPAN_KIND_SERVER","startTimeUnixNano":1,"endTimeUnixNano":2,"status":{"code":"STATUS_CODE_ERROR"}}`, true},
+		{"empty status and attributes", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[],"status":{}}`, true},
+		{"unknown kind", `{"traceId":"5b","spanId":"a1","kind":9,"startTimeUnixNano":"1","endTimeUnixNano":"2"}`, false},
+		{"negative kind", `{"traceId":"5b","spanId":"a1","kind":-1,"startTimeUnixNano":"1","endTimeUnixNano":"2"}`, false},
+		{"time too large", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"99999999999999999999","endTimeUnixNano":"2"}`, false},
+		{"empty time", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"","endTimeUnixNano":"2"}`, false},
+		{"events", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","events":[{"name":"e","timeUnixNano":"1"}]}`, false},
+		{"wanted double", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"http.response.status_code","value":{"doubleValue":503}}]}`, false},
+		{"wanted bare", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"peer.service","value":"db"}]}`, false},
+		{"wanted twice", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"key":"peer.service","value":{"stringValue":"db"}},{"key":"peer.service","value":{"stringValue":"x"}}]}`, true},
+		{"attribute other order", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{"value":{"stringValue":"db"},"key":"peer.service"}]}`, false},
+		{"status other member", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2","status":{"code":1,"x":1}}`, false},
+		{"snake case", `{"trace_id":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2"}`, false},
+		{"blank", `{"traceId":"5b", "spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2"}`, false},
+		{"broken", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2",}`, false},
+	} {
+		data := line(tc.span)
+		fastAgrees(t, data, OTLPJSON)
+		rd := newPartReaderIn(data, "x", OTLPJSON, 0)
+		readPart(rd)
+		if got := rd.dec.(*jsonDecoder).inPlace > 0; got != tc.inPlace {
+			t.Errorf("%s: read in one pass %v, want %v", tc.name, got, tc.inPlace)
+		}
+	}
+}

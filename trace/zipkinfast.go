@@ -1,5 +1,7 @@
 package trace
 
+import "math"
+
 // A Zipkin span as Zipkin and its tracers write it, compact and in
 // their own names ({"traceId":"…","id":"…","kind":"CLIENT","name":"…",
 // "timestamp":…,"duration":…,"localEndpoint":{"serviceName":"…"},
@@ -54,20 +56,45 @@ func plainAt(b []byte, i, max int) (raw []byte, end int, ok bool) {
 }
 
 // intAt returns the plain integer at b[i] (digits, no sign, fraction
-// or exponent, at most 18 of them, no leading zero) and where it ends.
+// or exponent, no leading zero, at most math.MaxInt64) and where it
+// ends.
 func intAt(b []byte, i int) (n int64, end int, ok bool) {
 	k := i
 	for k < len(b) && '0' <= b[k] && b[k] <= '9' {
-		n = n*10 + int64(b[k]-'0')
+		d := int64(b[k] - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, 0, false
+		}
+		n = n*10 + d
 		k++
 	}
-	if d := k - i; d == 0 || d > 18 || d > 1 && b[i] == '0' {
+	if k == i || k-i > 1 && b[i] == '0' {
 		return 0, 0, false
 	}
 	if k < len(b) && (b[k] == '.' || b[k] == 'e' || b[k] == 'E') {
 		return 0, 0, false
 	}
 	return n, k, true
+}
+
+// intOrStringAt returns the plain integer at b[i], bare or in a string
+// (OTLP/JSON's int64), its digits, and where it ends.
+func intOrStringAt(b []byte, i int) (n int64, digits []byte, end int, ok bool) {
+	q := i < len(b) && b[i] == '"'
+	if q {
+		i++
+	}
+	if n, end, ok = intAt(b, i); !ok {
+		return 0, nil, 0, false
+	}
+	digits = b[i:end]
+	if q {
+		if end >= len(b) || b[end] != '"' {
+			return 0, nil, 0, false
+		}
+		end++
+	}
+	return n, digits, end, true
 }
 
 // zipkinSpanInPlace reads the next span as the package doc above says,
