@@ -483,7 +483,7 @@ func TestCheckAttrsCoversKeys(t *testing.T) {
 			t.Errorf("CheckAttrs(%q) is false: the key is in PeerKeys", k)
 		}
 	}
-	readers := []string{"reader.go", "otlp_json.go", "otlp_proto.go", "jaeger.go", "zipkin.go", "jsondec.go", "jsonlex.go", "sniff.go", "doc.go"}
+	readers := []string{"reader.go", "otlp_json.go", "otlpfast.go", "otlp_proto.go", "jaeger.go", "jaegerfast.go", "zipkin.go", "zipkinfast.go", "jsondec.go", "jsonlex.go", "sniff.go", "doc.go"}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

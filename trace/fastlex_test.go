@@ -390,3 +390,44 @@ func TestOTLPSpanInPlace(t *testing.T) {
 		}
 	}
 }
+
+// A Jaeger span written as Jaeger writes it is read in one pass
+// (jaegerSpanInPlace); any other token by token; both give what
+// jsontext gives.
+func TestJaegerSpanInPlace(t *testing.T) {
+	const canonical = `{"traceID":"5b8efff798038103d269b633813fc60c","spanID":"a1a1a1a1a1a1a1a1","flags":1,"operationName":"GET /cart","references":[{"refType":"CHILD_OF","traceID":"5b8efff798038103d269b633813fc60c","spanID":"b1b1b1b1b1b1b1b1"},{"refType":"FOLLOWS_FROM","traceID":"6b8efff798038103d269b633813fc60c","spanID":"c1c1c1c1c1c1c1c1"}],"startTime":1772445600000000,"duration":1000,"tags":[{"key":"a","type":"string","value":"1"},{"key":"span.kind","type":"string","value":"client"},{"key":"peer.service","type":"string","value":"db"},{"key":"http.response.status_code","type":"int64","value":503},{"key":"error","type":"bool","value":"true"},{"key":"otel.status_code","type":"string","value":"ERROR"},{"key":"otel.status_description","type":"string","value":"boom"},{"key":"b","type":"float64","value":1.5}],"logs":[],"processID":"p1","warnings":null}`
+	line := func(spans string) []byte {
+		return []byte(`{"traceID":"5b8efff798038103d269b633813fc60c","spans":[` + spans + `],"processes":{"p1":{"serviceName":"app","tags":[]}}}` + "\n")
+	}
+	for _, tc := range []struct {
+		name    string
+		span    string
+		inPlace bool
+	}{
+		{"canonical", canonical, true},
+		{"two", canonical + "," + strings.Replace(canonical, "a1a1a1a1a1a1a1a1", "d1d1d1d1d1d1d1d1", 1), true},
+		{"few members", `{"traceID":"5b8efff798038103d269b633813fc60c","spanID":"a1","startTime":1,"duration":2,"processID":"p1"}`, true},
+		{"empty", `{}`, true},
+		{"error tag", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","tags":[{"key":"error","type":"bool","value":"true"}]}`, true},
+		{"otel status", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","tags":[{"key":"otel.status_code","type":"string","value":"OK"},{"key":"otel.status_description","type":"string","value":"fine"}]}`, true},
+		{"follows from", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","references":[{"refType":"FOLLOWS_FROM","traceID":"5b","spanID":"b1"}]}`, true},
+		{"empty lists", `{"traceID":"5b","spanID":"a1","references":[],"tags":[],"logs":[],"startTime":1,"duration":2,"processID":"p1","warnings":[]}`, true},
+		{"logs", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","logs":[{"timestamp":1,"fields":[]}]}`, false},
+		{"embedded process", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"process":{"serviceName":"app"}}`, false},
+		{"reference other order", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","references":[{"traceID":"5b","spanID":"b1","refType":"CHILD_OF"}]}`, false},
+		{"wanted bool", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","tags":[{"key":"error","type":"bool","value":true}]}`, false},
+		{"tag without type", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1","tags":[{"key":"peer.service","value":"db"}]}`, false},
+		{"duration too large", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":99999999999999999,"processID":"p1"}`, false},
+		{"camel spanId", `{"traceID":"5b","spanId":"a1","startTime":1,"duration":2,"processID":"p1"}`, false},
+		{"blank", `{"traceID":"5b", "spanID":"a1","startTime":1,"duration":2,"processID":"p1"}`, false},
+		{"broken", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1",}`, false},
+	} {
+		data := line(tc.span)
+		fastAgrees(t, data, JaegerJSON)
+		rd := newPartReaderIn(data, "x", JaegerJSON, 0)
+		readPart(rd)
+		if got := rd.dec.(*jsonDecoder).inPlace > 0; got != tc.inPlace {
+			t.Errorf("%s: read in one pass %v, want %v", tc.name, got, tc.inPlace)
+		}
+	}
+}

@@ -124,11 +124,16 @@ func (d *jsonDecoder) jaegerSpans() error {
 		if j.peek() != '{' {
 			return d.notA("element", "a span")
 		}
+		d.jspans = append(d.jspans[:d.jdone], jaegerSpan{})
+		js := &d.jspans[d.jdone]
+		if d.jaegerSpanInPlace(js) {
+			d.jdone++
+			d.inPlace++
+			return nil
+		}
 		if _, err := j.open('{'); err != nil {
 			return err
 		}
-		d.jspans = append(d.jspans[:d.jdone], jaegerSpan{})
-		js := &d.jspans[d.jdone]
 		js.st.line = d.line()
 		err := j.members(func(key []byte) error {
 			_, err := d.jaegerField(js, key)
