@@ -431,3 +431,36 @@ func TestJaegerSpanInPlace(t *testing.T) {
 		}
 	}
 }
+
+// The one-pass span readers against jsontext on thousands of mutations
+// of spans they read (a byte changed, or the span cut): whatever they
+// read or leave, the result is jsontext's.
+func TestSpanInPlaceMutations(t *testing.T) {
+	lines := map[Format]string{
+		ZipkinJSON: `[{"traceId":"5b8efff798038103d269b633813fc60c","parentId":"b1b1b1b1b1b1b1b1","id":"a1a1a1a1a1a1a1a1","kind":"CLIENT","name":"get","timestamp":1772445600000000,"duration":1000,"localEndpoint":{"serviceName":"app","port":80},"tags":{"a":"1","peer.service":"db","error":"x"},"shared":true}]`,
+		OTLPJSON: `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"app"}}]},"scopeSpans":[{"spans":[` +
+			`{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"a1a1a1a1a1a1a1a1","name":"get","kind":3,"startTimeUnixNano":"1772445600000000000","endTimeUnixNano":"1772445601000000000","attributes":[{"key":"a","value":{"intValue":"1"}},{"key":"peer.service","value":{"stringValue":"db"}}],"status":{"code":2}}]}]}]}`,
+		JaegerJSON: `{"traceID":"5b8efff798038103d269b633813fc60c","spans":[` +
+			`{"traceID":"5b8efff798038103d269b633813fc60c","spanID":"a1a1a1a1a1a1a1a1","operationName":"get","references":[{"refType":"CHILD_OF","traceID":"5b8efff798038103d269b633813fc60c","spanID":"b1b1b1b1b1b1b1b1"}],"startTime":1772445600000000,"duration":1000,"tags":[{"key":"a","type":"string","value":"1"},{"key":"span.kind","type":"string","value":"client"},{"key":"peer.service","type":"string","value":"db"}],"logs":[],"processID":"p1","warnings":null}` +
+			`],"processes":{"p1":{"serviceName":"app","tags":[]}}}`,
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte(`{}[]",:0123456789abc -\`)
+	for f, line := range lines {
+		for n := range 3000 {
+			b := []byte(line)
+			if n > 0 {
+				i := rng.IntN(len(b))
+				if n%10 == 0 {
+					b = b[:i]
+				} else {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+			}
+			fastAgrees(t, append(b, '\n'), f)
+			if t.Failed() {
+				t.Fatalf("%v: mutation %d: %s", f, n, b)
+			}
+		}
+	}
+}
