@@ -30,10 +30,36 @@ const (
 	jmWarnings
 )
 
-var jaegerMembers = map[string]jaegerMember{
-	"traceID": jmTraceID, "spanID": jmSpanID, "parentSpanID": jmParentSpanID, "operationName": jmOperation,
-	"flags": jmFlags, "startTime": jmStart, "duration": jmDuration, "references": jmReferences,
-	"tags": jmTags, "logs": jmLogs, "processID": jmProcessID, "warnings": jmWarnings,
+// jaegerMemberOf is the member a span's member name names, 0 for none (a
+// switch: no hashing).
+func jaegerMemberOf(name []byte) jaegerMember {
+	switch string(name) {
+	case "traceID":
+		return jmTraceID
+	case "spanID":
+		return jmSpanID
+	case "parentSpanID":
+		return jmParentSpanID
+	case "operationName":
+		return jmOperation
+	case "flags":
+		return jmFlags
+	case "startTime":
+		return jmStart
+	case "duration":
+		return jmDuration
+	case "references":
+		return jmReferences
+	case "tags":
+		return jmTags
+	case "logs":
+		return jmLogs
+	case "processID":
+		return jmProcessID
+	case "warnings":
+		return jmWarnings
+	}
+	return 0
 }
 
 // jaegerSpanInPlace reads the next span into js (a zero jaegerSpan) as
@@ -67,7 +93,7 @@ func (d *jsonDecoder) jaegerSpanInPlace(js *jaegerSpan) bool {
 			ok = false
 			break
 		}
-		m := jaegerMembers[string(name)]
+		m := jaegerMemberOf(name)
 		if m == 0 || seen&m != 0 {
 			ok = false
 			break

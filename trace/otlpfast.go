@@ -30,11 +30,44 @@ const (
 	omDropped
 )
 
-var otlpMembers = map[string]otlpMember{
-	"traceId": omTraceID, "spanId": omSpanID, "parentSpanId": omParentSpanID, "traceState": omTraceState,
-	"name": omName, "kind": omKind, "startTimeUnixNano": omStart, "endTimeUnixNano": omEnd, "flags": omFlags,
-	"attributes": omAttributes, "events": omEvents, "links": omLinks, "status": omStatus,
-	"droppedAttributesCount": omDropped, "droppedEventsCount": omDropped << 1, "droppedLinksCount": omDropped << 2,
+// otlpMemberOf is the member a span's member name names, 0 for none (a
+// switch: no hashing).
+func otlpMemberOf(name []byte) otlpMember {
+	switch string(name) {
+	case "traceId":
+		return omTraceID
+	case "spanId":
+		return omSpanID
+	case "parentSpanId":
+		return omParentSpanID
+	case "traceState":
+		return omTraceState
+	case "name":
+		return omName
+	case "kind":
+		return omKind
+	case "startTimeUnixNano":
+		return omStart
+	case "endTimeUnixNano":
+		return omEnd
+	case "flags":
+		return omFlags
+	case "attributes":
+		return omAttributes
+	case "events":
+		return omEvents
+	case "links":
+		return omLinks
+	case "status":
+		return omStatus
+	case "droppedAttributesCount":
+		return omDropped
+	case "droppedEventsCount":
+		return omDropped << 1
+	case "droppedLinksCount":
+		return omDropped << 2
+	}
+	return 0
 }
 
 // otlpSpanInPlace reads the next span as the package doc above says,
@@ -66,7 +99,7 @@ func (d *jsonDecoder) otlpSpanInPlace() bool {
 		if !nameOK || end >= len(b) || b[end] != ':' {
 			return false
 		}
-		m := otlpMembers[string(name)]
+		m := otlpMemberOf(name)
 		if m == 0 || seen&m != 0 {
 			return false
 		}

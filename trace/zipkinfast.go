@@ -31,11 +31,36 @@ const (
 	zmDebug
 )
 
-// zipkinMembers names the members as Zipkin writes them.
-var zipkinMembers = map[string]zipkinMember{
-	"traceId": zmTraceID, "id": zmID, "parentId": zmParentID, "name": zmName, "kind": zmKind,
-	"timestamp": zmTimestamp, "duration": zmDuration, "localEndpoint": zmLocal,
-	"remoteEndpoint": zmRemote, "tags": zmTags, "shared": zmShared, "debug": zmDebug,
+// zipkinMemberOf is the member a span's member name names, 0 for none (a
+// switch: no hashing).
+func zipkinMemberOf(name []byte) zipkinMember {
+	switch string(name) {
+	case "traceId":
+		return zmTraceID
+	case "id":
+		return zmID
+	case "parentId":
+		return zmParentID
+	case "name":
+		return zmName
+	case "kind":
+		return zmKind
+	case "timestamp":
+		return zmTimestamp
+	case "duration":
+		return zmDuration
+	case "localEndpoint":
+		return zmLocal
+	case "remoteEndpoint":
+		return zmRemote
+	case "tags":
+		return zmTags
+	case "shared":
+		return zmShared
+	case "debug":
+		return zmDebug
+	}
+	return 0
 }
 
 // plainAt returns the inside of the string at b[i] and where it ends,
@@ -127,7 +152,7 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 		if !nameOK || end >= len(b) || b[end] != ':' {
 			return false
 		}
-		m := zipkinMembers[string(name)]
+		m := zipkinMemberOf(name)
 		if m == 0 || seen&m != 0 {
 			return false
 		}
