@@ -2,6 +2,7 @@ package trace
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,10 +336,10 @@ func Observe(t *Trace, m *Mapping) *Observed {
 		}
 		if reason == "" {
 			if e.Client != nil {
-				e.Candidates = cands.of(m, e.From, e.To, e.Client)
+				e.Candidates = cands.of(m, sc, e.From, e.To, e.Client)
 			}
 			if len(e.Candidates) == 0 && e.Server != nil {
-				e.Candidates = cands.of(m, e.From, e.To, e.Server)
+				e.Candidates = cands.of(m, sc, e.From, e.To, e.Server)
 			}
 			if len(e.Candidates) == 0 {
 				reason = "no diagram message from " + e.From + " to " + e.To + " matches"
@@ -422,11 +423,44 @@ type observeScratch struct {
 	delta    []int64
 	bySpan   []*ObservedExchange
 	opener   []int
+
+	// lookupMemo's answers, for the Mapping memoOf, and its key's buffer
+	memoOf *Mapping
+	memo   map[string][]*flow.Message
+	key    []byte
 }
 
 var observePool = sync.Pool{New: func() any {
 	return &observeScratch{byID: map[SpanID]int{}, unmapped: map[string]bool{}, linked: map[SpanID][]int{}}
 }}
+
+// lookupMemo is m.lookup(from, to, s, dst, -1), from the answers kept
+// for the same participants, span name and attributes (all lookup
+// reads of a span) when it has one: the spans of a flow repeat a few
+// calls. It keeps at most maxScratchMap answers for one Mapping.
+func (sc *observeScratch) lookupMemo(m *Mapping, from, to string, s *Span, dst []*flow.Message) []*flow.Message {
+	if sc.memoOf != m {
+		sc.memoOf, sc.memo = m, map[string][]*flow.Message{}
+	}
+	k := sc.key[:0]
+	for _, part := range [...]string{from, to, s.Name} {
+		k = append(binary.AppendUvarint(k, uint64(len(part))), part...)
+	}
+	for _, a := range s.Attrs {
+		k = append(binary.AppendUvarint(k, uint64(len(a.Key))), a.Key...)
+		k = append(binary.AppendUvarint(k, uint64(len(a.Value))), a.Value...)
+	}
+	sc.key = k
+	if got, ok := sc.memo[string(k)]; ok {
+		return append(dst, got...)
+	}
+	n := len(dst)
+	dst = m.lookup(from, to, s, dst, -1)
+	if len(sc.memo) < maxScratchMap {
+		sc.memo[string(k)] = slices.Clone(dst[n:])
+	}
+	return dst
+}
 
 // smallTrace is how many spans a trace has at most for index to find
 // ids by comparing them all, not through a map.
@@ -586,10 +620,11 @@ func timeoutText(s string) bool {
 // backing array, each exchange's at its own length and capacity.
 type candidates []*flow.Message
 
-// of is m.Messages(from, to, s), in c's array while it has room.
-func (c *candidates) of(m *Mapping, from, to string, s *Span) []*flow.Message {
+// of is m.Messages(from, to, s), in c's array while it has room; sc
+// remembers the answers (see lookupMemo).
+func (c *candidates) of(m *Mapping, sc *observeScratch, from, to string, s *Span) []*flow.Message {
 	n := len(*c)
-	got := m.lookup(from, to, s, (*c)[n:], -1)
+	got := sc.lookupMemo(m, from, to, s, (*c)[n:])
 	if len(got) == 0 {
 		return nil
 	}
