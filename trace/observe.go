@@ -567,6 +567,9 @@ func skew(cs, ce, ss, se int64) int64 {
 // fault reports whether the exchange failed and how. late is true when
 // the server answered after the client gave up.
 func fault(e *ObservedExchange, late bool) (bool, string) {
+	if !spanFailed(e.Client) && !spanFailed(e.Server) {
+		return false, "" // most exchanges: nothing more to look at
+	}
 	failed, timeout := false, false
 	status := false
 	for _, s := range []*Span{e.Client, e.Server} {
@@ -609,6 +612,24 @@ func fault(e *ObservedExchange, late bool) (bool, string) {
 		return true, report.FaultTimeout
 	}
 	return true, report.FaultError
+}
+
+// spanFailed reports whether s (nil: none) failed as fault judges it:
+// an error status, or an HTTP status code of 500 or more.
+func spanFailed(s *Span) bool {
+	if s == nil {
+		return false
+	}
+	if s.Status == Error {
+		return true
+	}
+	for _, k := range []string{"http.response.status_code", "http.status_code"} {
+		if v, ok := s.Attr(k); ok {
+			code, _ := strconv.Atoi(v)
+			return code >= 500
+		}
+	}
+	return false
 }
 
 func timeoutText(s string) bool {
