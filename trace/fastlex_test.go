@@ -301,6 +301,18 @@ func TestAttributeRunsInPlace(t *testing.T) {
 	}
 }
 
+// inPlaceAgrees checks that data reads as jsontext reads it, and that
+// the one-pass span reader read a span of it (or none, as inPlace says).
+func inPlaceAgrees(t *testing.T, name string, data []byte, f Format, inPlace bool) {
+	t.Helper()
+	fastAgrees(t, data, f)
+	rd := newPartReaderIn(data, "x", f, 0)
+	readPart(rd)
+	if got := rd.dec.(*jsonDecoder).inPlace > 0; got != inPlace {
+		t.Errorf("%s: read in one pass %v, want %v", name, got, inPlace)
+	}
+}
+
 // A Zipkin span written as Zipkin writes it is read in one pass
 // (zipkinSpanInPlace); any other is read token by token; both give
 // what jsontext gives.
@@ -338,12 +350,7 @@ func TestZipkinSpanInPlace(t *testing.T) {
 	} {
 		for _, wrap := range []string{"[%s]\n", "[%[1]s,%[1]s]\n"} {
 			data := []byte(fmt.Sprintf(wrap, tc.span))
-			fastAgrees(t, data, ZipkinJSON)
-			rd := newPartReaderIn(data, "x", ZipkinJSON, 0)
-			readPart(rd)
-			if got := rd.dec.(*jsonDecoder).inPlace > 0; got != tc.inPlace {
-				t.Errorf("%s: read in one pass %v, want %v", tc.name, got, tc.inPlace)
-			}
+			inPlaceAgrees(t, tc.name, data, ZipkinJSON, tc.inPlace)
 		}
 	}
 }
@@ -382,12 +389,7 @@ func TestOTLPSpanInPlace(t *testing.T) {
 		{"broken", `{"traceId":"5b","spanId":"a1","startTimeUnixNano":"1","endTimeUnixNano":"2",}`, false},
 	} {
 		data := line(tc.span)
-		fastAgrees(t, data, OTLPJSON)
-		rd := newPartReaderIn(data, "x", OTLPJSON, 0)
-		readPart(rd)
-		if got := rd.dec.(*jsonDecoder).inPlace > 0; got != tc.inPlace {
-			t.Errorf("%s: read in one pass %v, want %v", tc.name, got, tc.inPlace)
-		}
+		inPlaceAgrees(t, tc.name, data, OTLPJSON, tc.inPlace)
 	}
 }
 
@@ -423,12 +425,7 @@ func TestJaegerSpanInPlace(t *testing.T) {
 		{"broken", `{"traceID":"5b","spanID":"a1","startTime":1,"duration":2,"processID":"p1",}`, false},
 	} {
 		data := line(tc.span)
-		fastAgrees(t, data, JaegerJSON)
-		rd := newPartReaderIn(data, "x", JaegerJSON, 0)
-		readPart(rd)
-		if got := rd.dec.(*jsonDecoder).inPlace > 0; got != tc.inPlace {
-			t.Errorf("%s: read in one pass %v, want %v", tc.name, got, tc.inPlace)
-		}
+		inPlaceAgrees(t, tc.name, data, JaegerJSON, tc.inPlace)
 	}
 }
 

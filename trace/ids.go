@@ -131,6 +131,12 @@ type idText struct {
 
 func (t *idText) setString(s string) { *t = idText{str: true, s: s} }
 
+// setRaw sets the id to raw, at most 32 bytes (a plain string's inside).
+func (t *idText) setRaw(raw []byte) {
+	t.str, t.s = false, ""
+	t.n = uint8(copy(t.b[:], raw))
+}
+
 func (t *idText) empty() bool {
 	if t.str {
 		return t.s == ""

@@ -283,24 +283,28 @@ func (d *jsonDecoder) jaegerTags(js *jaegerSpan, st *spanState) error {
 		js.s.Attrs, d.attrs = d.attrs[:0], nil
 		defer func() { d.attrs, js.s.Attrs = js.s.Attrs, d.cloneAttrs(js.s.Attrs) }()
 	}
-	return d.jaegerKV(st, jaegerTags, func(k, v string) {
-		switch k {
-		case "span.kind":
-			if js.s.Kind == Unspecified {
-				js.s.Kind, _ = parseKind(v)
-			}
-		case "error":
-			if js.errTag == "" {
-				js.errTag = v
-			}
-		case "otel.status_code":
-			js.otelCode = v
-		case "otel.status_description":
-			js.s.StatusMessage = v
-		default:
-			js.s.Attrs = addAttr(js.s.Attrs, k, v)
+	return d.jaegerKV(st, jaegerTags, func(k, v string) { js.tag(k, v, &js.s.Attrs) })
+}
+
+// tag takes a tag of the span: span.kind, the error and OTel status
+// tags become fields, the others go to attrs.
+func (js *jaegerSpan) tag(k, v string, attrs *[]Attr) {
+	switch k {
+	case "span.kind":
+		if js.s.Kind == Unspecified {
+			js.s.Kind, _ = parseKind(v)
 		}
-	})
+	case "error":
+		if js.errTag == "" {
+			js.errTag = v
+		}
+	case "otel.status_code":
+		js.otelCode = v
+	case "otel.status_description":
+		js.s.StatusMessage = v
+	default:
+		*attrs = addAttr(*attrs, k, v)
+	}
 }
 
 func (d *jsonDecoder) jaegerLogs(list []Event, st *spanState) ([]Event, error) {

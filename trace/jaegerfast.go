@@ -66,97 +66,30 @@ func jaegerMemberOf(name []byte) jaegerMember {
 // the package doc above says, reporting whether it did; if not, js is
 // left zero.
 func (d *jsonDecoder) jaegerSpanInPlace(js *jaegerSpan) bool {
-	f, j := d.j.f, d.j
-	if f == nil {
+	f, b, open, ok := d.spanAt()
+	if !ok {
 		return false
 	}
-	if k, ok := f.peek(); !ok || k != '{' {
-		return false
-	}
-	b, open := f.b, f.pos
 	st, s := &js.st, &js.s
 	refsAt := len(d.jrefs)
 	attrs := d.attrs[:0]
 	var seen jaegerMember
-	i := open + 1
-	ok := true
-	for ok && i < len(b) && b[i] != '}' {
-		if i > open+1 {
-			if b[i] != ',' {
-				ok = false
-				break
-			}
-			i++
-		}
-		name, end, nameOK := plainAt(b, i, 64)
-		if !nameOK || end >= len(b) || b[end] != ':' {
-			ok = false
-			break
-		}
-		m := jaegerMemberOf(name)
+	l := openCompact(b, open, '{')
+	for l.next() {
+		m := jaegerMemberOf(l.name())
 		if m == 0 || seen&m != 0 {
-			ok = false
+			l.fail()
 			break
 		}
 		seen |= m
-		i = end + 1
-		var raw []byte
-		switch m {
-		case jmTraceID, jmSpanID, jmParentSpanID:
-			if raw, i, ok = plainAt(b, i, 32); ok {
-				t := &st.tid
-				if m == jmSpanID {
-					t = &st.sid
-				} else if m == jmParentSpanID {
-					t = &st.pid
-				}
-				t.str, t.s = false, ""
-				t.n = uint8(copy(t.b[:], raw))
-			}
-		case jmOperation:
-			if raw, i, ok = plainAt(b, i, 64); ok {
-				s.Name = internBytes(j.intern, raw, false)
-			}
-		case jmProcessID:
-			if raw, i, ok = plainAt(b, i, 64); ok {
-				js.processID = internBytes(j.intern, raw, false)
-			}
-		case jmFlags:
-			var fl int64
-			fl, i, ok = intAt(b, i)
-			s.Flags = uint32(fl)
-		case jmStart:
-			var us int64
-			if us, i, ok = intAt(b, i); ok {
-				s.Start, st.start = micros(us)
-				ok = st.start
-			}
-		case jmDuration:
-			var us int64
-			if us, i, ok = intAt(b, i); ok {
-				s.End, ok = micros(us)
-				st.end = ok
-			}
-		case jmReferences:
-			i, ok = d.jaegerRefsAt(b, i)
-			js.refs = d.jrefs[refsAt:len(d.jrefs):len(d.jrefs)]
-		case jmTags:
-			i, ok = d.jaegerTagsAt(b, i, js, &attrs)
-		case jmLogs:
-			ok = hasAt(b, i, "[]")
-			i += 2
-		case jmWarnings:
-			switch {
-			case hasAt(b, i, "null"):
-				i += 4
-			case hasAt(b, i, "[]"):
-				i += 2
-			default:
-				ok = false
-			}
+		var ok bool
+		if l.i, ok = d.jaegerMember(m, b, l.i, js, refsAt, &attrs); !ok {
+			l.fail()
+			break
 		}
 	}
-	if !ok || i >= len(b) {
+	end, ok := l.end()
+	if !ok {
 		clear(attrs)
 		clear(d.jrefs[refsAt:])
 		d.jrefs = d.jrefs[:refsAt]
@@ -164,116 +97,144 @@ func (d *jsonDecoder) jaegerSpanInPlace(js *jaegerSpan) bool {
 		return false
 	}
 	st.line = d.in.base + f.line(open+1)
-	f.skipTo(i + 1)
+	f.skipTo(end)
 	d.attrs, s.Attrs = attrs, d.cloneAttrs(attrs)
 	return true
 }
 
+// jaegerMember reads member m's value at b[i] into js (its references
+// from d.jrefs[refsAt:], its tags' attributes into attrs), returning
+// where it ends.
+func (d *jsonDecoder) jaegerMember(m jaegerMember, b []byte, i int, js *jaegerSpan, refsAt int, attrs *[]Attr) (int, bool) {
+	st, s, j := &js.st, &js.s, d.j
+	ok := true
+	var raw []byte
+	switch m {
+	case jmTraceID:
+		i, ok = idAt(&st.tid, b, i)
+	case jmSpanID:
+		i, ok = idAt(&st.sid, b, i)
+	case jmParentSpanID:
+		i, ok = idAt(&st.pid, b, i)
+	case jmOperation:
+		if raw, i, ok = plainAt(b, i, 64); ok {
+			s.Name = internBytes(j.intern, raw, false)
+		}
+	case jmProcessID:
+		if raw, i, ok = plainAt(b, i, 64); ok {
+			js.processID = internBytes(j.intern, raw, false)
+		}
+	case jmFlags:
+		var fl int64
+		fl, i, ok = intAt(b, i)
+		s.Flags = uint32(fl)
+	case jmStart:
+		var us int64
+		if us, i, ok = intAt(b, i); ok {
+			s.Start, st.start = micros(us)
+			ok = st.start
+		}
+	case jmDuration:
+		var us int64
+		if us, i, ok = intAt(b, i); ok {
+			s.End, ok = micros(us)
+			st.end = ok
+		}
+	case jmReferences:
+		i, ok = d.jaegerRefsAt(b, i)
+		js.refs = d.jrefs[refsAt:len(d.jrefs):len(d.jrefs)]
+	case jmTags:
+		i, ok = d.jaegerTagsAt(b, i, js, attrs)
+	case jmLogs:
+		ok = hasAt(b, i, "[]")
+		i += 2
+	case jmWarnings:
+		switch {
+		case hasAt(b, i, "null"):
+			i += 4
+		case hasAt(b, i, "[]"):
+			i += 2
+		default:
+			ok = false
+		}
+	}
+	return i, ok
+}
+
 // jaegerRefsAt reads references {"refType":"…","traceID":"…","spanID":"…"}
 // at b[i] into d.jrefs, as jaegerRefs does.
-func (d *jsonDecoder) jaegerRefsAt(b []byte, i int) (end int, ok bool) {
-	if i >= len(b) || b[i] != '[' {
+func (d *jsonDecoder) jaegerRefsAt(b []byte, i int) (int, bool) {
+	l := openCompact(b, i, '[')
+	for l.next() {
+		var ok bool
+		if l.i, ok = d.jaegerRefAt(b, l.i); !ok {
+			l.fail()
+		}
+	}
+	return l.end()
+}
+
+// jaegerRefAt reads one reference at b[i] for jaegerRefsAt.
+func (d *jsonDecoder) jaegerRefAt(b []byte, i int) (int, bool) {
+	if !hasAt(b, i, `{"refType":`) {
 		return 0, false
 	}
-	open := i
-	i++
-	for i < len(b) && b[i] != ']' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return 0, false
-			}
-			i++
-		}
-		if !hasAt(b, i, `{"refType":`) {
-			return 0, false
-		}
-		var r jaegerRef
-		typ, k, ok := plainAt(b, i+len(`{"refType":`), 64)
-		if !ok || !hasAt(b, k, `,"traceID":`) {
-			return 0, false
-		}
-		t := internBytes(d.j.vals, typ, true)
-		r.followsFrom = strings.EqualFold(t, "FOLLOWS_FROM") || t == "1"
-		tid, k, ok := plainAt(b, k+len(`,"traceID":`), 32)
-		if !ok || !hasAt(b, k, `,"spanID":`) {
-			return 0, false
-		}
-		sid, k, ok := plainAt(b, k+len(`,"spanID":`), 32)
-		if !ok || k >= len(b) || b[k] != '}' {
-			return 0, false
-		}
-		r.tid.n = uint8(copy(r.tid.b[:], tid))
-		r.sid.n = uint8(copy(r.sid.b[:], sid))
-		d.jrefs = append(d.jrefs, r)
-		i = k + 1
-	}
-	if i >= len(b) {
+	var r jaegerRef
+	typ, k, ok := plainAt(b, i+len(`{"refType":`), 64)
+	if !ok || !hasAt(b, k, `,"traceID":`) {
 		return 0, false
 	}
-	return i + 1, true
+	t := internBytes(d.j.vals, typ, true)
+	r.followsFrom = strings.EqualFold(t, "FOLLOWS_FROM") || t == "1"
+	tid, k, ok := plainAt(b, k+len(`,"traceID":`), 32)
+	if !ok || !hasAt(b, k, `,"spanID":`) {
+		return 0, false
+	}
+	sid, k, ok := plainAt(b, k+len(`,"spanID":`), 32)
+	if !ok || k >= len(b) || b[k] != '}' {
+		return 0, false
+	}
+	r.tid.setRaw(tid)
+	r.sid.setRaw(sid)
+	d.jrefs = append(d.jrefs, r)
+	return k + 1, true
 }
 
 // jaegerTagsAt reads tags at b[i] as jaegerTags does: the unwanted ones
 // skipped as kvAt matches them, the wanted {"key":"K","type":"T",
 // "value":V} with V a plain string or integer.
-func (d *jsonDecoder) jaegerTagsAt(b []byte, i int, js *jaegerSpan, attrs *[]Attr) (end int, ok bool) {
-	if i >= len(b) || b[i] != '[' {
+func (d *jsonDecoder) jaegerTagsAt(b []byte, i int, js *jaegerSpan, attrs *[]Attr) (int, bool) {
+	l := openCompact(b, i, '[')
+	for l.next() {
+		var ok bool
+		if l.i, ok = d.jaegerTagAt(b, l.i, js, attrs); !ok {
+			l.fail()
+		}
+	}
+	return l.end()
+}
+
+// jaegerTagAt reads one tag at b[i] for jaegerTagsAt.
+func (d *jsonDecoder) jaegerTagAt(b []byte, i int, js *jaegerSpan, attrs *[]Attr) (int, bool) {
+	key, e, ok := d.j.f.kvAtIndex(i, true)
+	if !ok || !wants(d.r, jaegerTags, key) {
+		return e, ok
+	}
+	// {"key":"K","type":"T","value":V}, as kvAt found it
+	k := i + len(`{"key":"`) + len(key) + 1 + len(`,"type":`)
+	if k, ok = scanString(b, k); !ok || !hasAt(b, k, `,"value":`) {
 		return 0, false
 	}
-	open := i
-	i++
-	for i < len(b) && b[i] != ']' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return 0, false
-			}
-			i++
+	k += len(`,"value":`)
+	raw, vk, ok := plainAt(b, k, 64)
+	if !ok {
+		if _, vk, ok = intAt(b, k); ok {
+			raw = b[k:vk]
 		}
-		key, e, ok := d.j.f.kvAtIndex(i, true)
-		if !ok {
-			return 0, false
-		}
-		if !wants(d.r, jaegerTags, key) {
-			i = e
-			continue
-		}
-		// {"key":"K","type":"T","value":V}, as kvAt found it
-		k := i + len(`{"key":"`) + len(key) + 1 + len(`,"type":`)
-		if k, ok = scanString(b, k); !ok || !hasAt(b, k, `,"value":`) {
-			return 0, false
-		}
-		k += len(`,"value":`)
-		var raw []byte
-		var vk int
-		if raw, vk, ok = plainAt(b, k, 64); !ok {
-			if _, vk, ok = intAt(b, k); ok {
-				raw = b[k:vk]
-			}
-		}
-		if !ok || vk+1 != e {
-			return 0, false
-		}
-		kk, v := internBytes(d.j.intern, key, false), internBytes(d.j.vals, raw, true)
-		switch kk {
-		case "span.kind":
-			if js.s.Kind == Unspecified {
-				js.s.Kind, _ = parseKind(v)
-			}
-		case "error":
-			if js.errTag == "" {
-				js.errTag = v
-			}
-		case "otel.status_code":
-			js.otelCode = v
-		case "otel.status_description":
-			js.s.StatusMessage = v
-		default:
-			*attrs = addAttr(*attrs, kk, v)
-		}
-		i = e
 	}
-	if i >= len(b) {
+	if !ok || vk+1 != e {
 		return 0, false
 	}
-	return i + 1, true
+	js.tag(internBytes(d.j.intern, key, false), internBytes(d.j.vals, raw, true), attrs)
+	return e, true
 }

@@ -351,8 +351,7 @@ func (j *jlex) id(t *idText) error {
 	if v.Kind() == '"' && len(v)-2 <= len(t.b) {
 		raw := v[1 : len(v)-1]
 		if plainString(raw) {
-			t.str, t.s = false, ""
-			t.n = uint8(copy(t.b[:], raw))
+			t.setRaw([]byte(raw))
 			return nil
 		}
 	}

@@ -43,6 +43,53 @@ func TestAlignMemo(t *testing.T) {
 	d, _ := testdiagram.Read(t, "testdata/checkout.mmd")
 	flow.Build(d)
 	warm := NewAligner(d)
+	fixtureTraces(t, func(name string, tr *Trace) {
+		for range 2 { // the second pass hits the memo
+			obs := Observe(tr, DefaultMapping(d))
+			got := alignText(warm.Align(obs), obs)
+			obs = Observe(tr, DefaultMapping(d))
+			want := alignText(NewAligner(d).Align(obs), obs)
+			if got != want {
+				t.Errorf("%s, trace %s: from the memo\n%s\nwant\n%s", name, tr.ID, got, want)
+			}
+		}
+	})
+	if len(warm.(*aligner).memo) == 0 {
+		t.Error("the memo kept nothing")
+	}
+}
+
+// Observe's remembered lookups (lookupMemo) give each exchange the
+// candidates the mapping gives its span, on every fixture trace, read
+// twice (the second time from the memo), under one mapping and then
+// another.
+func TestLookupMemo(t *testing.T) {
+	d, _ := testdiagram.Read(t, "testdata/checkout.mmd")
+	flow.Build(d)
+	for _, m := range []*Mapping{DefaultMapping(d), DefaultMapping(d)} {
+		fixtureTraces(t, func(name string, tr *Trace) {
+			for range 2 {
+				for _, e := range Observe(tr, m).Exchanges {
+					var want []*flow.Message
+					if e.Client != nil {
+						want = m.Messages(e.From, e.To, e.Client)
+					}
+					if len(want) == 0 && e.Server != nil {
+						want = m.Messages(e.From, e.To, e.Server)
+					}
+					if !slices.Equal(e.Candidates, want) {
+						t.Errorf("%s, trace %s: %s->>%s candidates %v, want %v", name, tr.ID, e.From, e.To, e.Candidates, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// fixtureTraces calls fn with each trace of each file in
+// testdata/traces, and the file's name.
+func fixtureTraces(t *testing.T, fn func(name string, tr *Trace)) {
+	t.Helper()
 	files, _ := filepath.Glob("testdata/traces/*")
 	for _, name := range files {
 		f, err := os.Open(name)
@@ -58,63 +105,9 @@ func TestAlignMemo(t *testing.T) {
 			if err != nil {
 				break
 			}
-			for range 2 { // the second pass hits the memo
-				obs := Observe(tr, DefaultMapping(d))
-				got := alignText(warm.Align(obs), obs)
-				obs = Observe(tr, DefaultMapping(d))
-				want := alignText(NewAligner(d).Align(obs), obs)
-				if got != want {
-					t.Errorf("%s, trace %s: from the memo\n%s\nwant\n%s", name, tr.ID, got, want)
-				}
-			}
+			fn(name, tr)
 		}
 		f.Close()
-	}
-	if len(warm.(*aligner).memo) == 0 {
-		t.Error("the memo kept nothing")
-	}
-}
-
-// Observe's remembered lookups (lookupMemo) give each exchange the
-// candidates the mapping gives its span, on every fixture trace, read
-// twice (the second time from the memo), under one mapping and then
-// another.
-func TestLookupMemo(t *testing.T) {
-	d, _ := testdiagram.Read(t, "testdata/checkout.mmd")
-	flow.Build(d)
-	files, _ := filepath.Glob("testdata/traces/*")
-	for _, m := range []*Mapping{DefaultMapping(d), DefaultMapping(d)} {
-		for _, name := range files {
-			f, err := os.Open(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rd, err := NewReader(f, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for {
-				tr, err := rd.Next()
-				if err != nil {
-					break
-				}
-				for range 2 {
-					for _, e := range Observe(tr, m).Exchanges {
-						var want []*flow.Message
-						if e.Client != nil {
-							want = m.Messages(e.From, e.To, e.Client)
-						}
-						if len(want) == 0 && e.Server != nil {
-							want = m.Messages(e.From, e.To, e.Server)
-						}
-						if !slices.Equal(e.Candidates, want) {
-							t.Errorf("%s, trace %s: %s->>%s candidates %v, want %v", name, tr.ID, e.From, e.To, e.Candidates, want)
-						}
-					}
-				}
-			}
-			f.Close()
-		}
 	}
 }
 

@@ -73,209 +73,171 @@ func otlpMemberOf(name []byte) otlpMember {
 // otlpSpanInPlace reads the next span as the package doc above says,
 // reporting whether it did.
 func (d *jsonDecoder) otlpSpanInPlace() bool {
-	f, j := d.j.f, d.j
-	if f == nil {
+	f, b, open, ok := d.spanAt()
+	if !ok {
 		return false
 	}
-	if k, ok := f.peek(); !ok || k != '{' {
-		return false
-	}
-	b, open := f.b, f.pos
-	st := &d.sp
-	st.reset()
-	var s Span
+	r := otlpRead{st: &d.sp, attrs: d.attrs[:0]}
+	r.st.reset()
 	var seen otlpMember
-	attrs := d.attrs[:0]
-	i := open + 1
-	ok := true
-	for ok && i < len(b) && b[i] != '}' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return false
-			}
-			i++
-		}
-		name, end, nameOK := plainAt(b, i, 64)
-		if !nameOK || end >= len(b) || b[end] != ':' {
-			return false
-		}
-		m := otlpMemberOf(name)
+	l := openCompact(b, open, '{')
+	for l.next() {
+		m := otlpMemberOf(l.name())
 		if m == 0 || seen&m != 0 {
-			return false
+			l.fail()
+			break
 		}
 		seen |= m
-		i = end + 1
-		var raw []byte
-		switch m {
-		case omTraceID, omSpanID, omParentSpanID:
-			if raw, i, ok = plainAt(b, i, 32); ok {
-				t := &st.tid
-				if m == omSpanID {
-					t = &st.sid
-				} else if m == omParentSpanID {
-					t = &st.pid
-				}
-				t.str, t.s = false, ""
-				t.n = uint8(copy(t.b[:], raw))
-			}
-		case omTraceState:
-			ok = i < len(b) && b[i] == '"'
-			if ok {
-				i, ok = scanString(b, i)
-			}
-		case omName:
-			if raw, i, ok = plainAt(b, i, 64); ok {
-				s.Name = internBytes(j.intern, raw, false)
-			}
-		case omKind:
-			if raw, i, ok = numberOrString(b, i); ok {
-				var err error
-				s.Kind, err = parseKind(internBytes(j.vals, raw, true))
-				ok = err == nil
-			}
-		case omStart:
-			s.Start, _, i, ok = intOrStringAt(b, i)
-			st.start = ok
-		case omEnd:
-			s.End, _, i, ok = intOrStringAt(b, i)
-			st.end = ok
-		case omFlags:
-			var fl int64
-			fl, _, i, ok = intOrStringAt(b, i)
-			s.Flags = uint32(fl)
-		case omDropped, omDropped << 1, omDropped << 2:
-			_, _, i, ok = intOrStringAt(b, i)
-		case omAttributes:
-			i, ok = d.otlpAttrsAt(b, i, &attrs)
-		case omEvents, omLinks:
-			ok = hasAt(b, i, "[]")
-			i += 2
-		case omStatus:
-			i, ok = d.otlpStatusAt(b, i, &s)
+		var ok bool
+		if l.i, ok = d.otlpMember(m, b, l.i, &r); !ok {
+			l.fail()
+			break
 		}
 	}
-	if !ok || i >= len(b) {
-		clear(attrs)
+	end, ok := l.end()
+	if !ok {
+		clear(r.attrs)
 		return false
 	}
+	s, st := &r.s, r.st
 	// Read: as otlpSpan, from its line on.
 	st.line = d.in.base + f.line(open+1)
-	f.skipTo(i + 1)
-	d.attrs, s.Attrs = attrs, d.cloneAttrs(attrs)
-	st.ids(&s)
-	if d.usable(&s, st) {
-		d.res = append(d.res, s)
+	f.skipTo(end)
+	d.attrs, s.Attrs = r.attrs, d.cloneAttrs(r.attrs)
+	st.ids(s)
+	if d.usable(s, st) {
+		d.res = append(d.res, *s)
 		d.resLine = append(d.resLine, st.line)
 	}
 	return true
 }
 
+// otlpRead is a span otlpSpanInPlace is reading.
+type otlpRead struct {
+	s     Span
+	st    *spanState
+	attrs []Attr
+}
+
+// otlpMember reads member m's value at b[i] into r, returning where it
+// ends.
+func (d *jsonDecoder) otlpMember(m otlpMember, b []byte, i int, r *otlpRead) (int, bool) {
+	s, st, j := &r.s, r.st, d.j
+	ok := true
+	var raw []byte
+	switch m {
+	case omTraceID:
+		i, ok = idAt(&st.tid, b, i)
+	case omSpanID:
+		i, ok = idAt(&st.sid, b, i)
+	case omParentSpanID:
+		i, ok = idAt(&st.pid, b, i)
+	case omTraceState:
+		ok = i < len(b) && b[i] == '"'
+		if ok {
+			i, ok = scanString(b, i)
+		}
+	case omName:
+		if raw, i, ok = plainAt(b, i, 64); ok {
+			s.Name = internBytes(j.intern, raw, false)
+		}
+	case omKind:
+		if raw, i, ok = numberOrString(b, i); ok {
+			var err error
+			s.Kind, err = parseKind(internBytes(j.vals, raw, true))
+			ok = err == nil
+		}
+	case omStart:
+		s.Start, _, i, ok = intOrStringAt(b, i)
+		st.start = ok
+	case omEnd:
+		s.End, _, i, ok = intOrStringAt(b, i)
+		st.end = ok
+	case omFlags:
+		var fl int64
+		fl, _, i, ok = intOrStringAt(b, i)
+		s.Flags = uint32(fl)
+	case omDropped, omDropped << 1, omDropped << 2:
+		_, _, i, ok = intOrStringAt(b, i)
+	case omAttributes:
+		i, ok = d.otlpAttrsAt(b, i, &r.attrs)
+	case omEvents, omLinks:
+		ok = hasAt(b, i, "[]")
+		i += 2
+	case omStatus:
+		i, ok = d.otlpStatusAt(b, i, s)
+	}
+	return i, ok
+}
+
 // otlpAttrsAt reads an attribute list at b[i] as otlpAttrs does: the
 // unwanted attributes skipped as kvAt matches them, the wanted ones
 // {"key":"K","value":{"stringValue":"V"}} (or "intValue") into attrs.
-func (d *jsonDecoder) otlpAttrsAt(b []byte, i int, attrs *[]Attr) (end int, ok bool) {
-	if i >= len(b) || b[i] != '[' {
+func (d *jsonDecoder) otlpAttrsAt(b []byte, i int, attrs *[]Attr) (int, bool) {
+	l := openCompact(b, i, '[')
+	for l.next() {
+		var ok bool
+		if l.i, ok = d.otlpAttrAt(b, l.i, attrs); !ok {
+			l.fail()
+		}
+	}
+	return l.end()
+}
+
+// otlpAttrAt reads one attribute at b[i] for otlpAttrsAt.
+func (d *jsonDecoder) otlpAttrAt(b []byte, i int, attrs *[]Attr) (int, bool) {
+	key, e, ok := d.j.f.kvAtIndex(i, false)
+	if !ok || !wants(d.r, spanAttrs, key) {
+		return e, ok
+	}
+	// {"key":"K","value":{"stringValue":"V"}}, as kvAt found it
+	k := i + len(`{"key":"`) + len(key) + len(`","value":{`)
+	var v string
+	switch {
+	case b[k-1] != '{':
+		ok = false
+	case hasAt(b, k, `"stringValue":`):
+		var raw []byte
+		if raw, k, ok = plainAt(b, k+len(`"stringValue":`), 64); ok {
+			v = internBytes(d.j.vals, raw, true)
+		}
+	case hasAt(b, k, `"intValue":`):
+		var digits []byte
+		if _, digits, k, ok = intOrStringAt(b, k+len(`"intValue":`)); ok {
+			v = internBytes(d.j.vals, digits, true)
+		}
+	default:
+		ok = false
+	}
+	if !ok || k+2 != e || b[k] != '}' {
 		return 0, false
 	}
-	open := i
-	i++
-	for i < len(b) && b[i] != ']' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return 0, false
-			}
-			i++
-		}
-		key, e, ok := d.j.f.kvAtIndex(i, false)
-		if !ok {
-			return 0, false
-		}
-		if !wants(d.r, spanAttrs, key) {
-			i = e
-			continue
-		}
-		// {"key":"K","value":{"stringValue":"V"}}, as kvAt found it
-		k := i + len(`{"key":"`) + len(key) + len(`","value":{`)
-		var v string
-		switch {
-		case b[k-1] != '{':
-			ok = false
-		case hasAt(b, k, `"stringValue":`):
-			var raw []byte
-			if raw, k, ok = plainAt(b, k+len(`"stringValue":`), 64); ok {
-				v = internBytes(d.j.vals, raw, true)
-			}
-		case hasAt(b, k, `"intValue":`):
-			var digits []byte
-			if _, digits, k, ok = intOrStringAt(b, k+len(`"intValue":`)); ok {
-				v = internBytes(d.j.vals, digits, true)
-			}
-		default:
-			ok = false
-		}
-		if !ok || k+2 != e || b[k] != '}' {
-			return 0, false
-		}
-		*attrs = addAttr(*attrs, internBytes(d.j.intern, key, false), v)
-		i = e
-	}
-	if i >= len(b) {
-		return 0, false
-	}
-	return i + 1, true
+	*attrs = addAttr(*attrs, internBytes(d.j.intern, key, false), v)
+	return e, true
 }
 
 // otlpStatusAt reads a status {"code":…,"message":"…"} at b[i] as
 // otlpStatus does.
-func (d *jsonDecoder) otlpStatusAt(b []byte, i int, s *Span) (end int, ok bool) {
-	if i >= len(b) || b[i] != '{' {
-		return 0, false
-	}
-	open := i
-	i++
-	for i < len(b) && b[i] != '}' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return 0, false
-			}
-			i++
-		}
-		name, k, ok := plainAt(b, i, 64)
-		if !ok || k >= len(b) || b[k] != ':' {
-			return 0, false
-		}
-		i = k + 1
+func (d *jsonDecoder) otlpStatusAt(b []byte, i int, s *Span) (int, bool) {
+	l := openCompact(b, i, '{')
+	for l.next() {
 		var raw []byte
-		switch string(name) {
+		ok := false
+		switch string(l.name()) {
 		case "code":
-			if raw, i, ok = numberOrString(b, i); ok {
+			if raw, l.i, ok = numberOrString(b, l.i); ok {
 				var err error
 				s.Status, err = parseStatus(internBytes(d.j.vals, raw, true))
 				ok = err == nil
 			}
 		case "message":
-			if raw, i, ok = plainAt(b, i, 64); ok {
+			if raw, l.i, ok = plainAt(b, l.i, 64); ok {
 				s.StatusMessage = internBytes(d.j.vals, raw, true)
 			}
-		default:
-			ok = false
 		}
 		if !ok {
-			return 0, false
+			l.fail()
 		}
 	}
-	if i >= len(b) {
-		return 0, false
-	}
-	return i + 1, true
-}
-
-// numberOrString returns the plain integer's digits at b[i], bare or in
-// a string, else the plain string's inside (an enum by name), and where
-// it ends.
-func numberOrString(b []byte, i int) (raw []byte, end int, ok bool) {
-	if _, digits, e, ok := intOrStringAt(b, i); ok {
-		return digits, e, true
-	}
-	return plainAt(b, i, 64)
+	return l.end()
 }

@@ -1,7 +1,5 @@
 package trace
 
-import "math"
-
 // A Zipkin span as Zipkin and its tracers write it, compact and in
 // their own names ({"traceId":"…","id":"…","kind":"CLIENT","name":"…",
 // "timestamp":…,"duration":…,"localEndpoint":{"serviceName":"…"},
@@ -63,121 +61,40 @@ func zipkinMemberOf(name []byte) zipkinMember {
 	return 0
 }
 
-// plainAt returns the inside of the string at b[i] and where it ends,
-// for a string of at most max ASCII bytes without escapes; ok is false
-// for any other value.
-func plainAt(b []byte, i, max int) (raw []byte, end int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, 0, false
-	}
-	k := i + 1
-	for k < len(b) && strPlain[b[k]] && b[k] < 0x80 {
-		k++
-	}
-	if k >= len(b) || b[k] != '"' || k-i-1 > max {
-		return nil, 0, false
-	}
-	return b[i+1 : k], k + 1, true
-}
-
-// intAt returns the plain integer at b[i] (digits, no sign, fraction
-// or exponent, no leading zero, at most math.MaxInt64) and where it
-// ends.
-func intAt(b []byte, i int) (n int64, end int, ok bool) {
-	k := i
-	for k < len(b) && '0' <= b[k] && b[k] <= '9' {
-		d := int64(b[k] - '0')
-		if n > (math.MaxInt64-d)/10 {
-			return 0, 0, false
-		}
-		n = n*10 + d
-		k++
-	}
-	if k == i || k-i > 1 && b[i] == '0' {
-		return 0, 0, false
-	}
-	if k < len(b) && (b[k] == '.' || b[k] == 'e' || b[k] == 'E') {
-		return 0, 0, false
-	}
-	return n, k, true
-}
-
-// intOrStringAt returns the plain integer at b[i], bare or in a string
-// (OTLP/JSON's int64), its digits, and where it ends.
-func intOrStringAt(b []byte, i int) (n int64, digits []byte, end int, ok bool) {
-	q := i < len(b) && b[i] == '"'
-	if q {
-		i++
-	}
-	if n, end, ok = intAt(b, i); !ok {
-		return 0, nil, 0, false
-	}
-	digits = b[i:end]
-	if q {
-		if end >= len(b) || b[end] != '"' {
-			return 0, nil, 0, false
-		}
-		end++
-	}
-	return n, digits, end, true
-}
-
 // zipkinSpanInPlace reads the next span as the package doc above says,
 // reporting whether it did.
 func (d *jsonDecoder) zipkinSpanInPlace() bool {
-	f, j := d.j.f, d.j
-	if f == nil {
+	f, b, open, ok := d.spanAt()
+	if !ok {
 		return false
 	}
-	if k, ok := f.peek(); !ok || k != '{' {
-		return false
-	}
-	b, open := f.b, f.pos
-	st := &d.sp
-	st.reset()
-	var s Span
-	var dur int64
+	r := zipkinRead{st: &d.sp, attrs: d.attrs[:0]}
+	r.st.reset()
+	s, st, j := &r.s, r.st, d.j
 	var seen zipkinMember
-	attrs := d.attrs[:0]
-	i := open + 1
-	ok := true
-	for ok && i < len(b) && b[i] != '}' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return false
-			}
-			i++
-		}
-		name, end, nameOK := plainAt(b, i, 64)
-		if !nameOK || end >= len(b) || b[end] != ':' {
-			return false
-		}
-		m := zipkinMemberOf(name)
+	l := openCompact(b, open, '{')
+	for l.next() {
+		m := zipkinMemberOf(l.name())
 		if m == 0 || seen&m != 0 {
-			return false
+			l.fail()
+			break
 		}
 		seen |= m
-		i = end + 1
+		i := l.i
+		ok := true
+		var raw []byte
 		switch m {
-		case zmTraceID, zmID, zmParentID:
-			var raw []byte
-			if raw, i, ok = plainAt(b, i, 32); ok {
-				t := &st.tid
-				if m == zmID {
-					t = &st.sid
-				} else if m == zmParentID {
-					t = &st.pid
-				}
-				t.str, t.s = false, ""
-				t.n = uint8(copy(t.b[:], raw))
-			}
+		case zmTraceID:
+			i, ok = idAt(&st.tid, b, i)
+		case zmID:
+			i, ok = idAt(&st.sid, b, i)
+		case zmParentID:
+			i, ok = idAt(&st.pid, b, i)
 		case zmName:
-			var raw []byte
 			if raw, i, ok = plainAt(b, i, 64); ok {
 				s.Name = internBytes(j.intern, raw, false)
 			}
 		case zmKind:
-			var raw []byte
 			if raw, i, ok = plainAt(b, i, 64); ok {
 				var err error
 				s.Kind, err = zipkinKind(internBytes(j.vals, raw, true))
@@ -190,19 +107,16 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 				ok = st.start
 			}
 		case zmDuration:
-			dur, i, ok = intAt(b, i)
+			r.dur, i, ok = intAt(b, i)
 			st.end = ok
 		case zmLocal, zmRemote:
-			var e Endpoint
-			if e, i, ok = d.zipkinEndpointAt(b, i); ok {
-				if m == zmLocal {
-					s.Local = e
-				} else {
-					s.Remote = e
-				}
+			e := &s.Local
+			if m == zmRemote {
+				e = &s.Remote
 			}
+			i, ok = d.zipkinEndpointAt(b, i, e)
 		case zmTags:
-			i, ok = d.zipkinTagsAt(b, i, &s, &attrs)
+			i, ok = d.zipkinTagsAt(b, i, s, &r.attrs)
 		case zmShared, zmDebug:
 			var v bool
 			switch {
@@ -217,48 +131,49 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 				s.Shared = v
 			}
 		}
+		if !ok {
+			l.fail()
+			break
+		}
+		l.i = i
 	}
-	if !ok || i >= len(b) {
-		clear(attrs)
+	end, ok := l.end()
+	if !ok {
+		clear(r.attrs)
 		return false
 	}
 	// Read: as zipkinSpan, from its line on.
 	st.line = d.in.base + f.line(open+1)
-	f.skipTo(i + 1)
-	d.attrs, s.Attrs = attrs, d.cloneAttrs(attrs)
-	d.zipkinDone(&s, st, dur)
+	f.skipTo(end)
+	d.attrs, r.s.Attrs = r.attrs, d.cloneAttrs(r.attrs)
+	d.zipkinDone(&r.s, r.st, r.dur)
 	d.inPlace++
 	return true
 }
 
+// zipkinRead is a span zipkinSpanInPlace is reading.
+type zipkinRead struct {
+	s     Span
+	st    *spanState
+	dur   int64 // µs
+	attrs []Attr
+}
+
 // zipkinEndpointAt reads an endpoint of plain strings and a plain port
-// at b[i] as zipkinEndpoint does.
-func (d *jsonDecoder) zipkinEndpointAt(b []byte, i int) (e Endpoint, end int, ok bool) {
-	if i >= len(b) || b[i] != '{' {
-		return e, 0, false
-	}
-	open := i
-	i++
-	for i < len(b) && b[i] != '}' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return e, 0, false
-			}
-			i++
-		}
-		name, k, ok := plainAt(b, i, 64)
-		if !ok || k >= len(b) || b[k] != ':' {
-			return e, 0, false
-		}
-		i = k + 1
+// at b[i] into e as zipkinEndpoint does.
+func (d *jsonDecoder) zipkinEndpointAt(b []byte, i int, e *Endpoint) (int, bool) {
+	l := openCompact(b, i, '{')
+	for l.next() {
+		name := l.name()
 		var raw []byte
+		ok := false
 		switch string(name) {
 		case "serviceName":
-			if raw, i, ok = plainAt(b, i, 64); ok {
+			if raw, l.i, ok = plainAt(b, l.i, 64); ok {
 				e.Service = internBytes(d.j.intern, raw, false)
 			}
 		case "ipv4", "ipv6":
-			if raw, i, ok = plainAt(b, i, 64); ok {
+			if raw, l.i, ok = plainAt(b, l.i, 64); ok {
 				v := internBytes(d.j.vals, raw, true)
 				if name[3] == '4' {
 					e.IPv4 = v
@@ -268,65 +183,43 @@ func (d *jsonDecoder) zipkinEndpointAt(b []byte, i int) (e Endpoint, end int, ok
 			}
 		case "port":
 			var p int64
-			p, i, ok = intAt(b, i)
+			p, l.i, ok = intAt(b, l.i)
 			e.Port = int(p)
-		default:
-			return e, 0, false
 		}
 		if !ok {
-			return e, 0, false
+			l.fail()
 		}
 	}
-	if i >= len(b) {
-		return e, 0, false
-	}
-	return e, i + 1, true
+	return l.end()
 }
 
 // zipkinTagsAt reads a tags object of string values at b[i] as
 // zipkinTags does, the wanted tags into attrs.
-func (d *jsonDecoder) zipkinTagsAt(b []byte, i int, s *Span, attrs *[]Attr) (end int, ok bool) {
-	if i >= len(b) || b[i] != '{' {
-		return 0, false
-	}
-	open := i
-	i++
-	for i < len(b) && b[i] != '}' {
-		if i > open+1 {
-			if b[i] != ',' {
-				return 0, false
-			}
-			i++
-		}
-		key, k, ok := plainAt(b, i, 64)
-		if !ok || k >= len(b) || b[k] != ':' {
-			return 0, false
-		}
-		i = k + 1
+func (d *jsonDecoder) zipkinTagsAt(b []byte, i int, s *Span, attrs *[]Attr) (int, bool) {
+	l := openCompact(b, i, '{')
+	for l.next() {
+		key := l.name()
+		var ok bool
 		if !wants(d.r, zipkinTags, key) {
-			if i >= len(b) || b[i] != '"' {
-				return 0, false
+			if ok = l.i < len(b) && b[l.i] == '"'; ok {
+				l.i, ok = scanString(b, l.i)
 			}
-			if i, ok = scanString(b, i); !ok {
-				return 0, false
+		} else {
+			var raw []byte
+			if raw, l.i, ok = plainAt(b, l.i, 64); ok {
+				k, v := internBytes(d.j.intern, key, false), internBytes(d.j.vals, raw, true)
+				if k == "error" {
+					if s.Status != Error {
+						s.Status, s.StatusMessage = Error, v
+					}
+				} else {
+					*attrs = addAttr(*attrs, k, v)
+				}
 			}
-			continue
 		}
-		var raw []byte
-		if raw, i, ok = plainAt(b, i, 64); !ok {
-			return 0, false
+		if !ok {
+			l.fail()
 		}
-		kk, v := internBytes(d.j.intern, key, false), internBytes(d.j.vals, raw, true)
-		if kk == "error" {
-			if s.Status != Error {
-				s.Status, s.StatusMessage = Error, v
-			}
-			continue
-		}
-		*attrs = addAttr(*attrs, kk, v)
 	}
-	if i >= len(b) {
-		return 0, false
-	}
-	return i + 1, true
+	return l.end()
 }
