@@ -52,15 +52,19 @@ func (l *compactList) next() bool {
 	return true
 }
 
-// name reads a member's plain name and its colon; l.i is then where the
-// value starts.
+// name reads a member's plain name (ASCII, no escapes) and its colon;
+// l.i is then where the value starts.
 func (l *compactList) name() []byte {
-	name, k, ok := plainAt(l.b, l.i, 64)
-	if !ok || k >= len(l.b) || l.b[k] != ':' {
+	b, i := l.b, l.i+1
+	for i < len(b) && plainASCII[b[i]] {
+		i++
+	}
+	if i+1 >= len(b) || b[l.i] != '"' || b[i] != '"' || b[i+1] != ':' {
 		l.failed = true
 		return nil
 	}
-	l.i = k + 1
+	name := b[l.i+1 : i]
+	l.i = i + 2
 	return name
 }
 
@@ -75,6 +79,15 @@ func (l *compactList) end() (int, bool) {
 	return l.i + 1, true
 }
 
+// plainASCII: the bytes a plain string may hold, ASCII without '"',
+// '\\' or control characters.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // plainAt returns the inside of the string at b[i] and where it ends,
 // for a string of at most max ASCII bytes without escapes; ok is false
 // for any other value.
@@ -83,7 +96,7 @@ func plainAt(b []byte, i, max int) (raw []byte, end int, ok bool) {
 		return nil, 0, false
 	}
 	k := i + 1
-	for k < len(b) && strPlain[b[k]] && b[k] < 0x80 {
+	for k < len(b) && plainASCII[b[k]] {
 		k++
 	}
 	if k >= len(b) || b[k] != '"' || k-i-1 > max {
