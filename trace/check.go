@@ -190,7 +190,9 @@ func (c *Checker) Add(t *Trace) {
 	if len(t.Spans) == 0 {
 		return
 	}
-	c.add(t, c.prepare(t))
+	p := c.prepare(t)
+	c.add(t, p)
+	releaseObserved(p.obs)
 }
 
 // prepared is the part of checking a trace that depends on the trace
@@ -203,7 +205,7 @@ type prepared struct {
 }
 
 func (c *Checker) prepare(t *Trace) prepared {
-	p := prepared{obs: Observe(t, c.m)}
+	p := prepared{obs: observeInto(observedPool.Get().(*Observed), t, c.m)}
 	if c.al != nil {
 		p.al = c.al.Align(p.obs)
 	}

@@ -88,6 +88,10 @@ type Observed struct {
 	// the callees without spans that a mapped caller's span names, in order
 	// of first appearance.
 	Participants []string
+
+	// the arrays of a recycled Observed (observeInto) for the next trace
+	slab  []ObservedExchange
+	cands []*flow.Message
 }
 
 // Observe derives the exchanges of t (see [ObservedExchange]) and maps them to
@@ -113,7 +117,31 @@ type Observed struct {
 // measured inside it. Exchanges are sorted by their adjusted start, a
 // parent before its children.
 func Observe(t *Trace, m *Mapping) *Observed {
-	o := &Observed{TraceID: t.ID, Participants: make([]string, 0, 8)}
+	return observeInto(&Observed{Participants: make([]string, 0, 8)}, t, m)
+}
+
+// observedPool holds Observed a check is done with (releaseObserved),
+// for observeInto to fill again.
+var observedPool = sync.Pool{New: func() any { return &Observed{Participants: make([]string, 0, 8)} }}
+
+// releaseObserved hands o back for observeInto to reuse; nothing may
+// point into it afterwards (its exchanges and candidates included).
+func releaseObserved(o *Observed) {
+	if o == nil || cap(o.slab) > maxRecycled {
+		return
+	}
+	clear(o.slab)
+	clear(o.Exchanges)
+	clear(o.UnmappedSpans)
+	clear(o.UnmappedServices)
+	clear(o.Participants)
+	observedPool.Put(o)
+}
+
+// observeInto is Observe, filling o and reusing its arrays.
+func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
+	*o = Observed{TraceID: t.ID, Participants: o.Participants[:0], Exchanges: o.Exchanges[:0],
+		UnmappedServices: o.UnmappedServices[:0], UnmappedSpans: o.UnmappedSpans[:0], slab: o.slab, cands: o.cands}
 	n := len(t.Spans)
 	sc := observePool.Get().(*observeScratch)
 	defer sc.put()
@@ -268,10 +296,15 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	bySpan := reuseSlice(sc.bySpan, n) // the server span (or root server) -> its exchange
 	clear(bySpan)
 	sc.bySpan = bySpan
-	ex := make([]*ObservedExchange, 0, len(pairs))
+	ex := o.Exchanges[:0]
 	opener := sc.opener[:0]                      // the span that opened ex[k]
-	slab := make([]ObservedExchange, len(pairs)) // the exchanges, one allocation
-	cands := candidates(make([]*flow.Message, 0, len(pairs)+4))
+	slab := reuseSlice(o.slab, len(pairs)) // the exchanges, one array
+	clear(slab)
+	o.slab = slab
+	cands := candidates(o.cands[:0])
+	if cap(cands) < len(pairs)+4 {
+		cands = make([]*flow.Message, 0, len(pairs)+4)
+	}
 	for k, p := range pairs {
 		e := &slab[k]
 		var reason string
@@ -397,7 +430,7 @@ func Observe(t *Trace, m *Mapping) *Observed {
 	for i, e := range ex {
 		e.Index = i
 	}
-	o.Exchanges = ex
+	o.Exchanges, o.cands = ex, cands
 	return o
 }
 
