@@ -297,7 +297,7 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	clear(bySpan)
 	sc.bySpan = bySpan
 	ex := o.Exchanges[:0]
-	opener := sc.opener[:0]                      // the span that opened ex[k]
+	opener := sc.opener[:0]                // the span that opened ex[k]
 	slab := reuseSlice(o.slab, len(pairs)) // the exchanges, one array
 	clear(slab)
 	o.slab = slab
