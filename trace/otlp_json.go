@@ -115,7 +115,7 @@ func (d *jsonDecoder) scopeSpans() error {
 			_, err := j.object(func(key []byte) error {
 				if string(key) == "name" {
 					var err error
-					if scope, _, err = j.str(); err != nil && fatal(err) {
+					if scope, _, err = j.strIntern(); err != nil && fatal(err) {
 						return err
 					}
 					return nil
