@@ -192,7 +192,7 @@ func (c *Checker) Add(t *Trace) {
 	}
 	p := c.prepare(t)
 	c.add(t, p)
-	releaseObserved(p.obs)
+	p.release()
 }
 
 // prepared is the part of checking a trace that depends on the trace
@@ -202,14 +202,29 @@ func (c *Checker) Add(t *Trace) {
 type prepared struct {
 	obs *Observed
 	al  *Alignment // nil without an aligner
+
+	pooled bool // al is the package aligner's, from alignmentPool
 }
 
 func (c *Checker) prepare(t *Trace) prepared {
 	p := prepared{obs: observeInto(observedPool.Get().(*Observed), t, c.m)}
 	if c.al != nil {
-		p.al = c.al.Align(p.obs)
+		if a, ok := c.al.(*aligner); ok {
+			p.al, p.pooled = a.alignInto(p.obs, alignmentPool.Get().(*Alignment)), true
+		} else {
+			p.al = c.al.Align(p.obs)
+		}
 	}
 	return p
+}
+
+// release hands p's observation and alignment back for later traces to
+// reuse, once the trace is counted.
+func (p prepared) release() {
+	releaseObserved(p.obs)
+	if p.pooled {
+		releaseAlignment(p.al)
+	}
 }
 
 // add counts a trace that prepare has observed and aligned.

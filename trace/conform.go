@@ -553,7 +553,23 @@ func (a *aligner) searchMemo(syms []int32, cands [][]int32, failed []bool, sc *a
 
 // Align computes the least-cost alignment of obs's mapped exchanges with
 // the diagram (see the description at the top of the file).
-func (a *aligner) Align(obs *Observed) *Alignment {
+func (a *aligner) Align(obs *Observed) *Alignment { return a.alignInto(obs, new(Alignment)) }
+
+// alignmentPool holds Alignments a check is done with, for alignInto.
+var alignmentPool = sync.Pool{New: func() any { return new(Alignment) }}
+
+// releaseAlignment hands al back for alignInto to reuse; nothing may
+// point into it afterwards.
+func releaseAlignment(al *Alignment) {
+	if al == nil || cap(al.Deviations) > 64 {
+		return
+	}
+	clear(al.Deviations)
+	alignmentPool.Put(al)
+}
+
+// alignInto is Align, filling al and reusing its list of deviations.
+func (a *aligner) alignInto(obs *Observed, al *Alignment) *Alignment {
 	// Retried attempts: a failed exchange with a later exchange of the
 	// same message under the same parent.
 	sc := alignPool.Get().(*alignScratch)
@@ -613,7 +629,7 @@ func (a *aligner) Align(obs *Observed) *Alignment {
 			}
 		}
 	}
-	al := &Alignment{Deviations: a.deviations(moves, sc)}
+	*al = Alignment{Deviations: a.deviations(moves, sc, al.Deviations[:0])}
 	if worst := len(syms) + a.shortest; worst > 0 {
 		al.Fitness = max(0, 1-float64(cost)/float64(worst))
 	} else {
@@ -891,7 +907,7 @@ func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, 
 // deviations turns moves into deviations: a message that is both a log
 // move and a model move is one out-of-order deviation, and the message
 // between the two moves of a swapped adjacent pair is out of order too.
-func (a *aligner) deviations(moves []move, sc *alignScratch) []Divergence {
+func (a *aligner) deviations(moves []move, sc *alignScratch, dst []Divergence) []Divergence {
 	// Pair each log move with a model move of the same symbol, in order.
 	pair := reuseSlice(sc.pair, len(moves))
 	sc.pair = pair
@@ -922,7 +938,7 @@ func (a *aligner) deviations(moves []move, sc *alignScratch) []Divergence {
 			ooo[lo+1] = true
 		}
 	}
-	var devs []Divergence
+	devs := dst
 	for i, m := range moves {
 		switch m.kind {
 		case moveSync:

@@ -98,7 +98,7 @@ func (c *Checker) AddAll(next func() (*Trace, error), workers int) (int, error) 
 		for i, t := range b.traces {
 			if len(t.Spans) > 0 {
 				c.add(t, b.preps[i])
-				releaseObserved(b.preps[i].obs)
+				b.preps[i].release()
 			}
 			Recycle(t)
 			b.traces[i], b.preps[i] = nil, prepared{}

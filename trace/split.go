@@ -203,7 +203,7 @@ func (c *Checker) checkParts(sum *Reader, br *bufio.Reader, first []byte, worker
 				continue
 			}
 			c.add(t, p.preps[i])
-			releaseObserved(p.preps[i].obs)
+			p.preps[i].release()
 			Recycle(t)
 			p.traces[i], p.preps[i] = nil, prepared{}
 			n++

@@ -373,7 +373,7 @@ func (c *Checker) checkDoc(sum *Reader, br *bufio.Reader, shape docShape, lines,
 					continue
 				}
 				c.add(t, p.preps[i])
-				releaseObserved(p.preps[i].obs)
+				p.preps[i].release()
 				n++
 			}
 			sum.absorb(p.rd)
