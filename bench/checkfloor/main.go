@@ -6,7 +6,7 @@
 //
 //	go build -o /tmp/choreo ./cmd/choreo && go test -c -o /tmp/trace.test ./trace
 //	(cd trace && CHOREO_BENCH_OUT=/tmp/b CHOREO_BENCH_MB=100 /tmp/trace.test -test.run TestWriteBenchFiles)
-//	go run ./bench/checkfloor -floor /tmp/trace.test -dir /tmp/b -size 100MB -rounds 5 choreo=/tmp/choreo
+//	go run ./bench/checkfloor --floor /tmp/trace.test --dir /tmp/b --size 100MB --rounds 5 choreo=/tmp/choreo
 //
 // Each binary runs twice a round: with text output and with --format
 // json (the rows "name" and "name json"). Linux only (peak RSS from
@@ -14,7 +14,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	flag "github.com/spf13/pflag"
 )
 
 type sample struct{ wall, cpu, rssMB float64 }

@@ -53,6 +53,7 @@ var layout = map[string][]string{
 	"cmd/choreo":           {"flow", "lint", "parser", "report", "sim", "trace", "serve", "internal/lookup", "internal/mermaid", "internal/srcpos", "internal/suggest", "internal/otelexport"},
 	"serve":                {"trace", "report", "flow"},
 	"examples/seedsystems": {"internal/seedsystems"},
+	"bench/checkfloor":     {},
 
 	"internal/mermaid":     {"flow"},
 	"internal/srcpos":      {"flow"},
@@ -71,7 +72,7 @@ var layout = map[string][]string{
 var stdlibOnly = []string{"flow", "internal/lookup", "internal/mermaid", "internal/runid", "internal/srcpos", "internal/suggest"}
 
 // mainPackages are the main packages: only they read flags.
-var mainPackages = []string{"cmd/choreo", "examples/seedsystems"}
+var mainPackages = []string{"cmd/choreo", "examples/seedsystems", "bench/checkfloor"}
 
 // TestImportDirection keeps the layout above true: each package of ours
 // imports only what its entry allows, the stdlibOnly packages use no
