@@ -63,8 +63,8 @@ func jaegerMemberOf(name []byte) jaegerMember {
 }
 
 // jaegerSpanInPlace reads the next span into js (a zero jaegerSpan) as
-// the package doc above says, reporting whether it did; if not, js is
-// left zero.
+// the comment at the top of this file says, reporting whether it did;
+// if not, js is left zero.
 func (d *jsonDecoder) jaegerSpanInPlace(js *jaegerSpan) bool {
 	f, b, open, ok := d.spanAt()
 	if !ok {

@@ -70,8 +70,8 @@ func otlpMemberOf(name []byte) otlpMember {
 	return 0
 }
 
-// otlpSpanInPlace reads the next span as the package doc above says,
-// reporting whether it did.
+// otlpSpanInPlace reads the next span as the comment at the top of this
+// file says, reporting whether it did.
 func (d *jsonDecoder) otlpSpanInPlace() bool {
 	f, b, open, ok := d.spanAt()
 	if !ok {

@@ -61,8 +61,8 @@ func zipkinMemberOf(name []byte) zipkinMember {
 	return 0
 }
 
-// zipkinSpanInPlace reads the next span as the package doc above says,
-// reporting whether it did.
+// zipkinSpanInPlace reads the next span as the comment at the top of
+// this file says, reporting whether it did.
 func (d *jsonDecoder) zipkinSpanInPlace() bool {
 	f, b, open, ok := d.spanAt()
 	if !ok {
