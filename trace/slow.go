@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"cmp"
+	"container/heap"
 	"slices"
 	"time"
 
@@ -35,9 +36,9 @@ type slowCauses struct {
 	nodes map[[2]int32]int32 // chain trie: (parent node, exchange) → node
 	node  []slowNode
 
-	kept     []slowTrace // a min-heap by slower: the fastest kept first
-	keep     int         // how many at most: slowKeep (tests set fewer)
-	breaches int64       // with an SLO: the traces over its limit
+	kept     slowHeap // a min-heap by slower: the fastest kept first
+	keep     int      // how many at most: slowKeep (tests set fewer)
+	breaches int64    // with an SLO: the traces over its limit
 
 	// Scratch, reused from trace to trace.
 	entries []slowEntry // the current trace's critical path
@@ -160,44 +161,25 @@ func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, tree *exTree, e2e,
 	if full { // in place of the fastest kept, in its array if it fits
 		t.entries = append(s.kept[0].entries[:0], s.entries...)
 		s.kept[0] = t
-		s.down(0)
+		heap.Fix(&s.kept, 0)
 		return
 	}
 	t.entries = slices.Clone(s.entries)
-	s.kept = append(s.kept, t)
-	s.up(len(s.kept) - 1)
+	heap.Push(&s.kept, t)
 }
 
-// up and down restore the heap order of kept (the fastest first) after
-// the trace at i was added or replaced.
-func (s *slowCauses) up(i int) {
-	h := s.kept
-	for i > 0 {
-		p := (i - 1) / 2
-		if !slower(&h[p], &h[i]) {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-}
+// slowHeap is the kept traces as a container/heap: the fastest first.
+type slowHeap []slowTrace
 
-func (s *slowCauses) down(i int) {
-	h := s.kept
-	for {
-		c := 2*i + 1
-		if c >= len(h) {
-			return
-		}
-		if c+1 < len(h) && slower(&h[c], &h[c+1]) {
-			c++
-		}
-		if !slower(&h[i], &h[c]) {
-			return
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
+func (h slowHeap) Len() int           { return len(h) }
+func (h slowHeap) Less(i, j int) bool { return slower(&h[j], &h[i]) }
+func (h slowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *slowHeap) Push(x any)        { *h = append(*h, x.(slowTrace)) }
+func (h *slowHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
 }
 
 // reuseSlice returns a slice of n elements, reusing s's array when it can
