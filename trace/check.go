@@ -491,7 +491,7 @@ type spanIDs struct {
 
 func newSpanIDs(spans []Span) spanIDs {
 	ids := spanIDs{spans: spans}
-	if len(spans) > 32 {
+	if len(spans) > smallTrace {
 		ids.set = make(map[SpanID]struct{}, len(spans))
 		for i := range spans {
 			ids.set[spans[i].SpanID] = struct{}{}
@@ -624,21 +624,16 @@ func (c *Checker) Result() *report.Result {
 // attempt of its call started. They are made in retried's and first's
 // arrays when those are long enough.
 func callAttempts(ex []*ObservedExchange, retried []bool, first []int64) ([]bool, []int64) {
-	type key struct {
-		m *flow.Message
-		p *ObservedExchange
-	}
-	open := map[key]*ObservedExchange{} // the first attempt of the open call
-	last := map[key]*ObservedExchange{} // its last failed attempt
-	retried = reuseSlice(retried, len(ex))
-	clear(retried)
-	first = reuseSlice(first, len(ex))
+	open := map[attemptKey]*ObservedExchange{} // the first attempt of the open call
+	last := map[attemptKey]*ObservedExchange{} // its last failed attempt
+	zeroed(&retried, len(ex))
+	grow(&first, len(ex))
 	for _, e := range ex {
 		first[e.Index] = e.Start
 		if e.Message == nil {
 			continue
 		}
-		k := key{e.Message, e.Parent}
+		k := attemptKey{e.Message, e.Parent}
 		if prev := last[k]; prev != nil {
 			retried[prev.Index] = true
 			first[e.Index] = open[k].Start

@@ -909,8 +909,7 @@ func (a *aligner) search(syms []int32, cands [][]int32, failed []bool) ([]move, 
 // between the two moves of a swapped adjacent pair is out of order too.
 func (a *aligner) deviations(moves []move, sc *alignScratch, dst []Divergence) []Divergence {
 	// Pair each log move with a model move of the same symbol, in order.
-	pair := reuseSlice(sc.pair, len(moves))
-	sc.pair = pair
+	pair := grow(&sc.pair, len(moves))
 	for i := range pair {
 		pair[i] = -1
 	}
@@ -925,9 +924,7 @@ func (a *aligner) deviations(moves []move, sc *alignScratch, dst []Divergence) [
 			}
 		}
 	}
-	ooo := reuseSlice(sc.ooo, len(moves)) // sync moves reported out of order
-	clear(ooo)
-	sc.ooo = ooo
+	ooo := zeroed(&sc.ooo, len(moves)) // sync moves reported out of order
 	for i, m := range moves {
 		if m.kind != moveLog || pair[i] < 0 {
 			continue

@@ -136,14 +136,10 @@ func (f *fitCounts) add(obs *Observed) {
 	// A call is the attempts of one message under one parent up to the
 	// first that succeeds (loops repeat calls); an attempt is retried
 	// when another attempt of its call follows it.
-	type key struct {
-		m *flow.Message
-		p *ObservedExchange
-	}
-	open := map[key]*ObservedExchange{} // the last failed attempt of the open call
-	tries := map[key]int{}
+	open := map[attemptKey]*ObservedExchange{} // the last failed attempt of the open call
+	tries := map[attemptKey]int{}
 	retried := make([]bool, len(ex))
-	closeCall := func(k key, i int) {
+	closeCall := func(k attemptKey, i int) {
 		fm := &f.msgs[i]
 		n := tries[k]
 		fm.Calls++
@@ -159,7 +155,7 @@ func (f *fitCounts) add(obs *Observed) {
 		if i < 0 {
 			continue
 		}
-		k := key{e.Message, e.Parent}
+		k := attemptKey{e.Message, e.Parent}
 		if prev := open[k]; prev != nil {
 			retried[prev.Index] = true
 			if tries[k] == 1 {

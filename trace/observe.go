@@ -157,8 +157,7 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	}
 	inferKinds(t.Spans, parentOf) // spans without a kind: see kind.go
 	// The children of span k, in span order, are kids[first[k]:first[k+1]].
-	first := reuseSlice(sc.first, n+1)
-	clear(first)
+	first := zeroed(&sc.first, n+1)
 	for i := range t.Spans {
 		if k := up[i]; k >= 0 {
 			first[k+1]++
@@ -167,9 +166,9 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	for k := range n {
 		first[k+1] += first[k]
 	}
-	kids := reuseSlice(sc.kids, int(first[n]))
+	kids := grow(&sc.kids, int(first[n]))
 	fill := append(sc.fill[:0], first[:n]...)
-	sc.first, sc.kids, sc.fill = first, kids, fill
+	sc.fill = fill
 	for i := range t.Spans {
 		if k := up[i]; k >= 0 {
 			kids[fill[k]] = i
@@ -182,9 +181,7 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	}
 
 	// Participants, and the services that map to none.
-	part := reuseSlice(sc.part, n)
-	clear(part)
-	sc.part = part
+	part := zeroed(&sc.part, n)
 	unmapped := sc.unmapped
 	for i := range t.Spans {
 		s := &t.Spans[i]
@@ -218,8 +215,7 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	}
 
 	pairs := sc.pairs[:0]
-	paired := reuseSlice(sc.paired, n)
-	clear(paired)
+	paired := zeroed(&sc.paired, n)
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if !isClient(s) {
@@ -253,8 +249,8 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	// its parent (so a shifted server takes its subtree along), plus, for
 	// a server in another service than its client, the shift that fits it
 	// into the client as both stand after their ancestors' shifts.
-	sc.pairs, sc.paired = pairs, paired
-	serverOf := reuseSlice(sc.serverOf, n) // the client of server span i, or -1
+	sc.pairs = pairs
+	serverOf := grow(&sc.serverOf, n) // the client of server span i, or -1
 	for i := range serverOf {
 		serverOf[i] = -1
 	}
@@ -263,11 +259,7 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 			serverOf[p.server] = p.client
 		}
 	}
-	delta := reuseSlice(sc.delta, n)
-	done := reuseSlice(sc.done, n)
-	clear(delta)
-	clear(done)
-	sc.serverOf, sc.delta, sc.done = serverOf, delta, done
+	delta, done := zeroed(&sc.delta, n), zeroed(&sc.done, n)
 	var adjust func(i int, depth int)
 	adjust = func(i int, depth int) {
 		if done[i] {
@@ -293,14 +285,10 @@ func observeInto(o *Observed, t *Trace, m *Mapping) *Observed {
 	end := func(i int) int64 { return t.Spans[i].End + delta[i] }
 
 	// Exchanges.
-	bySpan := reuseSlice(sc.bySpan, n) // the server span (or root server) -> its exchange
-	clear(bySpan)
-	sc.bySpan = bySpan
+	bySpan := zeroed(&sc.bySpan, n) // the server span (or root server) -> its exchange
 	ex := o.Exchanges[:0]
-	opener := sc.opener[:0]                // the span that opened ex[k]
-	slab := reuseSlice(o.slab, len(pairs)) // the exchanges, one array
-	clear(slab)
-	o.slab = slab
+	opener := sc.opener[:0]             // the span that opened ex[k]
+	slab := zeroed(&o.slab, len(pairs)) // the exchanges, one array
 	cands := candidates(o.cands[:0])
 	if cap(cands) < len(pairs)+4 {
 		cands = make([]*flow.Message, 0, len(pairs)+4)
@@ -495,17 +483,17 @@ func (sc *observeScratch) lookupMemo(m *Mapping, from, to string, s *Span, dst [
 	return dst
 }
 
-// smallTrace is how many spans a trace has at most for index to find
-// ids by comparing them all, not through a map.
-const smallTrace = 24
+// smallTrace is how many spans a trace has at most for span ids to be
+// found by comparing them all, not through a map (index, spanIDs,
+// sharedIDs): most traces, for which building a map costs more.
+const smallTrace = 32
 
 // index returns, for each span, the span its id names and the span its
 // parent id names (-1: none), as a map from id to the last span with it
 // gives them.
 func (sc *observeScratch) index(spans []Span) (rep, up []int32) {
 	n := len(spans)
-	rep, up = reuseSlice(sc.rep, n), reuseSlice(sc.up, n)
-	sc.rep, sc.up = rep, up
+	rep, up = grow(&sc.rep, n), grow(&sc.up, n)
 	if n <= smallTrace {
 		last := func(id SpanID) int32 {
 			for j := n - 1; j >= 0; j-- {
@@ -601,25 +589,16 @@ func skew(cs, ce, ss, se int64) int64 {
 // the server answered after the client gave up.
 func fault(e *ObservedExchange, late bool) (bool, string) {
 	if !spanFailed(e.Client) && !spanFailed(e.Server) {
-		return false, "" // most exchanges: nothing more to look at
+		return false, ""
 	}
-	failed, timeout := false, false
-	status := false
+	// Failed: how.
+	timeout, status := false, false
 	for _, s := range []*Span{e.Client, e.Server} {
 		if s == nil {
 			continue
 		}
-		code := 0
-		for _, k := range []string{"http.response.status_code", "http.status_code"} {
-			if v, ok := s.Attr(k); ok {
-				code, _ = strconv.Atoi(v)
-				status = true
-				break
-			}
-		}
-		if s.Status == Error || code >= 500 {
-			failed = true
-		}
+		code, ok := statusCode(s)
+		status = status || ok
 		if code == 504 || code == 408 {
 			timeout = true
 		}
@@ -630,9 +609,6 @@ func fault(e *ObservedExchange, late bool) (bool, string) {
 		if timeoutText(s.StatusMessage) || timeoutText(et) {
 			timeout = true
 		}
-	}
-	if !failed {
-		return false, ""
 	}
 	// A client that failed with no answer: the server span is missing
 	// (or finished late) and no status code came back.
@@ -653,16 +629,20 @@ func spanFailed(s *Span) bool {
 	if s == nil {
 		return false
 	}
-	if s.Status == Error {
-		return true
-	}
+	code, _ := statusCode(s)
+	return s.Status == Error || code >= 500
+}
+
+// statusCode is the span's HTTP status code (0 when not a number), and
+// whether it has one.
+func statusCode(s *Span) (int, bool) {
 	for _, k := range []string{"http.response.status_code", "http.status_code"} {
 		if v, ok := s.Attr(k); ok {
 			code, _ := strconv.Atoi(v)
-			return code >= 500
+			return code, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 func timeoutText(s string) bool {

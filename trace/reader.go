@@ -650,7 +650,7 @@ func isServerSide(k Kind) bool { return k == Server || k == Consumer }
 // pair in a small trace (most traces, which share none: no map to
 // build), by a set in a large one.
 func sharedIDs(spans []Span) bool {
-	if len(spans) > 32 {
+	if len(spans) > smallTrace {
 		set := make(map[SpanID]struct{}, len(spans))
 		for i := range spans {
 			if _, ok := set[spans[i].SpanID]; ok {

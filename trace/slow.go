@@ -114,8 +114,8 @@ func (c *Checker) addSlow(id TraceID, ex []*ObservedExchange, tree *exTree, e2e,
 	limit, _, slo := c.slowLimit()
 	breach := slo && e2e > limit
 	n := len(ex)
-	s.k = reuseSlice(s.k, n)
-	s.ownNS = reuseSlice(s.ownNS, n)
+	grow(&s.k, n)
+	grow(&s.ownNS, n)
 	for i, e := range ex {
 		s.k[i] = -1
 		if k, ok := c.exIndex[e.Message]; ok && e.Message != nil {
@@ -189,6 +189,21 @@ func reuseSlice[T any](s []T, n int) []T {
 		return make([]T, n, n+n/4)
 	}
 	return s[:n]
+}
+
+// grow makes *p a slice of n elements, in its array when it can (the
+// contents are not cleared), and returns it: scratch kept from trace
+// to trace.
+func grow[T any](p *[]T, n int) []T {
+	*p = reuseSlice(*p, n)
+	return *p
+}
+
+// zeroed is grow with the elements cleared.
+func zeroed[T any](p *[]T, n int) []T {
+	s := grow(p, n)
+	clear(s)
+	return s
 }
 
 // cover is the time within [lo, hi] that the measured exchanges nested in
@@ -299,7 +314,7 @@ func (c *Checker) slowResult(res *report.Result) {
 		limit = int64(res.Histograms.EndToEnd.Quantile(slowQuantile))
 	}
 	st.LimitMS = float64(limit) / 1e6
-	s.typical = reuseSlice(s.typical, len(s.own))
+	grow(&s.typical, len(s.own))
 	for k, h := range s.own {
 		s.typical[k] = int64(h.Quantile(0.5)) // typical: the median
 	}

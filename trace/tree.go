@@ -21,9 +21,8 @@ type exTree struct {
 // build makes the tree of ex (its exchanges in index order).
 func (t *exTree) build(ex []*ObservedExchange) {
 	n := len(ex)
-	t.first = reuseSlice(t.first, n+3)
-	t.kids = reuseSlice(t.kids, n)
-	clear(t.first)
+	zeroed(&t.first, n+3)
+	grow(&t.kids, n)
 	// a counting sort by parent
 	for _, e := range ex {
 		t.first[exParent(e, n)+2]++
