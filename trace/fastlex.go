@@ -412,7 +412,7 @@ func (f *fastLex) kvAtIndex(i int, typed bool) (key []byte, end int, ok bool) {
 	}
 	i += len(open)
 	ks := i
-	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
+	for i < len(b) && plainASCII[b[i]] {
 		i++
 	}
 	if i >= len(b) || b[i] != '"' || i-ks > 64 {
@@ -447,7 +447,7 @@ func (f *fastLex) readName(dst []byte) (key []byte, ok bool) {
 	}
 	b, i := f.b, f.pos+1
 	dst = dst[:0]
-	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
+	for i < len(b) && plainASCII[b[i]] {
 		if c := b[i]; c != '_' && c != '-' {
 			dst = append(dst, keyLower[c])
 		}
@@ -477,7 +477,7 @@ func (f *fastLex) memberAtIndex(i int) (key []byte, end int, ok bool) {
 	b := f.b
 	i++
 	ks := i
-	for i < len(b) && strPlain[b[i]] && b[i] < 0x80 {
+	for i < len(b) && plainASCII[b[i]] {
 		i++
 	}
 	if i+1 >= len(b) || b[i] != '"' || b[i+1] != ':' || i-ks > 64 {

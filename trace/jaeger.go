@@ -128,7 +128,6 @@ func (d *jsonDecoder) jaegerSpans() error {
 		js := &d.jspans[d.jdone]
 		if d.jaegerSpanInPlace(js) {
 			d.jdone++
-			d.inPlace++
 			return nil
 		}
 		if _, err := j.open('{'); err != nil {

@@ -99,6 +99,7 @@ func (d *jsonDecoder) jaegerSpanInPlace(js *jaegerSpan) bool {
 	st.line = d.in.base + f.line(open+1)
 	f.skipTo(end)
 	d.attrs, s.Attrs = attrs, d.cloneAttrs(attrs)
+	d.inPlace++
 	return true
 }
 

@@ -20,7 +20,7 @@ type jsonDecoder struct {
 	st      jsonState
 	stopped bool // damage ended the input
 	dropped int  // damaged units left out so far
-	inPlace int  // Zipkin spans read by zipkinSpanInPlace (tests)
+	inPlace int  // spans read by the one-pass readers (tests)
 
 	res       []Span       // OTLP: the spans of the ResourceSpans being read
 	resLine   []int        // and the line each starts on

@@ -141,7 +141,6 @@ func (d *jsonDecoder) scopeSpans() error {
 // otlpSpan reads one span; a usable one is appended to d.res.
 func (d *jsonDecoder) otlpSpan() error {
 	if d.otlpSpanInPlace() {
-		d.inPlace++
 		return nil
 	}
 	j := d.j

@@ -109,6 +109,7 @@ func (d *jsonDecoder) otlpSpanInPlace() bool {
 		d.res = append(d.res, *s)
 		d.resLine = append(d.resLine, st.line)
 	}
+	d.inPlace++
 	return true
 }
 

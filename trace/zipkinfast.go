@@ -68,9 +68,10 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 	if !ok {
 		return false
 	}
-	r := zipkinRead{st: &d.sp, attrs: d.attrs[:0]}
-	r.st.reset()
-	s, st, j := &r.s, r.st, d.j
+	var s Span
+	var dur int64 // µs
+	st, j, attrs := &d.sp, d.j, d.attrs[:0]
+	st.reset()
 	var seen zipkinMember
 	l := openCompact(b, open, '{')
 	for l.next() {
@@ -107,7 +108,7 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 				ok = st.start
 			}
 		case zmDuration:
-			r.dur, i, ok = intAt(b, i)
+			dur, i, ok = intAt(b, i)
 			st.end = ok
 		case zmLocal, zmRemote:
 			e := &s.Local
@@ -116,7 +117,7 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 			}
 			i, ok = d.zipkinEndpointAt(b, i, e)
 		case zmTags:
-			i, ok = d.zipkinTagsAt(b, i, s, &r.attrs)
+			i, ok = d.zipkinTagsAt(b, i, &s, &attrs)
 		case zmShared, zmDebug:
 			var v bool
 			switch {
@@ -139,24 +140,16 @@ func (d *jsonDecoder) zipkinSpanInPlace() bool {
 	}
 	end, ok := l.end()
 	if !ok {
-		clear(r.attrs)
+		clear(attrs)
 		return false
 	}
 	// Read: as zipkinSpan, from its line on.
 	st.line = d.in.base + f.line(open+1)
 	f.skipTo(end)
-	d.attrs, r.s.Attrs = r.attrs, d.cloneAttrs(r.attrs)
-	d.zipkinDone(&r.s, r.st, r.dur)
+	d.attrs, s.Attrs = attrs, d.cloneAttrs(attrs)
+	d.zipkinDone(&s, st, dur)
 	d.inPlace++
 	return true
-}
-
-// zipkinRead is a span zipkinSpanInPlace is reading.
-type zipkinRead struct {
-	s     Span
-	st    *spanState
-	dur   int64 // µs
-	attrs []Attr
 }
 
 // zipkinEndpointAt reads an endpoint of plain strings and a plain port
